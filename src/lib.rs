@@ -1,0 +1,1 @@
+//! golive: a Slack bot that runs a software release launch from a plan.
