@@ -1,0 +1,93 @@
+//! What to do when things go wrong or right: escalation, risks, contingencies and metrics.
+
+use super::Role;
+use crate::domain::day::DayOffset;
+
+/// One rung of the escalation ladder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EscalationLevel {
+    /// 1..=4, in order.
+    pub level: u8,
+    pub name: String,
+    pub roles: Vec<Role>,
+    /// Escalate to the next level if nobody responds within this many minutes.
+    pub escalate_after_minutes: Option<u32>,
+    /// Escalate to the next level straight away when any of these holds.
+    pub escalate_when: Vec<EscalationTrigger>,
+}
+
+/// A condition that moves an incident up the ladder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EscalationTrigger {
+    /// A P0 issue; written "p0".
+    P0,
+    /// More than one P0 open at once; written "multiple-open-p0".
+    MultipleOpenP0,
+    /// Customers are affected; written "customer-impact".
+    CustomerImpact,
+    /// A rollback is being considered; written "rollback-considered".
+    RollbackConsidered,
+}
+
+impl EscalationTrigger {
+    /// Every trigger with its plan-file key.
+    pub const ALL: [(EscalationTrigger, &'static str); 4] = [
+        (EscalationTrigger::P0, "p0"),
+        (EscalationTrigger::MultipleOpenP0, "multiple-open-p0"),
+        (EscalationTrigger::CustomerImpact, "customer-impact"),
+        (EscalationTrigger::RollbackConsidered, "rollback-considered"),
+    ];
+
+    /// The plan-file key, e.g. "multiple-open-p0".
+    pub fn key(&self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(trigger, _)| trigger == self)
+            .map_or("", |(_, key)| key)
+    }
+}
+
+/// A known risk and how it is mitigated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Risk {
+    pub risk: String,
+    pub probability: Level,
+    pub impact: Level,
+    pub mitigation: String,
+}
+
+/// A coarse rating for probability and impact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Level {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+/// A rehearsed response to a scenario, e.g. "llm-outage".
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contingency {
+    pub key: String,
+    pub title: String,
+    pub steps: Vec<String>,
+}
+
+/// Metrics checked together, at one or more days.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricGroup {
+    /// "launch", "30-day", "90-day" or "expanded-rollout" in the Summit plan.
+    pub key: String,
+    pub title: String,
+    /// The days the targets apply to; each metric has one target per day.
+    pub at: Vec<DayOffset>,
+    pub metrics: Vec<Metric>,
+}
+
+/// One measured quantity with its targets, aligned with [`MetricGroup::at`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metric {
+    pub name: String,
+    pub targets: Vec<String>,
+}

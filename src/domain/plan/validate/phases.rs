@@ -1,0 +1,138 @@
+//! Checks for the rollout phases, deprecation steps, metrics, risks and contingencies.
+
+use std::collections::HashSet;
+
+use super::super::raw::{RawContingency, RawDeprecation, RawMetricGroup, RawPhase, RawRisk};
+use super::super::{
+    Activity, Contingency, DeprecationStep, Metric, MetricGroup, Phase, PhaseMilestone, Risk,
+    WeeklyGoal,
+};
+use super::Checker;
+
+pub fn phases(check: &mut Checker, raw: Vec<RawPhase>) -> Vec<Phase> {
+    raw.into_iter()
+        .enumerate()
+        .map(|(index, phase)| {
+            let expected = index + 1;
+            let number = *phase.number.get_ref();
+            if number != expected as i64 {
+                check.error(phase.number.span(), format!("phases must be numbered 1, 2, 3, ... in order; expected {expected}, found {number}"));
+            }
+            let start = check.day(&phase.start);
+            let end = phase.end.as_ref().map(|end| check.day(end));
+            if let (Some(end_day), Some(raw_end)) = (end, &phase.end) {
+                if end_day < start {
+                    check.error(raw_end.span(), "a phase must not end before it starts");
+                }
+            }
+            Phase {
+                number: u8::try_from(number).unwrap_or(0),
+                name: phase.name,
+                objective: phase.objective,
+                weeks: phase.weeks,
+                duration: phase.duration,
+                start,
+                end,
+                activities: phase.activities.into_iter().map(|activity| Activity {
+                    name: activity.name,
+                    owner: activity.owner.as_ref().map(|owner| check.owner(owner)),
+                    duration: activity.duration,
+                }).collect(),
+                exit_criteria: phase.exit_criteria,
+                participants: phase.participants.iter().map(|team| check.team(team)).collect(),
+                selection: phase.selection,
+                weekly: phase.weekly.into_iter().map(|goal| WeeklyGoal {
+                    week: check.week(&goal.week),
+                    focus: goal.focus,
+                    target: goal.target,
+                }).collect(),
+                milestones: phase_milestones(check, phase.milestones),
+            }
+        })
+        .collect()
+}
+
+fn phase_milestones(
+    check: &mut Checker,
+    raw: Vec<super::super::raw::RawPhaseMilestone>,
+) -> Vec<PhaseMilestone> {
+    let mut seen = HashSet::new();
+    raw.into_iter()
+        .map(|milestone| PhaseMilestone {
+            key: check.key(&milestone.key, &mut seen, "phase milestone"),
+            day: check.day(&milestone.day),
+            time: milestone.time.as_ref().map(|time| check.time(time)),
+            title: milestone.title,
+        })
+        .collect()
+}
+
+pub fn deprecation(check: &mut Checker, raw: Vec<RawDeprecation>) -> Vec<DeprecationStep> {
+    raw.into_iter()
+        .map(|step| DeprecationStep {
+            title: step.title,
+            day: step.day.as_ref().map(|day| check.day(day)),
+            when: step.when,
+        })
+        .collect()
+}
+
+pub fn metrics(check: &mut Checker, raw: Vec<RawMetricGroup>) -> Vec<MetricGroup> {
+    let mut seen = HashSet::new();
+    raw.into_iter()
+        .map(|group| {
+            let at: Vec<_> = group.at.iter().map(|day| check.day(day)).collect();
+            let metrics = group
+                .metrics
+                .into_iter()
+                .map(|metric| {
+                    if metric.targets.get_ref().len() != at.len() {
+                        check.error(
+                            metric.targets.span(),
+                            format!(
+                                "expected {} targets, one for each day in `at`, found {}",
+                                at.len(),
+                                metric.targets.get_ref().len()
+                            ),
+                        );
+                    }
+                    Metric {
+                        name: metric.name,
+                        targets: metric.targets.into_inner(),
+                    }
+                })
+                .collect();
+            MetricGroup {
+                key: check.key(&group.key, &mut seen, "metric group"),
+                title: group.title,
+                at,
+                metrics,
+            }
+        })
+        .collect()
+}
+
+pub fn risks(raw: Vec<RawRisk>) -> Vec<Risk> {
+    raw.into_iter()
+        .map(|risk| Risk {
+            risk: risk.risk,
+            probability: risk.probability,
+            impact: risk.impact,
+            mitigation: risk.mitigation,
+        })
+        .collect()
+}
+
+pub fn contingencies(check: &mut Checker, raw: Vec<RawContingency>) -> Vec<Contingency> {
+    let mut seen = HashSet::new();
+    raw.into_iter()
+        .map(|scenario| {
+            check.non_empty(&scenario.steps, "contingency steps");
+            Contingency {
+                key: check.key(&scenario.key, &mut seen, "contingency"),
+                title: scenario.title,
+                steps: scenario.steps.into_inner(),
+            }
+        })
+        .collect()
+}

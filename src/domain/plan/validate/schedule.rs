@@ -1,0 +1,224 @@
+//! Checks for what happens when: post times, L-Day, launch and pre-launch weeks, checklists,
+//! feature flag steps and recurring meetings.
+
+use std::collections::HashSet;
+use std::str::FromStr;
+
+use super::super::raw::{
+    RawChecklist, RawFlagStep, RawLaunchWeekDay, RawMilestone, RawPostTimes, RawPreLaunchWeek,
+    RawRecurring,
+};
+use super::super::{
+    slug, Checklist, ChecklistItem, FlagStep, Gate, LaunchWeekDay, Milestone, Owner, PostTimes,
+    PreLaunchTask, PreLaunchWeek, Recurring,
+};
+use super::{cell, Checker};
+
+pub fn post_times(check: &mut Checker, raw: RawPostTimes) -> PostTimes {
+    PostTimes {
+        launch_week_morning: check.time(&raw.launch_week_morning),
+        launch_week_afternoon: check.time(&raw.launch_week_afternoon),
+        launch_week_evening: check.time(&raw.launch_week_evening),
+        pre_launch_week: check.time(&raw.pre_launch_week),
+        phase_start: check.time(&raw.phase_start),
+        phase_milestone: check.time(&raw.phase_milestone),
+    }
+}
+
+pub fn launch_day(check: &mut Checker, raw: Vec<RawMilestone>) -> Vec<Milestone> {
+    let mut seen = HashSet::new();
+    let mut previous = None;
+    raw.into_iter()
+        .map(|milestone| {
+            let time = check.time(&milestone.time);
+            // The schedule is read top to bottom on the day, so out-of-order rows are a typo.
+            if previous.is_some_and(|previous| time < previous) {
+                check.error(
+                    milestone.time.span(),
+                    "L-Day milestones must be in time order",
+                );
+            }
+            previous = Some(time);
+            let key = format!("{}-{}", time.format("%H%M"), slug(&milestone.activity));
+            if !seen.insert(key.clone()) {
+                check.error(
+                    milestone.time.span(),
+                    format!("duplicate milestone `{key}`"),
+                );
+            }
+            let gate = milestone
+                .gate
+                .as_ref()
+                .and_then(|gate| match gate.get_ref().as_str() {
+                    "go-decision" => Some(Gate::GoDecision),
+                    other => {
+                        check.error(
+                            gate.span(),
+                            format!("unknown gate `{other}`; expected \"go-decision\""),
+                        );
+                        None
+                    }
+                });
+            Milestone {
+                key,
+                time,
+                activity: milestone.activity,
+                owner: check.owner(&milestone.owner),
+                gate,
+            }
+        })
+        .collect()
+}
+
+pub fn launch_week(check: &mut Checker, raw: Vec<RawLaunchWeekDay>) -> Vec<LaunchWeekDay> {
+    let mut seen = HashSet::new();
+    raw.into_iter()
+        .map(|row| {
+            let day = check.day(&row.day);
+            if !seen.insert(day) {
+                check.error(row.day.span(), format!("duplicate launch week day `{day}`"));
+            }
+            LaunchWeekDay {
+                day,
+                summary: cell(row.summary),
+                morning: cell(row.morning),
+                afternoon: cell(row.afternoon),
+                evening: cell(row.evening),
+            }
+        })
+        .collect()
+}
+
+pub fn pre_launch(check: &mut Checker, raw: Vec<RawPreLaunchWeek>) -> Vec<PreLaunchWeek> {
+    let mut seen = HashSet::new();
+    raw.into_iter()
+        .map(|row| {
+            let week = check.week(&row.week);
+            if !seen.insert(week) {
+                check.error(
+                    row.week.span(),
+                    format!("duplicate pre-launch week `{}`", week.week_label()),
+                );
+            }
+            let tasks = row
+                .tasks
+                .into_iter()
+                .map(|task| PreLaunchTask {
+                    owner: check.owner(&task.owner),
+                    task: task.task,
+                })
+                .collect();
+            PreLaunchWeek { week, tasks }
+        })
+        .collect()
+}
+
+pub fn checklists(check: &mut Checker, raw: Vec<RawChecklist>) -> Vec<Checklist> {
+    let mut seen = HashSet::new();
+    raw.into_iter()
+        .map(|checklist| {
+            let key = check.key(&checklist.key, &mut seen, "checklist");
+            check.non_empty(&checklist.items, "checklist items");
+            let mut item_keys = HashSet::new();
+            let items = checklist
+                .items
+                .into_inner()
+                .into_iter()
+                .map(|item| {
+                    let key = match &item.key {
+                        Some(key) => check.key(key, &mut item_keys, "checklist item"),
+                        None => derived_item_key(check, &item.text, &mut item_keys),
+                    };
+                    ChecklistItem {
+                        key,
+                        owner: check.owner(&item.owner),
+                        text: item.text.into_inner(),
+                    }
+                })
+                .collect();
+            Checklist {
+                key,
+                title: checklist.title,
+                due: check.day_time(&checklist.due),
+                items,
+            }
+        })
+        .collect()
+}
+
+fn derived_item_key(
+    check: &mut Checker,
+    text: &toml::Spanned<String>,
+    seen: &mut HashSet<String>,
+) -> String {
+    let key = slug(text.get_ref());
+    if key.is_empty() {
+        check.error(text.span(), "checklist item text must not be empty");
+    } else if !seen.insert(key.clone()) {
+        check.error(
+            text.span(),
+            format!("duplicate checklist item key `{key}`; give one of them a `key`"),
+        );
+    }
+    key
+}
+
+pub fn feature_flags(check: &mut Checker, raw: Vec<RawFlagStep>) -> Vec<FlagStep> {
+    let mut previous: Option<FlagStep> = None;
+    raw.into_iter()
+        .map(|step| {
+            let percent = u8::try_from(*step.percent.get_ref())
+                .ok()
+                .filter(|percent| (1..=100).contains(percent));
+            if percent.is_none() {
+                check.error(step.percent.span(), "percent must be between 1 and 100");
+            }
+            let at = check.day_time(&step.at);
+            let percent = percent.unwrap_or(100);
+            if let Some(previous) = previous {
+                if percent <= previous.percent {
+                    check.error(
+                        step.percent.span(),
+                        "feature flag steps must increase the percentage",
+                    );
+                }
+                if (at.day, at.time) <= (previous.at.day, previous.at.time) {
+                    check.error(step.at.span(), "feature flag steps must be in time order");
+                }
+            }
+            let step = FlagStep { percent, at };
+            previous = Some(step);
+            step
+        })
+        .collect()
+}
+
+pub fn recurring(check: &mut Checker, raw: Vec<RawRecurring>) -> Vec<Recurring> {
+    let mut seen = HashSet::new();
+    raw.into_iter()
+        .filter_map(|item| {
+            let key = check.key(&item.key, &mut seen, "recurring");
+            let schedule = cron::Schedule::from_str(item.cron.get_ref());
+            if let Err(error) = &schedule {
+                check.error(
+                    item.cron.span(),
+                    format!("invalid cron `{}`: {error}", item.cron.get_ref()),
+                );
+            }
+            let from = check.day(&item.from);
+            let until = check.day(&item.until);
+            if until < from {
+                check.error(item.until.span(), "`until` must not be before `from`");
+            }
+            let owner: Owner = check.owner(&item.owner);
+            Some(Recurring {
+                key,
+                title: item.title,
+                schedule: schedule.ok()?,
+                from,
+                until,
+                owner,
+            })
+        })
+        .collect()
+}
