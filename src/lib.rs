@@ -1,7 +1,32 @@
 //! golive: a Slack bot that runs a software release launch from a plan.
 //!
-//! - `domain`: the plan, its days and its timeline; pure, no IO, time is an argument.
-//! - `plan_report`: the text `golive plan show` prints.
+//! Codemap (dependencies point inward: `domain` knows nothing of the others):
+//! - [`domain`]: the plan, days relative to L-Day, the timeline, commands, status. Pure: no IO,
+//!   time is an argument.
+//! - [`storage`]: SQLite through sqlx; the only module that writes SQL.
+//! - [`slack`]: the Slack adapter: Web API port, templates, inbound payload parsing.
+//! - [`workflows`]: one function per use case: load → decide → save → notify.
+//! - [`scheduler`]: the deadline-driven loop over stored jobs.
+//! - [`server`]: HTTP routes and Socket Mode, both handing off to `server::dispatch`.
+//! - [`clock`]: the one clock every timer reads (system, rehearsal or manual).
+//! - [`startup`], [`config`], [`cli`], [`run`]: building and running the application.
+//!
+//! Invariants: a job is stored before it is attempted, and an attempt is recorded before Slack
+//! is called, so nothing is lost or posted twice across crashes; the in-memory [`release`]
+//! snapshot changes only after its transaction commits.
 
+pub mod cli;
+pub mod clock;
+pub mod config;
 pub mod domain;
+pub mod metrics;
 pub mod plan_report;
+pub mod release;
+pub mod run;
+pub mod scheduler;
+pub mod server;
+pub mod slack;
+pub mod startup;
+pub mod state;
+pub mod storage;
+pub mod workflows;

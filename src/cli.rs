@@ -1,0 +1,117 @@
+//! Command-line interface: `serve`, `rehearse`, `plan check`, `plan show`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{user_list, Config, Secret, SlackConfig, SLACK_API_URL};
+
+/// golive runs a software release launch in Slack from a plan.
+#[derive(Debug, Parser)]
+#[command(name = "golive", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the bot: Slack over HTTP and/or Socket Mode, the scheduler, /healthz and /metrics.
+    Serve(ServeArgs),
+    /// Rehearse the plan on a fast clock, printing each post to the console; no Slack needed.
+    Rehearse(RehearseArgs),
+    /// Check or show a plan file.
+    #[command(subcommand)]
+    Plan(PlanCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// Report every problem in a plan file with its line and column; exit non-zero if any.
+    Check { file: PathBuf },
+    /// Print the resolved timeline with absolute times in the plan's zone and UTC.
+    Show {
+        /// Plan file; the embedded Summit v4 plan when omitted.
+        file: Option<PathBuf>,
+        /// L-Day to resolve the timeline for (default: the plan's own).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        launch_date: Option<NaiveDate>,
+    },
+}
+
+/// Settings shared by `serve` and `rehearse`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Plan file (TOML); the embedded Summit v4 plan when omitted.
+    #[arg(long, env = "GOLIVE_PLAN")]
+    pub plan: Option<PathBuf>,
+    /// Set or move L-Day at start-up.
+    #[arg(long, env = "GOLIVE_LAUNCH_DATE", value_name = "YYYY-MM-DD")]
+    pub launch_date: Option<NaiveDate>,
+    /// Start the bot's clock at this instant (rehearsals).
+    #[arg(long, env = "GOLIVE_CLOCK_START", value_name = "RFC3339")]
+    pub clock_start: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Address for HTTP mode, /healthz and /metrics.
+    #[arg(long, env = "GOLIVE_LISTEN", default_value = "0.0.0.0:3000")]
+    pub listen: SocketAddr,
+    /// SQLite database URL (created if missing).
+    #[arg(
+        long = "database",
+        env = "DATABASE_URL",
+        default_value = "sqlite://golive.db"
+    )]
+    pub database_url: String,
+    /// Run the bot's clock N times faster than real time (rehearsals).
+    #[arg(long, env = "GOLIVE_CLOCK_SPEED", default_value_t = 1.0)]
+    pub clock_speed: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct RehearseArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// SQLite database URL for the rehearsal.
+    #[arg(long = "database", default_value = "sqlite://golive-rehearsal.db")]
+    pub database_url: String,
+    /// Clock speed: 1440 plays a launch day in about half a minute.
+    #[arg(long, default_value_t = 1440.0)]
+    pub clock_speed: f64,
+    /// Stop when the clock reaches this instant (default: L-Day 18:30 in the plan's zone).
+    #[arg(long, value_name = "RFC3339")]
+    pub until: Option<DateTime<Utc>>,
+    /// Keep the rehearsal database from the last run instead of starting fresh.
+    #[arg(long)]
+    pub resume: bool,
+}
+
+impl ServeArgs {
+    /// The serve configuration, with Slack settings from the environment.
+    pub fn config(&self) -> Config {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        Config {
+            listen: self.listen,
+            plan: self.run.plan.clone(),
+            database_url: self.database_url.clone(),
+            launch_date: self.run.launch_date,
+            clock_start: self.run.clock_start,
+            clock_speed: self.clock_speed,
+            release_managers: env("GOLIVE_RELEASE_MANAGERS")
+                .map(|v| user_list(&v))
+                .unwrap_or_default(),
+            slack: SlackConfig {
+                bot_token: env("SLACK_BOT_TOKEN").map(Secret::new),
+                signing_secret: env("SLACK_SIGNING_SECRET").map(Secret::new),
+                app_token: env("SLACK_APP_TOKEN").map(Secret::new),
+                api_url: env("SLACK_API_URL").unwrap_or_else(|| SLACK_API_URL.to_string()),
+            },
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! Typed settings for `golive serve`, from flags with environment fallbacks.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// A secret that never shows up in logs or `Debug` output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Slack credentials and endpoint.
+#[derive(Debug, Clone, Default)]
+pub struct SlackConfig {
+    /// `SLACK_BOT_TOKEN` (xoxb-…): without it golive prints posts to the console.
+    pub bot_token: Option<Secret>,
+    /// `SLACK_SIGNING_SECRET`: enables the HTTP endpoints under /slack/.
+    pub signing_secret: Option<Secret>,
+    /// `SLACK_APP_TOKEN` (xapp-…): enables Socket Mode.
+    pub app_token: Option<Secret>,
+    /// `SLACK_API_URL`: Web API base URL, e.g. a local Slack-compatible server in tests.
+    pub api_url: String,
+}
+
+/// The default Web API base URL.
+pub const SLACK_API_URL: &str = "https://slack.com/api";
+
+/// Everything `golive serve` needs to start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address for HTTP mode, /healthz and /metrics (port 0 picks a free port).
+    pub listen: SocketAddr,
+    /// Plan file; `None` runs the embedded Summit v4 plan.
+    pub plan: Option<PathBuf>,
+    /// SQLite URL, e.g. `sqlite://golive.db`.
+    pub database_url: String,
+    /// Sets or moves L-Day at start-up.
+    pub launch_date: Option<NaiveDate>,
+    /// Rehearsal clock start; `None` runs on real time.
+    pub clock_start: Option<DateTime<Utc>>,
+    /// Rehearsal clock speed (virtual seconds per real second).
+    pub clock_speed: f64,
+    /// Slack user ids always allowed to run release-manager commands.
+    pub release_managers: Vec<String>,
+    pub slack: SlackConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            plan: None,
+            database_url: "sqlite://golive.db".to_string(),
+            launch_date: None,
+            clock_start: None,
+            clock_speed: 1.0,
+            release_managers: Vec::new(),
+            slack: SlackConfig {
+                api_url: SLACK_API_URL.to_string(),
+                ..SlackConfig::default()
+            },
+        }
+    }
+}
+
+/// Splits a comma-separated list of Slack user ids.
+pub fn user_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_redacted_in_debug_output() {
+        let secret = Secret::new("xoxb-very-secret");
+        assert_eq!(format!("{secret:?}"), "Secret(***)");
+    }
+
+    #[test]
+    fn user_lists_ignore_spaces_and_empty_items() {
+        assert_eq!(
+            user_list(" U1, U2,,"),
+            vec!["U1".to_string(), "U2".to_string()]
+        );
+    }
+}

@@ -1,0 +1,97 @@
+//! The running release: its plan plus an in-memory copy of its stored state.
+//!
+//! The store is the source of truth; this copy is what `/golive status` reads, so answering a
+//! command costs no database round trip. Workflows update it only after their transaction
+//! commits, by swapping in a new [`Snapshot`].
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::domain::plan::{Plan, Role};
+use crate::domain::timeline::Occurrence;
+
+/// The release's state at one moment. Cheap to share; replaced whole on every change.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    pub launch_date: Option<NaiveDate>,
+    /// The plan resolved for `launch_date` (empty while it is unset).
+    pub timeline: Arc<Vec<Occurrence>>,
+    /// Occurrence key → when it was posted.
+    pub posted: HashMap<String, DateTime<Utc>>,
+    pub roles: BTreeMap<Role, Vec<String>>,
+}
+
+/// Workspace ids golive looked up for the plan's names.
+#[derive(Debug, Clone, Default)]
+pub struct SlackIds {
+    /// The launch channel's id, once resolved.
+    pub channel: Option<String>,
+    /// User group handle → id.
+    pub groups: HashMap<String, String>,
+}
+
+/// One release this bot runs.
+pub struct Release {
+    pub plan: Arc<Plan>,
+    pub id: String,
+    snapshot: RwLock<Arc<Snapshot>>,
+    slack_ids: RwLock<Arc<SlackIds>>,
+}
+
+impl Release {
+    /// A release with its loaded state.
+    pub fn new(plan: Arc<Plan>, snapshot: Snapshot) -> Self {
+        Self {
+            id: plan.release.id(),
+            plan,
+            snapshot: RwLock::new(Arc::new(snapshot)),
+            slack_ids: RwLock::new(Arc::default()),
+        }
+    }
+
+    /// The current state.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.snapshot
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Applies a change that has been committed to the store.
+    pub fn update(&self, change: impl FnOnce(&mut Snapshot)) {
+        let mut guard = self.snapshot.write().unwrap_or_else(|e| e.into_inner());
+        change(Arc::make_mut(&mut guard));
+    }
+
+    /// Sets L-Day and re-resolves the timeline.
+    pub fn set_launch_date(&self, launch_date: NaiveDate) {
+        let timeline = Arc::new(self.plan.timeline(launch_date));
+        self.update(|s| {
+            s.launch_date = Some(launch_date);
+            s.timeline = timeline;
+        });
+    }
+
+    /// The looked-up Slack ids.
+    pub fn slack_ids(&self) -> Arc<SlackIds> {
+        self.slack_ids
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Replaces the looked-up Slack ids.
+    pub fn set_slack_ids(&self, ids: SlackIds) {
+        *self.slack_ids.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(ids);
+    }
+
+    /// Where posts go: the resolved channel id, else the channel as the plan names it.
+    pub fn channel(&self) -> String {
+        self.slack_ids()
+            .channel
+            .clone()
+            .unwrap_or_else(|| self.plan.release.channel.clone())
+    }
+}

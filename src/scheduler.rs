@@ -1,0 +1,81 @@
+//! The deadline-driven loop over the `jobs` table.
+//!
+//! [`run_due`] does whatever is due and returns the next deadline; the loop sleeps on the bot's
+//! clock until then, or until a workflow adds or re-times a job. There is no polling interval:
+//! an idle bot with nothing due sleeps.
+
+use chrono::{DateTime, Utc};
+use tokio::sync::watch;
+
+use crate::state::AppState;
+use crate::storage::jobs;
+use crate::workflows::{posts, schedule, WorkflowError};
+
+/// How many due jobs one pass takes from the store.
+const BATCH: i64 = 100;
+
+/// Runs every job due now; returns when the next one falls due.
+pub async fn run_due(state: &AppState) -> Result<Option<DateTime<Utc>>, WorkflowError> {
+    loop {
+        let due = {
+            let mut conn = state.db.acquire().await?;
+            jobs::due(&mut conn, state.clock.now(), BATCH).await?
+        };
+        let full = due.len() as i64 == BATCH;
+        for job in due {
+            let (release_id, key) = (job.release_id.clone(), job.key.clone());
+            let outcome = match job.kind.as_str() {
+                schedule::POST => posts::run(state, job).await,
+                other => {
+                    tracing::error!(kind = other, key, "unknown job kind; leaving it");
+                    Ok(())
+                }
+            };
+            if let Err(error) = outcome {
+                // Park the job for a minute rather than spin on it; treat its outcome as unknown
+                // so the next attempt looks before it posts.
+                tracing::error!(key, %error, "job failed");
+                let retry_at = state.clock.now() + chrono::TimeDelta::minutes(1);
+                let mut conn = state.db.acquire().await?;
+                jobs::retry_later(
+                    &mut conn,
+                    &release_id,
+                    &key,
+                    &error.to_string(),
+                    retry_at,
+                    true,
+                )
+                .await?;
+            }
+        }
+        if !full {
+            break;
+        }
+    }
+    let mut conn = state.db.acquire().await?;
+    Ok(jobs::next_wakeup(&mut conn).await?)
+}
+
+/// Runs jobs until `shutdown` turns true.
+pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        let next = match run_due(&state).await {
+            Ok(next) => next,
+            Err(error) => {
+                tracing::error!(%error, "scheduler pass failed; retrying shortly");
+                Some(state.clock.now() + chrono::TimeDelta::seconds(5))
+            }
+        };
+        let sleep = async {
+            match next {
+                Some(at) => state.clock.sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = sleep => {}
+            _ = state.scheduler_wake.notified() => {}
+            _ = shutdown.wait_for(|stop| *stop) => return,
+        }
+    }
+}

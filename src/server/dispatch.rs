@@ -1,0 +1,94 @@
+//! Routes a parsed [`Inbound`] to its workflow and produces the acknowledgement, always within
+//! Slack's 3-second limit: work that may take longer continues after the ack.
+
+use std::time::Duration;
+
+use crate::slack::inbound::{Event, Inbound};
+use crate::slack::port::Outgoing;
+use crate::state::AppState;
+use crate::workflows::{commands, events};
+
+/// How long a command may run before golive acknowledges and answers later via response_url.
+/// Slack gives 3 s; this leaves room for the network.
+pub const ACK_BUDGET: Duration = Duration::from_millis(2_500);
+
+/// What to send back to Slack as the acknowledgement.
+#[derive(Debug, Clone)]
+pub enum Ack {
+    /// An empty 200 (or a bare Socket Mode ack).
+    Empty,
+    /// An ephemeral message for the person who asked.
+    Message(Outgoing),
+    /// The Events API URL check's answer.
+    Challenge(String),
+}
+
+/// Handles one inbound payload.
+pub async fn handle(state: &AppState, inbound: Inbound) -> Ack {
+    match inbound {
+        Inbound::Command {
+            request,
+            response_url,
+        } => command(state, request, response_url).await,
+        Inbound::UrlVerification { challenge } => Ack::Challenge(challenge),
+        Inbound::Event { event_id, event } => {
+            let state = state.clone();
+            tokio::spawn(async move { on_event(&state, &event_id, event).await });
+            Ack::Empty
+        }
+        Inbound::UnhandledInteraction { kind } => {
+            tracing::debug!(kind, "interaction ignored");
+            Ack::Empty
+        }
+    }
+}
+
+async fn command(state: &AppState, request: commands::CommandRequest, response_url: String) -> Ack {
+    let mut work = {
+        let state = state.clone();
+        tokio::spawn(async move { commands::handle(&state, &request).await })
+    };
+    match tokio::time::timeout(ACK_BUDGET, &mut work).await {
+        Ok(Ok(reply)) => Ack::Message(reply),
+        Ok(Err(join_error)) => {
+            tracing::error!(%join_error, "command task failed");
+            Ack::Message(Outgoing::text(
+                "Sorry, golive could not do that; nothing was changed.",
+            ))
+        }
+        Err(_) => {
+            let state = state.clone();
+            tokio::spawn(async move {
+                if let Ok(reply) = work.await {
+                    if let Err(error) = state.slack.respond(&response_url, &reply).await {
+                        tracing::error!(%error, "could not deliver a late command answer");
+                    }
+                }
+            });
+            Ack::Message(Outgoing::text("Working on it…"))
+        }
+    }
+}
+
+async fn on_event(state: &AppState, event_id: &str, event: Event) {
+    match events::first_delivery(state, event_id).await {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::debug!(event_id, "duplicate delivery dropped");
+            return;
+        }
+        Err(error) => {
+            tracing::error!(%error, event_id, "could not record a delivery");
+            return;
+        }
+    }
+    let outcome = match event {
+        Event::AppMention { channel, thread_ts } => {
+            events::answer_mention(state, &channel, &thread_ts).await
+        }
+        Event::Other => Ok(()),
+    };
+    if let Err(error) = outcome {
+        tracing::error!(%error, event_id, "event handling failed");
+    }
+}

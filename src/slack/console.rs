@@ -1,0 +1,110 @@
+//! [`SlackPort`] for rehearsals without a workspace: prints each post as a person would read it.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use super::port::{Outgoing, PostTag, Posted, SlackError, SlackPort};
+use crate::clock::SharedClock;
+
+/// Prints to a writer (stdout in `golive rehearse`).
+pub struct Console {
+    out: Mutex<Box<dyn Write + Send>>,
+    clock: SharedClock,
+    zone: Tz,
+    sequence: AtomicU64,
+    posted: Mutex<Vec<(PostTag, Posted)>>,
+}
+
+impl Console {
+    /// A console printing to `out`, stamping each post with `clock`'s time in `zone`.
+    pub fn new(out: Box<dyn Write + Send>, clock: SharedClock, zone: Tz) -> Self {
+        Self {
+            out: Mutex::new(out),
+            clock,
+            zone,
+            sequence: AtomicU64::new(0),
+            posted: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn print(&self, heading: &str, text: &str) {
+        let now = self.clock.now().with_timezone(&self.zone);
+        let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = writeln!(out, "── {} {heading}", now.format("%a %Y-%m-%d %H:%M %Z"));
+        for line in text.lines() {
+            let _ = writeln!(out, "   {line}");
+        }
+        let _ = writeln!(out);
+        let _ = out.flush();
+    }
+}
+
+#[async_trait]
+impl SlackPort for Console {
+    async fn post(&self, channel: &str, message: &Outgoing) -> Result<Posted, SlackError> {
+        let n = self.sequence.fetch_add(1, Ordering::Relaxed) + 1;
+        let posted = Posted {
+            channel: channel.to_string(),
+            ts: format!("{}.{n:06}", self.clock.now().timestamp()),
+        };
+        let heading = match &message.thread_ts {
+            Some(_) => format!("{channel} (thread)"),
+            None => channel.to_string(),
+        };
+        self.print(&heading, &message.text);
+        if let Some(tag) = &message.tag {
+            let mut posted_list = self.posted.lock().unwrap_or_else(|e| e.into_inner());
+            posted_list.push((tag.clone(), posted.clone()));
+        }
+        Ok(posted)
+    }
+
+    async fn update(&self, channel: &str, _ts: &str, message: &Outgoing) -> Result<(), SlackError> {
+        self.print(&format!("{channel} (updated)"), &message.text);
+        Ok(())
+    }
+
+    async fn post_ephemeral(
+        &self,
+        channel: &str,
+        user: &str,
+        message: &Outgoing,
+    ) -> Result<(), SlackError> {
+        self.print(
+            &format!("{channel} (only visible to {user})"),
+            &message.text,
+        );
+        Ok(())
+    }
+
+    async fn respond(&self, _response_url: &str, message: &Outgoing) -> Result<(), SlackError> {
+        self.print("(reply)", &message.text);
+        Ok(())
+    }
+
+    async fn find_post(
+        &self,
+        _channel: &str,
+        tag: &PostTag,
+        _since: DateTime<Utc>,
+    ) -> Result<Option<Posted>, SlackError> {
+        let posted = self.posted.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(posted
+            .iter()
+            .find(|(t, _)| t == tag)
+            .map(|(_, p)| p.clone()))
+    }
+
+    async fn channel_id(&self, name: &str) -> Result<Option<String>, SlackError> {
+        Ok(Some(format!("#{name}")))
+    }
+
+    async fn usergroups(&self) -> Result<Vec<(String, String)>, SlackError> {
+        Ok(Vec::new())
+    }
+}

@@ -1,0 +1,9 @@
+//! The Slack adapter: the only code that knows Slack's wire types.
+
+pub mod console;
+pub mod format;
+pub mod inbound;
+pub mod messages;
+pub mod port;
+pub mod render;
+pub mod web;

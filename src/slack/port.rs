@@ -1,0 +1,107 @@
+//! The narrow Web API surface golive uses, as a trait: the Slack Web API in production, the
+//! console in rehearsals, a local Slack-compatible server in tests.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use slack_morphism::prelude::SlackBlock;
+
+/// A message ready to send: fallback text plus Block Kit blocks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing {
+    /// Plain-text fallback, shown in notifications and by clients without blocks.
+    pub text: String,
+    pub blocks: Vec<SlackBlock>,
+    /// Identifies the post for the exactly-once check after a crash.
+    pub tag: Option<PostTag>,
+    pub thread_ts: Option<String>,
+}
+
+impl Outgoing {
+    /// A text-only message.
+    pub fn text(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            blocks: Vec::new(),
+            tag: None,
+            thread_ts: None,
+        }
+    }
+}
+
+/// Message metadata golive attaches to every scheduled post, so a post whose outcome is unknown
+/// can be found in the channel history before it is sent again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostTag {
+    pub release_id: String,
+    pub key: String,
+}
+
+impl PostTag {
+    /// The metadata event type golive uses.
+    pub const EVENT_TYPE: &'static str = "golive_post";
+}
+
+/// Where a message landed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Posted {
+    pub channel: String,
+    pub ts: String,
+}
+
+/// Why a Slack call failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SlackError {
+    /// HTTP 429: nothing happened; try again after the given delay.
+    #[error("rate limited by Slack (retry after {0:?})")]
+    RateLimited(Duration),
+    /// Slack answered `ok: false`: the request was refused and nothing happened.
+    #[error("Slack refused the call: {0}")]
+    Api(String),
+    /// A 5xx status or a transport failure: the request may or may not have taken effect.
+    #[error("Slack call failed, outcome unknown: {0}")]
+    Unknown(String),
+}
+
+impl SlackError {
+    /// Whether the request may have taken effect in Slack.
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(self, Self::Unknown(_))
+    }
+
+    /// Whether trying again later can succeed (an API refusal such as `channel_not_found` needs a
+    /// person to fix something first, but golive keeps retrying slowly rather than dropping work).
+    pub fn is_transient(&self) -> bool {
+        !matches!(self, Self::Api(_))
+    }
+}
+
+/// The Slack Web API as golive uses it.
+#[async_trait]
+pub trait SlackPort: Send + Sync + 'static {
+    /// chat.postMessage. Not retried on an unknown outcome: the caller decides, after looking.
+    async fn post(&self, channel: &str, message: &Outgoing) -> Result<Posted, SlackError>;
+    /// chat.update.
+    async fn update(&self, channel: &str, ts: &str, message: &Outgoing) -> Result<(), SlackError>;
+    /// chat.postEphemeral.
+    async fn post_ephemeral(
+        &self,
+        channel: &str,
+        user: &str,
+        message: &Outgoing,
+    ) -> Result<(), SlackError>;
+    /// Posts to an interaction's response_url.
+    async fn respond(&self, response_url: &str, message: &Outgoing) -> Result<(), SlackError>;
+    /// Looks in the channel history (since `since`) for a post carrying `tag`.
+    async fn find_post(
+        &self,
+        channel: &str,
+        tag: &PostTag,
+        since: DateTime<Utc>,
+    ) -> Result<Option<Posted>, SlackError>;
+    /// conversations.list: the id of the channel called `name` (without '#').
+    async fn channel_id(&self, name: &str) -> Result<Option<String>, SlackError>;
+    /// usergroups.list: (handle, id) of every user group.
+    async fn usergroups(&self) -> Result<Vec<(String, String)>, SlackError>;
+}

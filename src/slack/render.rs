@@ -1,0 +1,198 @@
+//! Handlebars templates (`message-templates/`) → [`Outgoing`] messages.
+//!
+//! Templates produce JSON: `{"text": fallback, "blocks": [...]}`. The registry is strict (a
+//! missing field is an error, not an empty string) and its escape makes any value safe inside a
+//! JSON string *and* inside Slack mrkdwn (`&`, `<`, `>`). Text that is already mrkdwn (mentions,
+//! dates) goes through the `mrkdwn` helper, which escapes for JSON only. Every rendered message is
+//! parsed into slack-morphism blocks, so a broken template fails a test rather than a launch.
+
+use handlebars::{Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderError};
+use serde::{Deserialize, Serialize};
+use slack_morphism::prelude::SlackBlock;
+
+use super::port::Outgoing;
+
+/// The message templates, compiled into the binary.
+const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "scheduled_post",
+        include_str!("../../message-templates/scheduled_post.json.hbs"),
+    ),
+    (
+        "status",
+        include_str!("../../message-templates/status.json.hbs"),
+    ),
+    (
+        "help",
+        include_str!("../../message-templates/help.json.hbs"),
+    ),
+    (
+        "timeline_day",
+        include_str!("../../message-templates/timeline_day.json.hbs"),
+    ),
+    (
+        "roles",
+        include_str!("../../message-templates/roles.json.hbs"),
+    ),
+    (
+        "notice",
+        include_str!("../../message-templates/notice.json.hbs"),
+    ),
+];
+
+/// Why a message could not be rendered: always a bug in a template or its context.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("template {name}: {source}")]
+    Render {
+        name: &'static str,
+        source: Box<RenderError>,
+    },
+    #[error("template {name} produced invalid message JSON: {source}")]
+    Json {
+        name: &'static str,
+        source: serde_json::Error,
+    },
+    #[error("template {name} produced a message beyond Slack's limits: {reason}")]
+    Limits { name: &'static str, reason: String },
+}
+
+/// The compiled template registry.
+pub struct Templates {
+    registry: Handlebars<'static>,
+}
+
+#[derive(Deserialize)]
+struct Rendered {
+    text: String,
+    blocks: Vec<SlackBlock>,
+}
+
+/// Slack's per-message limits that a template could break.
+const MAX_BLOCKS: usize = 50;
+const MAX_TEXT: usize = 4_000;
+
+impl Templates {
+    /// Compiles every template; fails on a syntax error.
+    pub fn new() -> Result<Self, Box<handlebars::TemplateError>> {
+        let mut registry = Handlebars::new();
+        registry.set_strict_mode(true);
+        registry.register_escape_fn(|s| json_escape(&slack_escape(s)));
+        registry.register_helper("mrkdwn", Box::new(mrkdwn_helper));
+        for (name, source) in TEMPLATES {
+            registry
+                .register_template_string(name, source)
+                .map_err(Box::new)?;
+        }
+        Ok(Self { registry })
+    }
+
+    /// Renders `name` with `context` into a message.
+    pub fn render<T: Serialize>(
+        &self,
+        name: &'static str,
+        context: &T,
+    ) -> Result<Outgoing, TemplateError> {
+        let json = self
+            .registry
+            .render(name, context)
+            .map_err(|e| TemplateError::Render {
+                name,
+                source: Box::new(e),
+            })?;
+        let rendered: Rendered =
+            serde_json::from_str(&json).map_err(|source| TemplateError::Json { name, source })?;
+        if rendered.blocks.len() > MAX_BLOCKS {
+            let reason = format!(
+                "{} blocks (Slack allows {MAX_BLOCKS})",
+                rendered.blocks.len()
+            );
+            return Err(TemplateError::Limits { name, reason });
+        }
+        let mut text = rendered.text;
+        if text.len() > MAX_TEXT {
+            let cut = (0..=MAX_TEXT - 1)
+                .rev()
+                .find(|i| text.is_char_boundary(*i))
+                .unwrap_or(0);
+            text.truncate(cut);
+            text.push('…');
+        }
+        Ok(Outgoing {
+            text,
+            blocks: rendered.blocks,
+            tag: None,
+            thread_ts: None,
+        })
+    }
+}
+
+/// Writes a value that is already Slack mrkdwn, escaped for JSON only.
+fn mrkdwn_helper(
+    helper: &Helper,
+    _: &Handlebars,
+    _: &Context,
+    _: &mut RenderContext,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let value = helper.param(0).ok_or_else(|| {
+        RenderError::from(handlebars::RenderErrorReason::ParamNotFoundForIndex(
+            "mrkdwn", 0,
+        ))
+    })?;
+    let text = match value.value() {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    out.write(&json_escape(&text))?;
+    Ok(())
+}
+
+/// Escapes the three characters Slack mrkdwn treats as control characters.
+pub fn slack_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes text for the inside of a JSON string literal.
+fn json_escape(text: &str) -> String {
+    let quoted = serde_json::Value::String(text.to_string()).to_string();
+    quoted[1..quoted.len() - 1].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn values_are_escaped_for_json_and_slack() {
+        let templates = Templates::new().unwrap();
+        let message = templates
+            .render(
+                "notice",
+                &json!({"text": "a \"b\" <c> & d", "emoji": ":x:", "body": "<@U1> ok"}),
+            )
+            .unwrap();
+        assert_eq!(message.text, "a \"b\" &lt;c&gt; &amp; d");
+        let blocks = serde_json::to_value(&message.blocks).unwrap();
+        assert_eq!(blocks[0]["text"]["text"], ":x: <@U1> ok");
+    }
+
+    #[test]
+    fn a_missing_field_is_an_error_not_an_empty_string() {
+        let templates = Templates::new().unwrap();
+        let error = templates
+            .render("notice", &json!({"text": "hi"}))
+            .unwrap_err();
+        assert!(matches!(error, TemplateError::Render { .. }), "{error}");
+    }
+}

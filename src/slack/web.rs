@@ -1,0 +1,301 @@
+//! [`SlackPort`] over the real Web API, through slack-morphism.
+//!
+//! slack-morphism's own rate control is off by default and its default connector is HTTPS-only;
+//! this adapter builds an HTTP-or-HTTPS connector (so `SLACK_API_URL` can point at a local server)
+//! and does the retrying itself: 429 waits for Retry-After, 5xx and transport errors back off.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use slack_morphism::errors::SlackClientError;
+use slack_morphism::prelude::*;
+
+use super::port::{Outgoing, PostTag, Posted, SlackError, SlackPort};
+use crate::metrics::Metrics;
+
+/// The slack-morphism client type golive uses.
+pub type HyperClient = SlackClient<SlackClientHyperHttpsConnector>;
+
+/// How hard to retry a Slack call before giving the failure to the caller.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub max_attempts: u32,
+    pub first_backoff: Duration,
+    pub max_backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 5,
+            first_backoff: Duration::from_millis(250),
+            max_backoff: Duration::from_secs(8),
+        }
+    }
+}
+
+/// The Web API client.
+pub struct WebApi {
+    client: Arc<HyperClient>,
+    token: SlackApiToken,
+    retry: RetryPolicy,
+    metrics: Arc<Metrics>,
+}
+
+/// Builds a slack-morphism client for `api_url` (e.g. `https://slack.com/api`).
+pub fn hyper_client(api_url: &str) -> std::io::Result<HyperClient> {
+    // Both ring and aws-lc-rs are linked through dependencies; rustls needs the choice made.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_native_roots()?
+        .https_or_http()
+        .enable_http1()
+        .enable_http2()
+        .build();
+    let connector = SlackClientHyperConnector::from(https).with_slack_api_url(api_url);
+    Ok(SlackClient::new(connector))
+}
+
+impl WebApi {
+    /// A client posting with `bot_token`.
+    pub fn new(client: Arc<HyperClient>, bot_token: &str, metrics: Arc<Metrics>) -> Self {
+        Self {
+            client,
+            token: SlackApiToken::new(bot_token.to_string().into()),
+            retry: RetryPolicy::default(),
+            metrics,
+        }
+    }
+
+    /// Overrides the retry policy (tests shorten it).
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Runs `call`, retrying what can be retried. With `retry_unknown` false an unknown outcome
+    /// is returned at once: re-sending a post blindly could post it twice.
+    async fn with_retries<T, F, Fut>(
+        &self,
+        method: &str,
+        retry_unknown: bool,
+        call: F,
+    ) -> Result<T, SlackError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = ClientResult<T>>,
+    {
+        let mut backoff = self.retry.first_backoff;
+        let mut attempt = 1;
+        loop {
+            let error = match call().await {
+                Ok(value) => return Ok(value),
+                Err(e) => classify(e),
+            };
+            let wait = match &error {
+                SlackError::RateLimited(after) => *after,
+                SlackError::Unknown(_) if retry_unknown => backoff,
+                _ => return Err(error),
+            };
+            if attempt >= self.retry.max_attempts {
+                return Err(error);
+            }
+            self.metrics.slack_retry(method);
+            tracing::warn!(method, attempt, ?wait, %error, "retrying Slack call");
+            tokio::time::sleep(wait).await;
+            backoff = (backoff * 2).min(self.retry.max_backoff);
+            attempt += 1;
+        }
+    }
+}
+
+fn classify(error: SlackClientError) -> SlackError {
+    match error {
+        SlackClientError::RateLimitError(e) => {
+            SlackError::RateLimited(e.retry_after.unwrap_or(Duration::from_secs(1)))
+        }
+        SlackClientError::ApiError(e) => SlackError::Api(e.code),
+        SlackClientError::HttpError(e) if e.status_code.is_client_error() => {
+            SlackError::Api(format!("HTTP {}", e.status_code))
+        }
+        other => SlackError::Unknown(other.to_string()),
+    }
+}
+
+/// The slack-morphism message content for an outgoing message.
+pub fn content(message: &Outgoing) -> SlackMessageContent {
+    let mut content = SlackMessageContent::new().with_text(message.text.clone());
+    if !message.blocks.is_empty() {
+        content = content.with_blocks(message.blocks.clone());
+    }
+    if let Some(tag) = &message.tag {
+        let payload = [
+            ("release".to_string(), tag.release_id.clone()),
+            ("key".to_string(), tag.key.clone()),
+        ];
+        content = content.with_metadata(SlackMessageMetadata {
+            event_type: PostTag::EVENT_TYPE.to_string(),
+            event_payload: Some(payload.into_iter().collect()),
+        });
+    }
+    content
+}
+
+fn carries(message: &SlackHistoryMessage, tag: &PostTag) -> bool {
+    let Some(meta) = &message.content.metadata else {
+        return false;
+    };
+    let payload = meta.event_payload.as_ref();
+    meta.event_type == PostTag::EVENT_TYPE
+        && payload.and_then(|p| p.get("release")) == Some(&tag.release_id)
+        && payload.and_then(|p| p.get("key")) == Some(&tag.key)
+}
+
+#[async_trait]
+impl SlackPort for WebApi {
+    async fn post(&self, channel: &str, message: &Outgoing) -> Result<Posted, SlackError> {
+        let mut request = SlackApiChatPostMessageRequest::new(channel.into(), content(message));
+        request.thread_ts = message.thread_ts.clone().map(Into::into);
+        let session = self.client.open_session(&self.token);
+        let response = self
+            .with_retries("chat.postMessage", false, || {
+                session.chat_post_message(&request)
+            })
+            .await?;
+        self.metrics.post_sent();
+        Ok(Posted {
+            channel: response.channel.to_string(),
+            ts: response.ts.to_string(),
+        })
+    }
+
+    async fn update(&self, channel: &str, ts: &str, message: &Outgoing) -> Result<(), SlackError> {
+        let request =
+            SlackApiChatUpdateRequest::new(channel.into(), content(message), ts.to_string().into());
+        let session = self.client.open_session(&self.token);
+        self.with_retries("chat.update", true, || session.chat_update(&request))
+            .await
+            .map(drop)
+    }
+
+    async fn post_ephemeral(
+        &self,
+        channel: &str,
+        user: &str,
+        message: &Outgoing,
+    ) -> Result<(), SlackError> {
+        let mut request = SlackApiChatPostEphemeralRequest::new(
+            channel.into(),
+            user.to_string().into(),
+            content(message),
+        );
+        request.thread_ts = message.thread_ts.clone().map(Into::into);
+        let session = self.client.open_session(&self.token);
+        self.with_retries("chat.postEphemeral", true, || {
+            session.chat_post_ephemeral(&request)
+        })
+        .await
+        .map(drop)
+    }
+
+    async fn respond(&self, response_url: &str, message: &Outgoing) -> Result<(), SlackError> {
+        let url: url::Url = response_url
+            .parse()
+            .map_err(|e| SlackError::Api(format!("bad response_url: {e}")))?;
+        let request = SlackApiPostWebhookMessageRequest::new(content(message));
+        let url = SlackResponseUrl::new(url);
+        self.with_retries("response_url", true, || {
+            self.client.respond_to_event(&url, &request)
+        })
+        .await
+        .map(drop)
+    }
+
+    async fn find_post(
+        &self,
+        channel: &str,
+        tag: &PostTag,
+        since: DateTime<Utc>,
+    ) -> Result<Option<Posted>, SlackError> {
+        let session = self.client.open_session(&self.token);
+        let oldest = format!("{}.000000", since.timestamp() - 60);
+        let mut cursor: Option<SlackCursorId> = None;
+        loop {
+            let mut request = SlackApiConversationsHistoryRequest::new()
+                .with_channel(channel.into())
+                .with_oldest(oldest.clone().into())
+                .with_include_all_metadata(true)
+                .with_limit(200);
+            request.cursor = cursor.clone();
+            let page = self
+                .with_retries("conversations.history", true, || {
+                    session.conversations_history(&request)
+                })
+                .await?;
+            if let Some(found) = page.messages.iter().find(|m| carries(m, tag)) {
+                return Ok(Some(Posted {
+                    channel: channel.to_string(),
+                    ts: found.origin.ts.to_string(),
+                }));
+            }
+            cursor = page
+                .response_metadata
+                .and_then(|m| m.next_cursor)
+                .filter(|c| !c.to_string().is_empty());
+            if cursor.is_none() {
+                return Ok(None);
+            }
+        }
+    }
+
+    async fn channel_id(&self, name: &str) -> Result<Option<String>, SlackError> {
+        let session = self.client.open_session(&self.token);
+        let mut cursor: Option<SlackCursorId> = None;
+        loop {
+            let mut request = SlackApiConversationsListRequest::new()
+                .with_types(vec![
+                    SlackConversationType::Public,
+                    SlackConversationType::Private,
+                ])
+                .with_exclude_archived(true)
+                .with_limit(1000);
+            request.cursor = cursor.clone();
+            let page = self
+                .with_retries("conversations.list", true, || {
+                    session.conversations_list(&request)
+                })
+                .await?;
+            if let Some(found) = page
+                .channels
+                .iter()
+                .find(|c| c.name.as_deref() == Some(name))
+            {
+                return Ok(Some(found.id.to_string()));
+            }
+            cursor = page
+                .response_metadata
+                .and_then(|m| m.next_cursor)
+                .filter(|c| !c.to_string().is_empty());
+            if cursor.is_none() {
+                return Ok(None);
+            }
+        }
+    }
+
+    async fn usergroups(&self) -> Result<Vec<(String, String)>, SlackError> {
+        let session = self.client.open_session(&self.token);
+        let request = SlackApiUserGroupsListRequest::new();
+        let groups = self
+            .with_retries("usergroups.list", true, || {
+                session.usergroups_list(&request)
+            })
+            .await?;
+        Ok(groups
+            .usergroups
+            .into_iter()
+            .map(|g| (g.handle, g.id.to_string()))
+            .collect())
+    }
+}

@@ -1,0 +1,210 @@
+//! Building and running the application: store, plan, release, Slack, HTTP, scheduler.
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Notify};
+
+use crate::clock::{ScaledClock, SharedClock, SystemClock};
+use crate::config::Config;
+use crate::domain::plan::{Plan, PlanErrors};
+use crate::metrics::Metrics;
+use crate::scheduler;
+use crate::server::{http, socket_mode::SocketMode};
+use crate::slack::console::Console;
+use crate::slack::port::SlackPort;
+use crate::slack::render::Templates;
+use crate::slack::web::{hyper_client, HyperClient, WebApi};
+use crate::state::AppState;
+use crate::storage::{self, StoreError};
+use crate::workflows::{setup, WorkflowError};
+
+/// Why golive could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot read plan {path}: {source}")]
+    PlanFile {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("plan {path} has errors:\n{errors}")]
+    Plan { path: String, errors: PlanErrors },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Workflow(#[from] WorkflowError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("cannot build the Slack client: {0}")]
+    SlackClient(std::io::Error),
+    #[error("cannot start Socket Mode: {0}")]
+    SocketMode(String),
+    #[error("broken message template: {0}")]
+    Templates(String),
+}
+
+/// Reads and validates a plan file, or returns the embedded plan.
+pub fn load_plan(path: Option<&Path>) -> Result<Plan, StartError> {
+    let Some(path) = path else {
+        return Ok(Plan::embedded());
+    };
+    let shown = path.display().to_string();
+    let source = std::fs::read_to_string(path).map_err(|source| StartError::PlanFile {
+        path: shown.clone(),
+        source,
+    })?;
+    Plan::parse(&source).map_err(|errors| StartError::Plan {
+        path: shown,
+        errors,
+    })
+}
+
+/// The clock `config` asks for: real time, or a rehearsal clock.
+pub fn clock_for(config: &Config) -> SharedClock {
+    match config.clock_start {
+        Some(start) => Arc::new(ScaledClock::new(start, config.clock_speed)),
+        None if config.clock_speed != 1.0 => {
+            Arc::new(ScaledClock::new(chrono::Utc::now(), config.clock_speed))
+        }
+        None => Arc::new(SystemClock),
+    }
+}
+
+/// A built, not yet running, golive.
+pub struct Application {
+    state: AppState,
+    listener: TcpListener,
+    signing_secret: Option<String>,
+    socket: Option<(Arc<HyperClient>, String)>,
+}
+
+impl Application {
+    /// Connects the store, opens the release and binds the listener. `slack` overrides the
+    /// transport (the console in rehearsals); by default it is the Web API when a bot token is
+    /// set and the console otherwise.
+    pub async fn build(
+        config: Config,
+        clock: SharedClock,
+        slack: Option<Arc<dyn SlackPort>>,
+    ) -> Result<Self, StartError> {
+        let plan = Arc::new(load_plan(config.plan.as_deref())?);
+        let db = storage::connect(&config.database_url).await?;
+        let metrics = Arc::new(Metrics::new());
+        let client = match &config.slack.bot_token {
+            Some(_) => Some(Arc::new(
+                hyper_client(&config.slack.api_url).map_err(StartError::SlackClient)?,
+            )),
+            None => None,
+        };
+        let slack: Arc<dyn SlackPort> = match (slack, &client, &config.slack.bot_token) {
+            (Some(slack), _, _) => slack,
+            (None, Some(client), Some(token)) => {
+                Arc::new(WebApi::new(client.clone(), token.expose(), metrics.clone()))
+            }
+            _ => Arc::new(Console::new(
+                Box::new(std::io::stdout()),
+                clock.clone(),
+                plan.release.timezone,
+            )),
+        };
+        let release = setup::open_release(
+            &db,
+            plan,
+            config.launch_date,
+            &config.release_managers,
+            clock.now(),
+        )
+        .await?;
+        let templates = Templates::new().map_err(|e| StartError::Templates(e.to_string()))?;
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| StartError::Listen {
+                    addr: config.listen.to_string(),
+                    source,
+                })?;
+        let socket = match (&config.slack.app_token, client) {
+            (Some(token), Some(client)) => Some((client, token.expose().to_string())),
+            _ => None,
+        };
+        let state = AppState {
+            db,
+            slack,
+            templates: Arc::new(templates),
+            clock,
+            release: Arc::new(release),
+            metrics,
+            scheduler_wake: Arc::new(Notify::new()),
+            bootstrap_release_managers: Arc::new(config.release_managers.clone()),
+        };
+        Ok(Self {
+            state,
+            listener,
+            signing_secret: config
+                .slack
+                .signing_secret
+                .as_ref()
+                .map(|s| s.expose().to_string()),
+            socket,
+        })
+    }
+
+    /// The bound port (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.listener
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or_default()
+    }
+
+    /// The shared state, for tests and rehearsals.
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    /// Serves HTTP, Socket Mode (if configured) and the scheduler until `shutdown` resolves.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartError> {
+        let (stop, stopped) = watch::channel(false);
+        let state = self.state;
+        let socket = match self.socket {
+            Some((client, token)) => Some(
+                SocketMode::start(client, &token, state.clone())
+                    .await
+                    .map_err(|e| StartError::SocketMode(e.to_string()))?,
+            ),
+            None => None,
+        };
+        let scheduler = {
+            let state = state.clone();
+            let stopped = stopped.clone();
+            tokio::spawn(async move {
+                // Names first, so the first post already mentions the right groups.
+                setup::resolve_slack_ids(state.slack.as_ref(), &state.release).await;
+                scheduler::run(state, stopped).await;
+            })
+        };
+        let app = http::router(state, self.signing_secret.as_deref());
+        let mut http_stopped = stopped.clone();
+        let server = axum::serve(self.listener, app).with_graceful_shutdown(async move {
+            let _ = http_stopped.wait_for(|s| *s).await;
+        });
+        let server = tokio::spawn(async move { server.await });
+        shutdown.await;
+        tracing::info!("shutting down");
+        let _ = stop.send(true);
+        if let Some(socket) = socket {
+            socket.shutdown().await;
+        }
+        let _ = scheduler.await;
+        let _ = server.await;
+        Ok(())
+    }
+}

@@ -1,0 +1,41 @@
+//! [`AppState`]: what every handler and the scheduler share. Cheap to clone, passed explicitly.
+
+use std::sync::Arc;
+
+use sqlx::SqlitePool;
+use tokio::sync::Notify;
+
+use crate::clock::SharedClock;
+use crate::metrics::Metrics;
+use crate::release::Release;
+use crate::slack::port::SlackPort;
+use crate::slack::render::Templates;
+
+/// Shared handles of a running bot.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: SqlitePool,
+    pub slack: Arc<dyn SlackPort>,
+    pub templates: Arc<Templates>,
+    pub clock: SharedClock,
+    pub release: Arc<Release>,
+    pub metrics: Arc<Metrics>,
+    /// Wakes the scheduler when a job is added or re-timed.
+    pub scheduler_wake: Arc<Notify>,
+    /// Release managers from `GOLIVE_RELEASE_MANAGERS`: always allowed, so a bad role
+    /// assignment can never lock everyone out.
+    pub bootstrap_release_managers: Arc<Vec<String>>,
+}
+
+impl AppState {
+    /// Whether `user` may run release-manager commands.
+    pub fn is_release_manager(&self, user: &str) -> bool {
+        self.bootstrap_release_managers.iter().any(|u| u == user)
+            || self
+                .release
+                .snapshot()
+                .roles
+                .get(&crate::domain::plan::Role::ReleaseManager)
+                .is_some_and(|users| users.iter().any(|u| u == user))
+    }
+}

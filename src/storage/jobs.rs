@@ -1,0 +1,239 @@
+//! The `jobs` table: timed work, written before it is attempted.
+//!
+//! Life of a job: `pending` (waiting for `due_at`) → `sending` (an attempt began; its outcome is
+//! unknown until recorded) → `done`. A job whose attempt failed before reaching Slack goes back to
+//! `pending`; one whose outcome is unknown stays `sending`, so the next attempt first asks Slack
+//! whether the post already exists. Moving L-Day re-times `pending` jobs and cancels the ones the
+//! new timeline no longer has.
+
+use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
+
+use super::{from_millis, to_millis, StoreError};
+
+/// Where a job is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobState {
+    Pending,
+    Sending,
+    Done,
+    Cancelled,
+}
+
+impl JobState {
+    fn parse(s: &str) -> Result<Self, StoreError> {
+        match s {
+            "pending" => Ok(Self::Pending),
+            "sending" => Ok(Self::Sending),
+            "done" => Ok(Self::Done),
+            "cancelled" => Ok(Self::Cancelled),
+            other => Err(StoreError::Corrupt(format!("job state {other:?}"))),
+        }
+    }
+}
+
+/// A job as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub release_id: String,
+    pub key: String,
+    pub kind: String,
+    pub due_at: DateTime<Utc>,
+    pub state: JobState,
+    pub payload: String,
+    pub attempts: i64,
+    pub attempt_started_at: Option<DateTime<Utc>>,
+    pub channel: Option<String>,
+    pub ts: Option<String>,
+    pub done_at: Option<DateTime<Utc>>,
+}
+
+type JobRow = (
+    String,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+);
+
+const COLUMNS: &str = "release_id, key, kind, due_at, state, payload, attempts, attempt_started_at, channel, ts, done_at";
+
+fn from_row(row: JobRow) -> Result<Job, StoreError> {
+    let (release_id, key, kind, due_at, state, payload, attempts, started, channel, ts, done_at) =
+        row;
+    Ok(Job {
+        release_id,
+        key,
+        kind,
+        due_at: from_millis(due_at),
+        state: JobState::parse(&state)?,
+        payload,
+        attempts,
+        attempt_started_at: started.map(from_millis),
+        channel,
+        ts,
+        done_at: done_at.map(from_millis),
+    })
+}
+
+/// Schedules a job, or re-times it if it has not started; started and finished jobs are kept as
+/// they are, which is what makes re-scheduling idempotent.
+pub async fn schedule(
+    conn: &mut SqliteConnection,
+    release_id: &str,
+    key: &str,
+    kind: &str,
+    due_at: DateTime<Utc>,
+    payload: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO jobs (release_id, key, kind, due_at, state, payload) VALUES (?, ?, ?, ?, 'pending', ?)
+         ON CONFLICT (release_id, key) DO UPDATE
+            SET due_at = excluded.due_at, payload = excluded.payload, state = 'pending', next_attempt_at = NULL
+          WHERE jobs.state IN ('pending', 'cancelled')",
+    )
+    .bind(release_id)
+    .bind(key)
+    .bind(kind)
+    .bind(to_millis(due_at))
+    .bind(payload)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Cancels the pending jobs of `kind` whose key is not in `keep`; returns how many.
+pub async fn cancel_pending_except(
+    conn: &mut SqliteConnection,
+    release_id: &str,
+    kind: &str,
+    keep: &std::collections::HashSet<String>,
+) -> Result<usize, StoreError> {
+    let pending: Vec<(String,)> = sqlx::query_as(
+        "SELECT key FROM jobs WHERE release_id = ? AND kind = ? AND state = 'pending'",
+    )
+    .bind(release_id)
+    .bind(kind)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut cancelled = 0;
+    for (key,) in pending.into_iter().filter(|(k,)| !keep.contains(k)) {
+        sqlx::query("UPDATE jobs SET state = 'cancelled' WHERE release_id = ? AND key = ?")
+            .bind(release_id)
+            .bind(&key)
+            .execute(&mut *conn)
+            .await?;
+        cancelled += 1;
+    }
+    Ok(cancelled)
+}
+
+/// When the scheduler must next wake up: the earliest unfinished job of any release.
+pub async fn next_wakeup(conn: &mut SqliteConnection) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let (at,): (Option<i64>,) = sqlx::query_as(
+        "SELECT MIN(COALESCE(next_attempt_at, due_at)) FROM jobs WHERE state IN ('pending', 'sending')",
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(at.map(from_millis))
+}
+
+/// Unfinished jobs whose time has come, oldest first.
+pub async fn due(
+    conn: &mut SqliteConnection,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<Job>, StoreError> {
+    let rows: Vec<JobRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM jobs WHERE state IN ('pending', 'sending')
+            AND COALESCE(next_attempt_at, due_at) <= ? ORDER BY due_at, key LIMIT ?"
+    ))
+    .bind(to_millis(now))
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(from_row).collect()
+}
+
+/// Every job of a release, in due order.
+pub async fn list(conn: &mut SqliteConnection, release_id: &str) -> Result<Vec<Job>, StoreError> {
+    let rows: Vec<JobRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM jobs WHERE release_id = ? ORDER BY due_at, key"
+    ))
+    .bind(release_id)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(from_row).collect()
+}
+
+/// Marks the start of an attempt; must be committed before the attempt touches Slack.
+pub async fn begin_attempt(
+    conn: &mut SqliteConnection,
+    release_id: &str,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE jobs SET state = 'sending', attempts = attempts + 1, attempt_started_at = ?
+          WHERE release_id = ? AND key = ? AND state IN ('pending', 'sending')",
+    )
+    .bind(to_millis(now))
+    .bind(release_id)
+    .bind(key)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records a finished job and where its post landed.
+pub async fn complete(
+    conn: &mut SqliteConnection,
+    release_id: &str,
+    key: &str,
+    channel: Option<&str>,
+    ts: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE jobs SET state = 'done', channel = ?, ts = ?, done_at = ?, next_attempt_at = NULL, last_error = NULL
+          WHERE release_id = ? AND key = ?",
+    )
+    .bind(channel)
+    .bind(ts)
+    .bind(to_millis(now))
+    .bind(release_id)
+    .bind(key)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records a failed attempt and when to try again. `reached_slack` says whether the outcome is
+/// unknown (the job stays `sending`, so the next attempt looks for the post first).
+pub async fn retry_later(
+    conn: &mut SqliteConnection,
+    release_id: &str,
+    key: &str,
+    error: &str,
+    next_attempt_at: DateTime<Utc>,
+    reached_slack: bool,
+) -> Result<(), StoreError> {
+    let state = if reached_slack { "sending" } else { "pending" };
+    sqlx::query(
+        "UPDATE jobs SET state = ?, last_error = ?, next_attempt_at = ? WHERE release_id = ? AND key = ?",
+    )
+    .bind(state)
+    .bind(error)
+    .bind(to_millis(next_attempt_at))
+    .bind(release_id)
+    .bind(key)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,75 @@
+//! The `releases` table: one row per launch.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::SqliteConnection;
+
+use super::{to_millis, StoreError};
+
+/// A release as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRelease {
+    pub id: String,
+    pub channel: String,
+    pub launch_date: Option<NaiveDate>,
+}
+
+/// Creates the release row if it does not exist yet; an existing row keeps its launch date,
+/// because `/golive launch-date` overrides what the plan said.
+pub async fn ensure(
+    conn: &mut SqliteConnection,
+    id: &str,
+    name: &str,
+    version: &str,
+    channel: &str,
+    launch_date: Option<NaiveDate>,
+    now: DateTime<Utc>,
+) -> Result<StoredRelease, StoreError> {
+    sqlx::query(
+        "INSERT INTO releases (id, name, version, channel, launch_date, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(id)
+    .bind(name)
+    .bind(version)
+    .bind(channel)
+    .bind(launch_date.map(|d| d.to_string()))
+    .bind(to_millis(now))
+    .bind(to_millis(now))
+    .execute(&mut *conn)
+    .await?;
+    load(conn, id).await
+}
+
+/// Reads one release.
+pub async fn load(conn: &mut SqliteConnection, id: &str) -> Result<StoredRelease, StoreError> {
+    let (id, channel, launch_date): (String, String, Option<String>) =
+        sqlx::query_as("SELECT id, channel, launch_date FROM releases WHERE id = ?")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let launch_date = launch_date
+        .map(|d| d.parse::<NaiveDate>())
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(format!("release {id}: launch_date: {e}")))?;
+    Ok(StoredRelease {
+        id,
+        channel,
+        launch_date,
+    })
+}
+
+/// Sets or moves L-Day.
+pub async fn set_launch_date(
+    conn: &mut SqliteConnection,
+    id: &str,
+    launch_date: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE releases SET launch_date = ?, updated_at = ? WHERE id = ?")
+        .bind(launch_date.to_string())
+        .bind(to_millis(now))
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,213 @@
+//! `/golive …` commands: parse, check who may do it, act, answer (ephemerally).
+
+use chrono::NaiveDate;
+
+use super::schedule::{sync_jobs, Sync};
+use super::WorkflowError;
+use crate::domain::command::{Command, CommandError};
+use crate::domain::day::DayOffset;
+use crate::domain::plan::Role;
+use crate::domain::status;
+use crate::slack::format::users;
+use crate::slack::messages::{self, Tone};
+use crate::slack::port::Outgoing;
+use crate::slack::render::slack_escape;
+use crate::state::AppState;
+use crate::storage::{audit, releases, roles};
+
+/// A slash command as golive needs it, whichever transport brought it.
+#[derive(Debug, Clone)]
+pub struct CommandRequest {
+    pub user: String,
+    pub channel: String,
+    pub text: String,
+}
+
+/// Handles one command and returns the ephemeral answer. Never fails: internal errors are logged
+/// and answered with an apology that says nothing was changed.
+pub async fn handle(state: &AppState, request: &CommandRequest) -> Outgoing {
+    match answer(state, request).await {
+        Ok(reply) => reply,
+        Err(error) => {
+            tracing::error!(%error, text = request.text, user = request.user, "command failed");
+            let text = "Sorry, golive could not do that because of an internal error; nothing was changed. The error is in golive's log.";
+            messages::notice(&state.templates, Tone::Error, text, text)
+                .unwrap_or_else(|_| Outgoing::text(text))
+        }
+    }
+}
+
+async fn answer(state: &AppState, request: &CommandRequest) -> Result<Outgoing, WorkflowError> {
+    let command = match Command::parse(&request.text) {
+        Ok(command) => command,
+        Err(error) => return Ok(parse_error(state, &error)?),
+    };
+    state.metrics.command(command.name());
+    let release = &state.release;
+    let plan = &release.plan;
+    match command {
+        Command::Status => {
+            let snapshot = release.snapshot();
+            let now = state.clock.now();
+            let status = status::compute(
+                plan,
+                snapshot.launch_date,
+                &snapshot.timeline,
+                &snapshot.posted,
+                &snapshot.roles,
+                now,
+            );
+            Ok(messages::status(&state.templates, plan, &status, now)?)
+        }
+        Command::Help => Ok(messages::help(&state.templates)?),
+        Command::Timeline(day) => {
+            let snapshot = release.snapshot();
+            if snapshot.launch_date.is_none() {
+                let text = "L-Day is not set yet, so there are no times to show. A release manager can set it with `/golive launch-date YYYY-MM-DD`.";
+                return Ok(messages::notice(
+                    &state.templates,
+                    Tone::Refused,
+                    text,
+                    text,
+                )?);
+            }
+            let day = day.unwrap_or(DayOffset(0));
+            Ok(messages::timeline_day(
+                &state.templates,
+                plan,
+                day,
+                &snapshot.timeline,
+                &snapshot.posted,
+            )?)
+        }
+        Command::Roles => Ok(messages::roles(
+            &state.templates,
+            &release.snapshot().roles,
+        )?),
+        Command::LaunchDate(date) => {
+            if let Some(refusal) = require_release_manager(state, &request.user, "set L-Day")? {
+                return Ok(refusal);
+            }
+            set_launch_date(state, &request.user, date).await
+        }
+        Command::AssignRole(role, holders) => {
+            if let Some(refusal) = require_release_manager(state, &request.user, "assign roles")? {
+                return Ok(refusal);
+            }
+            assign_role(state, &request.user, role, holders).await
+        }
+    }
+}
+
+fn parse_error(state: &AppState, error: &CommandError) -> Result<Outgoing, WorkflowError> {
+    let mut text = error.to_string();
+    if matches!(error, CommandError::Unknown(_)) {
+        text.push_str(" Try `/golive help` for the list of commands.");
+    }
+    Ok(messages::notice(
+        &state.templates,
+        Tone::Error,
+        &text,
+        &slack_escape(&text),
+    )?)
+}
+
+/// The refusal to send when `user` is not a release manager, or None when they are.
+fn require_release_manager(
+    state: &AppState,
+    user: &str,
+    what: &str,
+) -> Result<Option<Outgoing>, WorkflowError> {
+    if state.is_release_manager(user) {
+        return Ok(None);
+    }
+    let holders = state
+        .release
+        .snapshot()
+        .roles
+        .get(&Role::ReleaseManager)
+        .cloned()
+        .unwrap_or_default();
+    let who = if holders.is_empty() {
+        "nobody yet".to_string()
+    } else {
+        users(&holders)
+    };
+    let plain = format!("Only release managers can {what}; nothing was changed.");
+    let body =
+        format!("Only release managers can {what}; nothing was changed. Release managers: {who}.");
+    Ok(Some(messages::notice(
+        &state.templates,
+        Tone::Refused,
+        &plain,
+        &body,
+    )?))
+}
+
+async fn set_launch_date(
+    state: &AppState,
+    user: &str,
+    date: NaiveDate,
+) -> Result<Outgoing, WorkflowError> {
+    let release = &state.release;
+    let now = state.clock.now();
+    let previous = release.snapshot().launch_date;
+    let timeline = release.plan.timeline(date);
+    let mut tx = state.db.begin().await?;
+    releases::set_launch_date(&mut tx, &release.id, date, now).await?;
+    let (scheduled, cancelled) =
+        sync_jobs(&mut tx, &release.id, &timeline, now, Sync::Moved).await?;
+    let was = previous.map_or("TBD".to_string(), |d| d.to_string());
+    audit::record(
+        &mut tx,
+        &release.id,
+        now,
+        user,
+        "launch-date",
+        &format!("{was} → {date}"),
+    )
+    .await?;
+    tx.commit().await?;
+    release.set_launch_date(date);
+    state.scheduler_wake.notify_one();
+    let plain = format!("L-Day is now {date} (was {was}). {scheduled} post(s) scheduled, {cancelled} cancelled; anything already in the past is not posted.");
+    Ok(messages::notice(
+        &state.templates,
+        Tone::Done,
+        &plain,
+        &plain,
+    )?)
+}
+
+async fn assign_role(
+    state: &AppState,
+    user: &str,
+    role: Role,
+    holders: Vec<String>,
+) -> Result<Outgoing, WorkflowError> {
+    let release = &state.release;
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    roles::replace_holders(&mut tx, &release.id, role.key(), &holders, user, now).await?;
+    audit::record(
+        &mut tx,
+        &release.id,
+        now,
+        user,
+        "role",
+        &format!("{} = {}", role.key(), holders.join(", ")),
+    )
+    .await?;
+    tx.commit().await?;
+    release.update(|s| {
+        s.roles.insert(role, holders.clone());
+    });
+    let plain = format!("{} is now held by {}.", role.title(), holders.join(", "));
+    let body = format!("*{}* is now held by {}.", role.title(), users(&holders));
+    Ok(messages::notice(
+        &state.templates,
+        Tone::Done,
+        &plain,
+        &body,
+    )?)
+}

@@ -1,0 +1,36 @@
+//! Events API deliveries: de-duplication of Slack's retries, and answering mentions.
+
+use super::WorkflowError;
+use crate::domain::status;
+use crate::slack::messages;
+use crate::state::AppState;
+use crate::storage::deliveries;
+
+/// True the first time a delivery id is seen; Slack's retries of it return false.
+pub async fn first_delivery(state: &AppState, delivery_id: &str) -> Result<bool, WorkflowError> {
+    let mut conn = state.db.acquire().await?;
+    Ok(deliveries::first_delivery(&mut conn, delivery_id, state.clock.now()).await?)
+}
+
+/// Someone mentioned the bot: answer in the thread with the status.
+pub async fn answer_mention(
+    state: &AppState,
+    channel: &str,
+    thread_ts: &str,
+) -> Result<(), WorkflowError> {
+    let release = &state.release;
+    let snapshot = release.snapshot();
+    let now = state.clock.now();
+    let status = status::compute(
+        &release.plan,
+        snapshot.launch_date,
+        &snapshot.timeline,
+        &snapshot.posted,
+        &snapshot.roles,
+        now,
+    );
+    let mut message = messages::status(&state.templates, &release.plan, &status, now)?;
+    message.thread_ts = Some(thread_ts.to_string());
+    state.slack.post(channel, &message).await?;
+    Ok(())
+}

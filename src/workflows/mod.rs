@@ -1,0 +1,28 @@
+//! One function per use case: load → decide in the domain → save in one transaction → notify.
+
+pub mod commands;
+pub mod events;
+pub mod posts;
+pub mod schedule;
+pub mod setup;
+
+use crate::slack::port::SlackError;
+use crate::slack::render::TemplateError;
+use crate::storage::StoreError;
+
+/// What can go wrong inside a workflow. Users see a short apology; the log gets the cause.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkflowError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error(transparent)]
+    Slack(#[from] SlackError),
+}
+
+impl From<sqlx::Error> for WorkflowError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Store(error.into())
+    }
+}

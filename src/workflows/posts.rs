@@ -1,0 +1,144 @@
+//! Posting one scheduled occurrence, exactly once.
+//!
+//! The protocol: the attempt is recorded (`sending`) and committed before Slack is called, and
+//! every post carries message metadata naming its job. If golive dies mid-call, or the call fails
+//! in a way that leaves the outcome unknown, the job is still `sending` next time, so the channel
+//! history is searched for the tagged post before anything is sent again.
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::setup::GOLIVE;
+use super::WorkflowError;
+use crate::slack::messages::{self, Audience};
+use crate::slack::port::{PostTag, Posted};
+use crate::state::AppState;
+use crate::storage::audit;
+use crate::storage::jobs::{self, Job, JobState};
+
+/// A post going out more than this after its time is marked late.
+const LATE_AFTER: TimeDelta = TimeDelta::minutes(1);
+
+/// Runs one due `post` job. Failures are recorded on the job and retried later, never dropped.
+pub async fn run(state: &AppState, job: Job) -> Result<(), WorkflowError> {
+    let release = &state.release;
+    let snapshot = release.snapshot();
+    let Some(occurrence) = snapshot.timeline.iter().find(|o| o.key == job.key) else {
+        // The plan no longer has it (a plan edit): nothing to post.
+        let mut conn = state.db.acquire().await?;
+        jobs::complete(
+            &mut conn,
+            &job.release_id,
+            &job.key,
+            None,
+            None,
+            state.clock.now(),
+        )
+        .await?;
+        return Ok(());
+    };
+    let channel = release.channel();
+    let tag = PostTag {
+        release_id: job.release_id.clone(),
+        key: job.key.clone(),
+    };
+    if job.state == JobState::Sending {
+        let since = job.attempt_started_at.unwrap_or(job.due_at);
+        match state.slack.find_post(&channel, &tag, since).await {
+            Ok(Some(found)) => {
+                return record_posted(state, &job, &found, "found after an interrupted attempt")
+                    .await
+            }
+            Ok(None) => {}
+            Err(error) => return retry_later(state, &job, &error.to_string(), true).await,
+        }
+    }
+    let now = state.clock.now();
+    {
+        let mut conn = state.db.acquire().await?;
+        jobs::begin_attempt(&mut conn, &job.release_id, &job.key, now).await?;
+    }
+    let late_by = Some(now - job.due_at).filter(|late| *late > LATE_AFTER);
+    let ids = release.slack_ids();
+    let audience = Audience {
+        groups: &ids.groups,
+        roles: &snapshot.roles,
+    };
+    let mut message = messages::scheduled_post(
+        &state.templates,
+        &release.plan,
+        occurrence,
+        &audience,
+        late_by,
+    )?;
+    message.tag = Some(tag);
+    match state.slack.post(&channel, &message).await {
+        Ok(posted) => {
+            if late_by.is_some() {
+                state.metrics.late_post();
+            }
+            record_posted(state, &job, &posted, "posted").await
+        }
+        Err(error) => retry_later(state, &job, &error.to_string(), error.outcome_unknown()).await,
+    }
+}
+
+async fn record_posted(
+    state: &AppState,
+    job: &Job,
+    posted: &Posted,
+    how: &str,
+) -> Result<(), WorkflowError> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    jobs::complete(
+        &mut tx,
+        &job.release_id,
+        &job.key,
+        Some(&posted.channel),
+        Some(&posted.ts),
+        now,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        &job.release_id,
+        now,
+        GOLIVE,
+        "post",
+        &format!("{} {how} (ts {})", job.key, posted.ts),
+    )
+    .await?;
+    tx.commit().await?;
+    state.release.update(|s| {
+        s.posted.insert(job.key.clone(), now);
+    });
+    tracing::info!(key = job.key, ts = posted.ts, "{how}");
+    Ok(())
+}
+
+/// Backs off 5 s, 10 s, 20 s … up to 5 minutes of clock time between attempts.
+fn backoff(attempts: i64) -> TimeDelta {
+    let exponent = attempts.clamp(0, 6) as u32;
+    TimeDelta::seconds(5 * 2_i64.pow(exponent)).min(TimeDelta::minutes(5))
+}
+
+async fn retry_later(
+    state: &AppState,
+    job: &Job,
+    error: &str,
+    outcome_unknown: bool,
+) -> Result<(), WorkflowError> {
+    let next: DateTime<Utc> = state.clock.now() + backoff(job.attempts);
+    tracing::warn!(key = job.key, error, %next, "post failed; will retry");
+    let mut conn = state.db.acquire().await?;
+    jobs::retry_later(
+        &mut conn,
+        &job.release_id,
+        &job.key,
+        error,
+        next,
+        outcome_unknown,
+    )
+    .await?;
+    Ok(())
+}
