@@ -44,12 +44,12 @@ pub fn show(plan: &Plan, launch: Option<NaiveDate>) -> String {
 fn resolved_line(plan: &Plan, occurrence: &Occurrence) -> String {
     let local = occurrence.at.with_timezone(&plan.release.timezone);
     let mut line = format!(
-        "{:<6} {} {} {}  ({} UTC)  {:<9} {}",
+        "{:<6} {} {} {}  ({} UTC)  {:<10} {}",
         occurrence.day,
         local.format("%a %Y-%m-%d"),
         local.format("%H:%M"),
         local.format("%Z"),
-        occurrence.at.format("%H:%M"),
+        occurrence.at.format("%Y-%m-%d %H:%M"),
         kind_label(occurrence.kind),
         occurrence.title,
     );
@@ -60,7 +60,7 @@ fn resolved_line(plan: &Plan, occurrence: &Occurrence) -> String {
 fn relative_line(plan: &Plan, occurrence: &Occurrence) -> String {
     let local = occurrence.at.with_timezone(&plan.release.timezone);
     let mut line = format!(
-        "{:<6} {}  {:<9} {}",
+        "{:<6} {}  {:<10} {}",
         occurrence.day,
         local.format("%H:%M"),
         kind_label(occurrence.kind),
@@ -104,7 +104,7 @@ mod tests {
             .lines()
             .find(|line| line.contains("Final deployment verification"))
             .unwrap();
-        assert!(line.starts_with("L      Fri 2026-03-06 06:00 PST  (14:00 UTC)  milestone Final deployment verification [SRE]"), "{line}");
+        assert!(line.starts_with("L      Fri 2026-03-06 06:00 PST  (2026-03-06 14:00 UTC)  milestone  Final deployment verification [SRE]"), "{line}");
     }
 
     #[test]
@@ -116,6 +116,6 @@ mod tests {
             .lines()
             .find(|line| line.contains("Go/no-go voting closes"))
             .unwrap();
-        assert!(line.starts_with("L-1    15:00  go/no-go"), "{line}");
+        assert!(line.starts_with("L-1    15:00  go/no-go   "), "{line}");
     }
 }

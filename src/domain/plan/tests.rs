@@ -269,6 +269,42 @@ fn every_problem_is_reported_at_once_in_file_order() {
 }
 
 #[test]
+fn an_unknown_gate_points_at_the_gate() {
+    let source = with("\n[[launch_day]]\ntime = \"07:00\"\nactivity = \"Deploy\"\nowner = \"sre\"\ngate = \"vibes\"\n");
+    assert_eq!(
+        errors(&source),
+        ["36:8: unknown gate `vibes`; expected \"go-decision\""]
+    );
+}
+
+#[test]
+fn feature_flag_steps_must_grow_over_time() {
+    let step = |percent: u8, at: &str| {
+        format!("\n[[feature_flags]]\npercent = {percent}\nat = \"{at}\"\n")
+    };
+    let source = with(&format!("{}{}", step(50, "L 09:00"), step(25, "L 08:00")));
+    assert_eq!(
+        errors(&source),
+        [
+            "37:11: feature flag steps must increase the percentage",
+            "38:6: feature flag steps must be in time order",
+        ]
+    );
+}
+
+#[test]
+fn launch_day_milestones_must_be_in_time_order() {
+    let milestone = |time: &str| {
+        format!("\n[[launch_day]]\ntime = \"{time}\"\nactivity = \"At {time}\"\nowner = \"all\"\n")
+    };
+    let source = with(&format!("{}{}", milestone("09:00"), milestone("08:00")));
+    assert_eq!(
+        errors(&source),
+        ["38:8: L-Day milestones must be in time order"]
+    );
+}
+
+#[test]
 fn no_input_makes_parsing_panic() {
     for source in [
         "",
