@@ -89,7 +89,8 @@ impl FromStr for DayOffset {
 
 impl fmt::Display for DayOffset {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&signed_label(self.0))
+        // `pad` so that reports can align days with `{:<6}`.
+        f.pad(&signed_label(self.0))
     }
 }
 

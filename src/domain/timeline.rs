@@ -8,6 +8,10 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use crate::domain::day::{resolve, resolve_local, DayOffset, DayTime};
 use crate::domain::plan::{Owner, Plan, Recurring};
 
+/// Most posts one recurring item may make; a cron firing every second for the plan's whole
+/// range would otherwise build hundreds of millions of posts.
+const MAX_FIRES: usize = 10_000;
+
 /// One post on the timeline.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Occurrence {
@@ -254,6 +258,7 @@ impl Timeline<'_> {
             .after(&start)
             .map(|fire| fire.naive_utc())
             .take_while(|fire| *fire < end)
+            .take(MAX_FIRES)
         {
             let key = recurring_key(&recurring.key, fire, previous_date == Some(fire.date()));
             previous_date = Some(fire.date());
@@ -279,3 +284,6 @@ fn recurring_key(key: &str, fire: NaiveDateTime, same_day_as_previous: bool) -> 
         format!("recurring:{key}:{date}")
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -21,6 +21,12 @@ use super::raw::RawPlan;
 use super::{Owner, Plan, Role};
 use crate::domain::day::{parse_time, DayOffset, DayTime};
 
+/// Stands in for a day and time that failed to parse; never returned to callers.
+const PLACEHOLDER: DayTime = DayTime {
+    day: DayOffset::LAUNCH,
+    time: NaiveTime::MIN,
+};
+
 /// Check a raw plan read from `source` and build the [`Plan`].
 pub fn plan(source: &str, raw: RawPlan) -> Result<Plan, PlanErrors> {
     let mut check = Checker::new(source, &raw);
@@ -120,19 +126,22 @@ impl<'a> Checker<'a> {
 
     /// A day and time such as "L-1 15:00".
     pub fn day_time(&mut self, value: &Spanned<String>) -> DayTime {
-        self.parse(value).unwrap_or(DayTime {
-            day: DayOffset::LAUNCH,
-            time: NaiveTime::MIN,
-        })
+        self.parse(value).unwrap_or(PLACEHOLDER)
     }
 
     /// A wall-clock time such as "06:00".
     pub fn time(&mut self, value: &Spanned<String>) -> NaiveTime {
+        self.try_time(value).unwrap_or(NaiveTime::MIN)
+    }
+
+    /// A wall-clock time, or `None` (with the error recorded) so that checks comparing it
+    /// with other values can skip it rather than report a second, misleading error.
+    pub fn try_time(&mut self, value: &Spanned<String>) -> Option<NaiveTime> {
         match parse_time(value.get_ref()) {
-            Ok(time) => time,
+            Ok(time) => Some(time),
             Err(error) => {
                 self.error(value.span(), error.to_string());
-                NaiveTime::MIN
+                None
             }
         }
     }

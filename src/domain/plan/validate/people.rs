@@ -12,7 +12,8 @@ use super::super::{
     CommChannel, DecisionRule, EscalationLevel, EscalationTrigger, GoNoGo, ReleaseInfo,
     Responsibilities, Role, RoleAssignment, Team, WarRoom,
 };
-use super::Checker;
+use super::{Checker, PLACEHOLDER};
+use crate::domain::day::DayTime;
 
 /// The escalation ladder always has exactly these rungs.
 const LEVELS: usize = 4;
@@ -106,15 +107,17 @@ pub fn communication(check: &mut Checker, raw: Vec<RawChannel>) -> Vec<CommChann
 }
 
 pub fn war_room(check: &mut Checker, raw: RawWarRoom) -> WarRoom {
-    let opens = check.day_time(&raw.opens);
-    let closes = check.day_time(&raw.closes);
-    if (closes.day, closes.time) <= (opens.day, opens.time) {
-        check.error(raw.closes.span(), "the war room must close after it opens");
+    let opens: Option<DayTime> = check.parse(&raw.opens);
+    let closes: Option<DayTime> = check.parse(&raw.closes);
+    if let (Some(opens), Some(closes)) = (opens, closes) {
+        if (closes.day, closes.time) <= (opens.day, opens.time) {
+            check.error(raw.closes.span(), "the war room must close after it opens");
+        }
     }
     WarRoom {
         location: raw.location,
-        opens,
-        closes,
+        opens: opens.unwrap_or(PLACEHOLDER),
+        closes: closes.unwrap_or(PLACEHOLDER),
         participants: raw
             .participants
             .iter()

@@ -8,6 +8,7 @@ use super::super::{
     WeeklyGoal,
 };
 use super::Checker;
+use crate::domain::day::DayOffset;
 
 pub fn phases(check: &mut Checker, raw: Vec<RawPhase>) -> Vec<Phase> {
     raw.into_iter()
@@ -18,13 +19,15 @@ pub fn phases(check: &mut Checker, raw: Vec<RawPhase>) -> Vec<Phase> {
             if number != expected as i64 {
                 check.error(phase.number.span(), format!("phases must be numbered 1, 2, 3, ... in order; expected {expected}, found {number}"));
             }
-            let start = check.day(&phase.start);
-            let end = phase.end.as_ref().map(|end| check.day(end));
-            if let (Some(end_day), Some(raw_end)) = (end, &phase.end) {
-                if end_day < start {
+            let start: Option<DayOffset> = check.parse(&phase.start);
+            let end: Option<Option<DayOffset>> = phase.end.as_ref().map(|end| check.parse(end));
+            if let (Some(start), Some(Some(end)), Some(raw_end)) = (start, end, &phase.end) {
+                if end < start {
                     check.error(raw_end.span(), "a phase must not end before it starts");
                 }
             }
+            let start = start.unwrap_or(DayOffset::LAUNCH);
+            let end = end.map(|end| end.unwrap_or(start));
             Phase {
                 number: u8::try_from(number).unwrap_or(0),
                 name: phase.name,

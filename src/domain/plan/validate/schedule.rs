@@ -4,6 +4,8 @@
 use std::collections::HashSet;
 use std::str::FromStr;
 
+use chrono::NaiveTime;
+
 use super::super::raw::{
     RawChecklist, RawFlagStep, RawLaunchWeekDay, RawMilestone, RawPostTimes, RawPreLaunchWeek,
     RawRecurring,
@@ -12,7 +14,8 @@ use super::super::{
     slug, Checklist, ChecklistItem, FlagStep, Gate, LaunchWeekDay, Milestone, Owner, PostTimes,
     PreLaunchTask, PreLaunchWeek, Recurring,
 };
-use super::{cell, Checker};
+use super::{cell, Checker, PLACEHOLDER};
+use crate::domain::day::{DayOffset, DayTime};
 
 pub fn post_times(check: &mut Checker, raw: RawPostTimes) -> PostTimes {
     PostTimes {
@@ -30,15 +33,18 @@ pub fn launch_day(check: &mut Checker, raw: Vec<RawMilestone>) -> Vec<Milestone>
     let mut previous = None;
     raw.into_iter()
         .map(|milestone| {
-            let time = check.time(&milestone.time);
+            let parsed = check.try_time(&milestone.time);
             // The schedule is read top to bottom on the day, so out-of-order rows are a typo.
-            if previous.is_some_and(|previous| time < previous) {
-                check.error(
-                    milestone.time.span(),
-                    "L-Day milestones must be in time order",
-                );
+            if let (Some(time), Some(before)) = (parsed, previous) {
+                if time < before {
+                    check.error(
+                        milestone.time.span(),
+                        "L-Day milestones must be in time order",
+                    );
+                }
             }
-            previous = Some(time);
+            previous = parsed.or(previous);
+            let time = parsed.unwrap_or(NaiveTime::MIN);
             let key = format!("{}-{}", time.format("%H%M"), slug(&milestone.activity));
             if !seen.insert(key.clone()) {
                 check.error(
@@ -173,21 +179,28 @@ pub fn feature_flags(check: &mut Checker, raw: Vec<RawFlagStep>) -> Vec<FlagStep
             if percent.is_none() {
                 check.error(step.percent.span(), "percent must be between 1 and 100");
             }
-            let at = check.day_time(&step.at);
-            let percent = percent.unwrap_or(100);
-            if let Some(previous) = previous {
+            let at: Option<DayTime> = check.parse(&step.at);
+            if let (Some(previous), Some(percent)) = (previous, percent) {
                 if percent <= previous.percent {
                     check.error(
                         step.percent.span(),
                         "feature flag steps must increase the percentage",
                     );
                 }
+            }
+            if let (Some(previous), Some(at)) = (previous, at) {
                 if (at.day, at.time) <= (previous.at.day, previous.at.time) {
                     check.error(step.at.span(), "feature flag steps must be in time order");
                 }
             }
-            let step = FlagStep { percent, at };
-            previous = Some(step);
+            let step = FlagStep {
+                percent: percent.unwrap_or(100),
+                at: at.unwrap_or(PLACEHOLDER),
+            };
+            // Only a fully valid step is a fair baseline for checking the next one.
+            if percent.is_some() && at.is_some() {
+                previous = Some(step);
+            }
             step
         })
         .collect()
@@ -205,18 +218,20 @@ pub fn recurring(check: &mut Checker, raw: Vec<RawRecurring>) -> Vec<Recurring> 
                     format!("invalid cron `{}`: {error}", item.cron.get_ref()),
                 );
             }
-            let from = check.day(&item.from);
-            let until = check.day(&item.until);
-            if until < from {
-                check.error(item.until.span(), "`until` must not be before `from`");
+            let from: Option<DayOffset> = check.parse(&item.from);
+            let until: Option<DayOffset> = check.parse(&item.until);
+            if let (Some(from), Some(until)) = (from, until) {
+                if until < from {
+                    check.error(item.until.span(), "`until` must not be before `from`");
+                }
             }
             let owner: Owner = check.owner(&item.owner);
             Some(Recurring {
                 key,
                 title: item.title,
                 schedule: schedule.ok()?,
-                from,
-                until,
+                from: from?,
+                until: until?,
                 owner,
             })
         })
