@@ -5,17 +5,33 @@
 //! an idle bot with nothing due sleeps.
 
 use chrono::{DateTime, Utc};
-use tokio::sync::watch;
+use tokio::sync::{watch, Mutex, Notify};
 
 use crate::state::AppState;
 use crate::storage::jobs;
 use crate::workflows::{posts, schedule, WorkflowError};
+
+/// Coordination for the job loop.
+#[derive(Debug, Default)]
+pub struct Scheduler {
+    wake: Notify,
+    /// One pass at a time: a pass started by a test or a rehearsal never races the loop.
+    pass: Mutex<()>,
+}
+
+impl Scheduler {
+    /// Tells the loop that a job was added or re-timed.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+}
 
 /// How many due jobs one pass takes from the store.
 const BATCH: i64 = 100;
 
 /// Runs every job due now; returns when the next one falls due.
 pub async fn run_due(state: &AppState) -> Result<Option<DateTime<Utc>>, WorkflowError> {
+    let _pass = state.scheduler.pass.lock().await;
     loop {
         let due = {
             let mut conn = state.db.acquire().await?;
@@ -74,7 +90,7 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
         };
         tokio::select! {
             _ = sleep => {}
-            _ = state.scheduler_wake.notified() => {}
+            _ = state.scheduler.wake.notified() => {}
             _ = shutdown.wait_for(|stop| *stop) => return,
         }
     }

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 
 use crate::clock::{ScaledClock, SharedClock, SystemClock};
 use crate::config::Config;
@@ -139,7 +139,7 @@ impl Application {
             clock,
             release: Arc::new(release),
             metrics,
-            scheduler_wake: Arc::new(Notify::new()),
+            scheduler: Arc::new(scheduler::Scheduler::default()),
             bootstrap_release_managers: Arc::new(config.release_managers.clone()),
         };
         Ok(Self {

@@ -3,11 +3,11 @@
 use std::sync::Arc;
 
 use sqlx::SqlitePool;
-use tokio::sync::Notify;
 
 use crate::clock::SharedClock;
 use crate::metrics::Metrics;
 use crate::release::Release;
+use crate::scheduler::Scheduler;
 use crate::slack::port::SlackPort;
 use crate::slack::render::Templates;
 
@@ -20,8 +20,8 @@ pub struct AppState {
     pub clock: SharedClock,
     pub release: Arc<Release>,
     pub metrics: Arc<Metrics>,
-    /// Wakes the scheduler when a job is added or re-timed.
-    pub scheduler_wake: Arc<Notify>,
+    /// The job loop's wake-up call and pass lock.
+    pub scheduler: Arc<Scheduler>,
     /// Release managers from `GOLIVE_RELEASE_MANAGERS`: always allowed, so a bad role
     /// assignment can never lock everyone out.
     pub bootstrap_release_managers: Arc<Vec<String>>,

@@ -169,7 +169,7 @@ async fn set_launch_date(
     .await?;
     tx.commit().await?;
     release.set_launch_date(date);
-    state.scheduler_wake.notify_one();
+    state.scheduler.wake();
     let plain = format!("L-Day is now {date} (was {was}). {scheduled} post(s) scheduled, {cancelled} cancelled; anything already in the past is not posted.");
     Ok(messages::notice(
         &state.templates,
