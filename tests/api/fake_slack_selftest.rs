@@ -200,6 +200,97 @@ async fn usergroups_and_users_parse_as_slack_morphism_models() {
 }
 
 #[tokio::test]
+async fn channels_ephemerals_views_and_permalinks_parse_as_slack_morphism_models() {
+    let fake = FakeSlack::start().await;
+    fake.add_channel("C0LAUNCH", "v4-launch");
+    let client = client_for(&fake);
+    let token = bot_token();
+    let session = client.open_session(&token);
+    let list =
+        SlackApiConversationsListRequest::new().with_types(vec![SlackConversationType::Public]);
+    let ephemeral = SlackApiChatPostEphemeralRequest::new(
+        "C0LAUNCH".into(),
+        "U1".into(),
+        SlackMessageContent::new().with_text("Only you".into()),
+    );
+    let modal = SlackModalView::new("Schedule".into(), vec![]).with_callback_id("schedule".into());
+    let open = SlackApiViewsOpenRequest::new("trigger-1".into(), SlackView::Modal(modal));
+
+    let channels = session
+        .conversations_list(&list)
+        .await
+        .expect("conversations.list");
+    let join = SlackApiConversationsJoinRequest::new("C0LAUNCH".into());
+    let joined = session
+        .conversations_join(&join)
+        .await
+        .expect("conversations.join");
+    session
+        .chat_post_ephemeral(&ephemeral)
+        .await
+        .expect("chat.postEphemeral");
+    let opened = session.views_open(&open).await.expect("views.open");
+    let identity = session.auth_test().await.expect("auth.test");
+    let link = SlackApiChatGetPermalinkRequest::new("C0LAUNCH".into(), "1700000000.000100".into());
+    let permalink = session
+        .chat_get_permalink(&link)
+        .await
+        .expect("chat.getPermalink");
+
+    assert_eq!(channels.channels.len(), 1);
+    assert_eq!(channels.channels[0].name.as_deref(), Some("v4-launch"));
+    assert_eq!(joined.channel.flags.is_member, Some(true));
+    assert_eq!(fake.ephemerals()[0].user, "U1");
+    assert_eq!(fake.ephemerals()[0].text, "Only you");
+    assert!(!opened.view.state_params.id.0.is_empty());
+    assert_eq!(fake.views_opened()[0]["callback_id"], "schedule");
+    assert_eq!(identity.user_id.0, fake_slack::BOT_USER_ID);
+    assert!(permalink
+        .permalink
+        .as_str()
+        .ends_with("/archives/C0LAUNCH/p1700000000000100"));
+}
+
+#[tokio::test]
+async fn response_url_posts_are_recorded_and_acknowledged() {
+    let fake = FakeSlack::start().await;
+    let client = client_for(&fake);
+    let url: SlackResponseUrl = SlackResponseUrl::new(fake.response_url("r1").parse().unwrap());
+    let reply = SlackApiPostWebhookMessageRequest::new(
+        SlackMessageContent::new().with_text("Vote counted".into()),
+    )
+    .with_replace_original(true);
+
+    client
+        .respond_to_event(&url, &reply)
+        .await
+        .expect("response_url post");
+
+    assert_eq!(fake.responses_to("r1").len(), 1);
+    assert_eq!(fake.responses()[0]["text"], "Vote counted");
+    assert_eq!(fake.responses()[0]["replace_original"], true);
+}
+
+#[tokio::test]
+async fn wait_for_posts_returns_once_enough_messages_arrive() {
+    let fake = FakeSlack::start().await;
+    fake.add_channel("C0LAUNCH", "v4-launch");
+    let client = client_for(&fake);
+    let poster = tokio::spawn(async move {
+        for text in ["first", "second"] {
+            post_text(&client, "C0LAUNCH", text).await.expect("post");
+        }
+    });
+
+    let posts = fake.wait_for_posts(2, Duration::from_secs(5)).await;
+    let none_more = fake.wait_for_posts(3, Duration::from_millis(50)).await;
+    poster.await.unwrap();
+
+    assert_eq!(posts.len(), 2);
+    assert_eq!(none_more.len(), 2, "times out with what arrived");
+}
+
+#[tokio::test]
 async fn a_rate_limit_fault_surfaces_as_rate_limit_error_with_retry_after() {
     let fake = FakeSlack::start().await;
     fake.add_channel("C0LAUNCH", "v4-launch");

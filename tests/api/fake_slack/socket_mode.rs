@@ -120,8 +120,10 @@ pub(super) async fn send_envelope(
             envelope["retry_reason"] = "".into();
         }
         state.pending_acks.insert(envelope_id.clone(), ack_sender);
-        let socket = state.next_socket().expect("a connected socket");
-        let _ = socket.outgoing.send(envelope.to_string());
+        assert!(
+            state.send_to_next_socket(&envelope.to_string()),
+            "every Socket Mode connection closed before the envelope could be sent"
+        );
         envelope_id
     };
     match tokio::time::timeout(WAIT, ack).await {

@@ -147,13 +147,20 @@ impl State {
         format!("{prefix}{:010}", self.next_number())
     }
 
-    /// The socket for the next envelope, taking turns like Slack spreads load.
-    pub fn next_socket(&mut self) -> Option<&Socket> {
-        if self.sockets.is_empty() {
-            return None;
+    /// Hands `frame` to one open socket, taking turns like Slack spreads load and skipping
+    /// sockets that closed since; false when none took it.
+    pub fn send_to_next_socket(&mut self, frame: &str) -> bool {
+        for _ in 0..self.sockets.len() {
+            self.next_socket = (self.next_socket + 1) % self.sockets.len();
+            if self.sockets[self.next_socket]
+                .outgoing
+                .send(frame.to_string())
+                .is_ok()
+            {
+                return true;
+            }
         }
-        self.next_socket = (self.next_socket + 1) % self.sockets.len();
-        self.sockets.get(self.next_socket)
+        false
     }
 
     /// Counts a call of `method` and takes the fault queued for it, if any.
