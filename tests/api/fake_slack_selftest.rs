@@ -340,8 +340,8 @@ async fn other_faults_fail_the_call_the_way_slack_would() {
         matches!(server_error, Err(SlackClientError::HttpError(e)) if e.status_code.as_u16() == 503)
     );
     assert!(
-        dropped.is_err(),
-        "a dropped connection is an error: {dropped:?}"
+        matches!(dropped, Err(SlackClientError::HttpProtocolError(_))),
+        "a dropped connection is a transport error: {dropped:?}"
     );
     let stored: Vec<String> = fake.all_posts().into_iter().map(|post| post.text).collect();
     assert_eq!(stored, ["three"], "only the dropped call took effect");

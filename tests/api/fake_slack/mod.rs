@@ -10,6 +10,7 @@
 
 mod methods;
 mod payloads;
+mod shapes;
 mod signing;
 mod socket_mode;
 mod state;
