@@ -171,8 +171,4 @@ impl Params {
             other => Some(other.clone()),
         }
     }
-
-    pub fn required(&self, key: &str) -> Result<String, ApiError> {
-        self.text(key).ok_or_else(|| format!("{key}_not_found"))
-    }
 }
