@@ -5,7 +5,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::port::{Outgoing, PostTag, Posted, SlackError, SlackPort};
@@ -87,12 +86,7 @@ impl SlackPort for Console {
         Ok(())
     }
 
-    async fn find_post(
-        &self,
-        _channel: &str,
-        tag: &PostTag,
-        _since: DateTime<Utc>,
-    ) -> Result<Option<Posted>, SlackError> {
+    async fn find_post(&self, _channel: &str, tag: &PostTag) -> Result<Option<Posted>, SlackError> {
         let posted = self.posted.lock().unwrap_or_else(|e| e.into_inner());
         Ok(posted
             .iter()

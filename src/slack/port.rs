@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use slack_morphism::prelude::SlackBlock;
 
 /// A message ready to send: fallback text plus Block Kit blocks.
@@ -93,13 +92,8 @@ pub trait SlackPort: Send + Sync + 'static {
     ) -> Result<(), SlackError>;
     /// Posts to an interaction's response_url.
     async fn respond(&self, response_url: &str, message: &Outgoing) -> Result<(), SlackError>;
-    /// Looks in the channel history (since `since`) for a post carrying `tag`.
-    async fn find_post(
-        &self,
-        channel: &str,
-        tag: &PostTag,
-        since: DateTime<Utc>,
-    ) -> Result<Option<Posted>, SlackError>;
+    /// Looks in the channel's recent history for a post carrying `tag`.
+    async fn find_post(&self, channel: &str, tag: &PostTag) -> Result<Option<Posted>, SlackError>;
     /// conversations.list: the id of the channel called `name` (without '#').
     async fn channel_id(&self, name: &str) -> Result<Option<String>, SlackError>;
     /// usergroups.list: (handle, id) of every user group.

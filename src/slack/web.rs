@@ -8,12 +8,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
 
 use super::port::{Outgoing, PostTag, Posted, SlackError, SlackPort};
 use crate::metrics::Metrics;
+
+/// How many pages of 200 messages to search for a post whose outcome is unknown.
+const HISTORY_PAGES: usize = 5;
 
 /// The slack-morphism client type golive uses.
 pub type HyperClient = SlackClient<SlackClientHyperHttpsConnector>;
@@ -213,19 +215,14 @@ impl SlackPort for WebApi {
         .map(drop)
     }
 
-    async fn find_post(
-        &self,
-        channel: &str,
-        tag: &PostTag,
-        since: DateTime<Utc>,
-    ) -> Result<Option<Posted>, SlackError> {
+    async fn find_post(&self, channel: &str, tag: &PostTag) -> Result<Option<Posted>, SlackError> {
+        // Slack's ts is real time while the job's times may be on a rehearsal clock, so search
+        // the newest messages rather than a time window; golive posts a few dozen a day at most.
         let session = self.client.open_session(&self.token);
-        let oldest = format!("{}.000000", since.timestamp() - 60);
         let mut cursor: Option<SlackCursorId> = None;
-        loop {
+        for _page in 0..HISTORY_PAGES {
             let mut request = SlackApiConversationsHistoryRequest::new()
                 .with_channel(channel.into())
-                .with_oldest(oldest.clone().into())
                 .with_include_all_metadata(true)
                 .with_limit(200);
             request.cursor = cursor.clone();
@@ -245,9 +242,10 @@ impl SlackPort for WebApi {
                 .and_then(|m| m.next_cursor)
                 .filter(|c| !c.to_string().is_empty());
             if cursor.is_none() {
-                return Ok(None);
+                break;
             }
         }
+        Ok(None)
     }
 
     async fn channel_id(&self, name: &str) -> Result<Option<String>, SlackError> {

@@ -42,8 +42,7 @@ pub async fn run(state: &AppState, job: Job) -> Result<(), WorkflowError> {
         key: job.key.clone(),
     };
     if job.state == JobState::Sending {
-        let since = job.attempt_started_at.unwrap_or(job.due_at);
-        match state.slack.find_post(&channel, &tag, since).await {
+        match state.slack.find_post(&channel, &tag).await {
             Ok(Some(found)) => {
                 return record_posted(state, &job, &found, "found after an interrupted attempt")
                     .await

@@ -1,4 +1,10 @@
 //! The API test binary: every integration test module is declared here.
 
+mod commands;
 mod fake_slack;
 mod fake_slack_selftest;
+mod harness;
+mod restarts;
+mod schedule;
+mod signatures;
+mod socket_mode;

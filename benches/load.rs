@@ -1,0 +1,298 @@
+//! golive's load benchmark: the real release binary as a child process, driven over HTTP with
+//! signed `/golive` slash commands.
+//!
+//!     cargo bench --bench load              # full run, ~25 s
+//!     cargo bench --bench load -- --strict  # exit non-zero when a target is missed
+//!
+//! Cargo builds the `golive` binary in the bench (release) profile first. Measured:
+//! spawn → first answered `GET /healthz` (best and median of 5 fresh starts), idle and peak RSS,
+//! and three scenarios over HTTP/1.1 keep-alive: `/golive status` and `/golive role on-call` at
+//! maximum throughput (64 connections, closed loop), and `/golive status` paced at 1,000 req/s
+//! (open loop). Every request carries a fresh valid signature; every answer must be a 200 with an
+//! ephemeral JSON message that reports success, or it counts as an error.
+//!
+//! The load generator shares the machine with golive, so throughput is "golive plus its client".
+//! Run without `--bench` (as `cargo test --benches` does) it only smoke-tests itself briefly.
+
+mod client;
+mod server;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use client::{percentile, Kind, Outcome};
+use server::Server;
+
+/// How long each part runs.
+struct Plan {
+    starts: usize,
+    idle: Duration,
+    warmup: Duration,
+    duration: Duration,
+    connections: usize,
+    paced_connections: usize,
+    paced_rate: u32,
+}
+
+const FULL: Plan = Plan {
+    starts: 5,
+    idle: Duration::from_secs(1),
+    warmup: Duration::from_millis(500),
+    duration: Duration::from_secs(5),
+    connections: 64,
+    paced_connections: 16,
+    paced_rate: 1_000,
+};
+
+const SMOKE: Plan = Plan {
+    starts: 1,
+    idle: Duration::from_millis(200),
+    warmup: Duration::from_millis(50),
+    duration: Duration::from_millis(300),
+    connections: 8,
+    paced_connections: 4,
+    paced_rate: 200,
+};
+
+/// The product owner's targets.
+const TARGET_START_MS: f64 = 100.0;
+const TARGET_IDLE_RSS_MB: f64 = 20.0;
+const TARGET_STATUS_RPS: f64 = 20_000.0;
+const TARGET_WRITE_RPS: f64 = 10_000.0;
+const TARGET_PACED_P99_MS: f64 = 5.0;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let benching = args.iter().any(|a| a == "--bench");
+    let strict = args.iter().any(|a| a == "--strict");
+    let plan = if benching { &FULL } else { &SMOKE };
+
+    println!("golive load benchmark — {}", server::binary().display());
+    if !benching {
+        println!("(smoke run: pass --bench, as `cargo bench` does, for the real figures)");
+    }
+    let machine = machine();
+    println!("{machine}");
+
+    // 1. Start-up: spawn → first answered request, on fresh databases; the last one stays up.
+    let mut starts = Vec::new();
+    let mut server = None;
+    for _ in 0..plan.starts {
+        drop(server.take());
+        let mut fresh = Server::spawn();
+        starts.push(fresh.wait_ready().as_secs_f64() * 1000.0);
+        server = Some(fresh);
+    }
+    let mut server = server.expect("at least one start");
+    let mut sorted_starts = starts.clone();
+    sorted_starts.sort_by(f64::total_cmp);
+    let best_start = sorted_starts[0];
+    let median_start = sorted_starts[sorted_starts.len() / 2];
+    println!(
+        "start → first answer: {} ms",
+        starts
+            .iter()
+            .map(|s| format!("{s:.1}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+
+    // 2. Idle memory.
+    std::thread::sleep(plan.idle);
+    let idle_rss = server.memory("VmRSS").unwrap_or(0);
+
+    // 3. Load.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let addr = server.addr;
+    let (status, writes, paced) = runtime.block_on(async {
+        println!("a. /golive status, {} connections…", plan.connections);
+        let status = client::closed_loop(
+            addr,
+            Kind::Status,
+            plan.connections,
+            plan.warmup,
+            plan.duration,
+        )
+        .await;
+        println!("b. /golive role on-call, {} connections…", plan.connections);
+        let writes = client::closed_loop(
+            addr,
+            Kind::AssignRole,
+            plan.connections,
+            plan.warmup,
+            plan.duration,
+        )
+        .await;
+        println!("c. /golive status at {} req/s…", plan.paced_rate);
+        let paced = client::fixed_rate(
+            addr,
+            Kind::Status,
+            plan.paced_rate,
+            plan.paced_connections,
+            plan.duration,
+        )
+        .await;
+        (status, writes, paced)
+    });
+    drop(runtime);
+    let peak_rss = server.memory("VmHWM").unwrap_or(0);
+    let rss_after = server.memory("VmRSS").unwrap_or(0);
+    let alive = server.alive();
+
+    // 4. Report.
+    let mb = |bytes: u64| bytes as f64 / 1e6;
+    let mut missed = Vec::new();
+    let mut verdict = |name: &str, ok: bool| {
+        if ok {
+            "✅ met"
+        } else {
+            missed.push(name.to_string());
+            "❌ MISSED"
+        }
+    };
+    let mut table = vec![
+        format!("| Figure | Measured | Target | |"),
+        format!("|---|---:|---|---|"),
+    ];
+    table.push(format!(
+        "| Start → first answered request (best / median of {}) | {best_start:.1} ms / {median_start:.1} ms | < {TARGET_START_MS} ms | {} |",
+        starts.len(),
+        verdict("start-up", median_start < TARGET_START_MS)
+    ));
+    table.push(format!(
+        "| Idle RSS ({:.0} s after start) | {:.1} MB | < {TARGET_IDLE_RSS_MB} MB | {} |",
+        plan.idle.as_secs_f64(),
+        mb(idle_rss),
+        verdict("idle RSS", mb(idle_rss) < TARGET_IDLE_RSS_MB)
+    ));
+    table.push(format!(
+        "| Peak RSS (VmHWM after load) / RSS after load | {:.1} MB / {:.1} MB | — | |",
+        mb(peak_rss),
+        mb(rss_after)
+    ));
+    let row = |label: String, outcome: &Outcome, target: String, verdict: &str| {
+        format!(
+            "| {label} | {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms | {target} | {verdict} |",
+            outcome.rate(),
+            percentile(&outcome.latencies, 50.0),
+            percentile(&outcome.latencies, 99.0),
+        )
+    };
+    let v = verdict("status throughput", status.rate() >= TARGET_STATUS_RPS);
+    table.push(row(
+        format!(
+            "a. `/golive status`, {} conns, max throughput",
+            plan.connections
+        ),
+        &status,
+        format!("≥ {TARGET_STATUS_RPS:.0} req/s"),
+        v,
+    ));
+    let v = verdict("write throughput", writes.rate() >= TARGET_WRITE_RPS);
+    table.push(row(
+        format!(
+            "b. `/golive role on-call <@U…>`, {} conns, max throughput",
+            plan.connections
+        ),
+        &writes,
+        format!("≥ {TARGET_WRITE_RPS:.0} req/s"),
+        v,
+    ));
+    let paced_p99 = percentile(&paced.latencies, 99.0);
+    let v = verdict("p99 at fixed rate", paced_p99 < TARGET_PACED_P99_MS);
+    table.push(row(
+        format!(
+            "c. `/golive status` paced at {} req/s ({} conns)",
+            plan.paced_rate, plan.paced_connections
+        ),
+        &paced,
+        format!("p99 < {TARGET_PACED_P99_MS} ms"),
+        v,
+    ));
+    table.push(format!(
+        "| c. same, latency from the due time (incl. ≤1 ms timer slack) | p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms | — | |",
+        percentile(&paced.latencies_from_schedule, 50.0),
+        percentile(&paced.latencies_from_schedule, 99.0),
+        percentile(&paced.latencies_from_schedule, 100.0),
+    ));
+    let errors = status.errors + writes.errors + paced.errors;
+    table.push(format!(
+        "| Failed requests (a / b / c) | {} / {} / {} | 0 | {} |",
+        status.errors,
+        writes.errors,
+        paced.errors,
+        if errors == 0 { "✅" } else { "❌ ERRORS" }
+    ));
+    let problems = server.logged_problems();
+    table.push(format!(
+        "| WARN/ERROR lines in golive's log | {problems} | 0 | |"
+    ));
+
+    println!();
+    println!("### golive load benchmark");
+    println!();
+    println!("{machine}");
+    println!();
+    for line in &table {
+        println!("{line}");
+    }
+    println!();
+
+    let mut failed = false;
+    if errors > 0 || !alive {
+        failed = true;
+        println!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
+        if !alive {
+            println!("!!! golive DIED during the run");
+        }
+        println!("!!! {errors} REQUEST(S) FAILED — the figures above are not valid.");
+        for (name, outcome) in [("a", &status), ("b", &writes), ("c", &paced)] {
+            for sample in &outcome.samples {
+                println!("!!! {name}: {sample}");
+            }
+        }
+        println!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
+        println!("{}", server.log_tail());
+    } else if problems > 0 {
+        println!("{}", server.log_tail());
+    }
+    if !missed.is_empty() {
+        println!("Targets missed: {}.", missed.join(", "));
+        if strict && benching {
+            failed = true;
+        }
+    } else if benching {
+        println!("All targets met.");
+    }
+    drop(server);
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// CPU count, model and load, for the report.
+fn machine() -> String {
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split(':').nth(1))
+        .map(str::trim)
+        .unwrap_or("unknown CPU");
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| {
+            let parts: Vec<&str> = l.split_whitespace().take(3).collect();
+            (parts.len() == 3).then(|| parts.join(" "))
+        })
+        .unwrap_or_else(|| "?".to_string());
+    format!("Machine: {cpus} CPU(s) available (nproc), {model}; load average before the run: {load}. Load generator runs on the same machine.")
+}

@@ -1,0 +1,282 @@
+//! `spawn_app()`: golive in process on port 0 with a temp SQLite file, a fake Slack and a manual
+//! clock, plus verbs tests read like sentences with.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use golive::clock::{ManualClock, SharedClock};
+use golive::config::{Config, Secret, SlackConfig};
+use golive::startup::Application;
+use golive::state::AppState;
+use serde_json::Value;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::fake_slack::{self, FakeSlack};
+
+pub const SIGNING_SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
+pub const BOT_TOKEN: &str = "xoxb-test-token";
+pub const APP_TOKEN: &str = "xapp-test-token";
+/// The launch channel as the fake workspace knows it.
+pub const CHANNEL: &str = "C0LAUNCH";
+/// A release manager (from GOLIVE_RELEASE_MANAGERS).
+pub const RM: &str = "U0RELMGR";
+/// Someone without a role.
+pub const MEMBER: &str = "U0MEMBER";
+/// The SRE user group's id.
+pub const SRE_GROUP: &str = "S0SRE";
+
+/// How a test wants its app.
+#[derive(Clone)]
+pub struct Options {
+    pub launch_date: Option<NaiveDate>,
+    pub clock_start: DateTime<Utc>,
+    pub socket_mode: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            launch_date: None,
+            clock_start: "2026-03-09T12:00:00Z".parse().unwrap(),
+            socket_mode: false,
+        }
+    }
+}
+
+/// A running golive with its fake Slack and clock.
+pub struct TestApp {
+    pub state: AppState,
+    pub clock: Arc<ManualClock>,
+    pub fake: FakeSlack,
+    pub address: String,
+    _dir: Arc<tempfile::TempDir>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+    http: reqwest::Client,
+}
+
+/// A fake workspace with the launch channel and an `sre` user group.
+pub async fn fake_workspace() -> FakeSlack {
+    let fake = FakeSlack::start().await;
+    fake.add_channel(CHANNEL, "v4-launch");
+    fake.add_usergroup(SRE_GROUP, "sre", &["U0SRE1"]);
+    fake
+}
+
+/// golive against a fresh fake workspace and database.
+pub async fn spawn_app(options: Options) -> TestApp {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let fake = fake_workspace().await;
+    let clock = ManualClock::new(options.clock_start);
+    start(options, dir, fake, clock).await
+}
+
+async fn start(
+    options: Options,
+    dir: Arc<tempfile::TempDir>,
+    fake: FakeSlack,
+    clock: Arc<ManualClock>,
+) -> TestApp {
+    let database = dir.path().join("golive.db");
+    let config = Config {
+        listen: ([127, 0, 0, 1], 0).into(),
+        plan: None,
+        database_url: format!("sqlite://{}", database.display()),
+        launch_date: options.launch_date,
+        clock_start: None,
+        clock_speed: 1.0,
+        release_managers: vec![RM.to_string()],
+        slack: SlackConfig {
+            bot_token: Some(Secret::new(BOT_TOKEN)),
+            signing_secret: Some(Secret::new(SIGNING_SECRET)),
+            app_token: options.socket_mode.then(|| Secret::new(APP_TOKEN)),
+            api_url: fake.api_url(),
+        },
+    };
+    let shared: SharedClock = clock.clone();
+    let app = Application::build(config, shared, None)
+        .await
+        .expect("golive starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        app.run_until(async {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("golive runs");
+    });
+    let test_app = TestApp {
+        state,
+        clock,
+        fake,
+        address,
+        _dir: dir,
+        stop: Some(stop),
+        task: Some(task),
+        http: reqwest::Client::new(),
+    };
+    test_app.wait_until_ready().await;
+    test_app
+}
+
+/// A signed request's outcome.
+pub struct Reply {
+    pub status: u16,
+    pub body: String,
+}
+
+impl Reply {
+    /// The body as JSON (commands answer with a message).
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// The fallback text of a message reply.
+    pub fn text(&self) -> String {
+        self.json()["text"].as_str().unwrap_or_default().to_string()
+    }
+}
+
+impl TestApp {
+    /// Stops golive gracefully and starts it again on the same database, fake Slack and clock.
+    pub async fn restart(mut self, options: Options) -> TestApp {
+        self.shutdown().await;
+        let dir = self._dir.clone();
+        start(options, dir, self.fake.clone(), self.clock.clone()).await
+    }
+
+    /// Stops golive and waits for it to finish.
+    pub async fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap();
+        }
+    }
+
+    /// Waits until the scheduler has looked up the channel (its first act).
+    async fn wait_until_ready(&self) {
+        for _ in 0..500 {
+            if self.state.release.slack_ids().channel.is_some() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        panic!("golive never resolved the launch channel");
+    }
+
+    /// Moves the clock and runs whatever fell due.
+    pub async fn advance(&self, by: TimeDelta) {
+        self.clock.advance(by);
+        self.run_due_jobs().await;
+    }
+
+    /// Sets the clock and runs whatever fell due.
+    pub async fn advance_to(&self, at: DateTime<Utc>) {
+        self.clock.set(at);
+        self.run_due_jobs().await;
+    }
+
+    /// One scheduler pass, as the loop would make it.
+    pub async fn run_due_jobs(&self) {
+        golive::scheduler::run_due(&self.state)
+            .await
+            .expect("scheduler pass");
+    }
+
+    /// Posts a signed form body, the way Slack does.
+    pub async fn post_signed(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: &str,
+        timestamp: i64,
+    ) -> Reply {
+        let signature = fake_slack::sign(SIGNING_SECRET, timestamp, body);
+        self.post(path, content_type, body, Some((timestamp, signature)))
+            .await
+    }
+
+    /// Posts with arbitrary (or no) signature headers.
+    pub async fn post(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: &str,
+        signed: Option<(i64, String)>,
+    ) -> Reply {
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.address))
+            .header("content-type", content_type)
+            .body(body.to_string());
+        if let Some((timestamp, signature)) = signed {
+            request = request
+                .header("x-slack-request-timestamp", timestamp.to_string())
+                .header("x-slack-signature", signature);
+        }
+        let response = request.send().await.expect("golive answers");
+        Reply {
+            status: response.status().as_u16(),
+            body: response.text().await.unwrap_or_default(),
+        }
+    }
+
+    /// `/golive <text>` from `user`, over signed HTTP.
+    pub async fn command(&self, user: &str, text: &str) -> Reply {
+        let form =
+            fake_slack::slash_command_form(user, CHANNEL, text, &self.fake.response_url("cmd"));
+        self.post_signed(
+            "/slack/commands",
+            "application/x-www-form-urlencoded",
+            &form,
+            Utc::now().timestamp(),
+        )
+        .await
+    }
+
+    /// A GET on golive's own HTTP server.
+    pub async fn get(&self, path: &str) -> Reply {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("golive answers");
+        Reply {
+            status: response.status().as_u16(),
+            body: response.text().await.unwrap_or_default(),
+        }
+    }
+
+    /// The launch channel's top-level post texts, in order.
+    pub fn channel_texts(&self) -> Vec<String> {
+        self.fake
+            .messages(CHANNEL)
+            .into_iter()
+            .map(|m| m.text)
+            .collect()
+    }
+}
+
+/// The instant of a wall time in Los Angeles on a date.
+pub fn pacific(date: &str, time: &str) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    let naive =
+        chrono::NaiveDateTime::parse_from_str(&format!("{date} {time}"), "%Y-%m-%d %H:%M").unwrap();
+    chrono_tz::America::Los_Angeles
+        .from_local_datetime(&naive)
+        .earliest()
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// A date from text.
+pub fn date(text: &str) -> NaiveDate {
+    text.parse().unwrap()
+}
