@@ -96,9 +96,10 @@ async fn serve(
     let started = Instant::now();
     let state = &routes.state;
     let response = match verified_body(&routes.verifier, headers, body) {
-        Err(refusal) => {
+        Err(why) => {
             state.metrics.refused();
-            refusal
+            tracing::warn!(route, why, "refused a Slack request");
+            (StatusCode::UNAUTHORIZED, why).into_response()
         }
         Ok(text) => match parse(text) {
             Err(error) => {
@@ -119,17 +120,14 @@ async fn serve(
     response
 }
 
-/// The body as text once its signature and timestamp check out; a 401 otherwise.
+/// The body as text once its signature and timestamp check out; why not otherwise.
 fn verified_body<'b>(
     verifier: &SlackEventSignatureVerifier,
     headers: &HeaderMap,
     body: &'b Bytes,
-) -> Result<&'b str, Response> {
+) -> Result<&'b str, String> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let refuse = |why: String| {
-        tracing::warn!(why, "refused a Slack request");
-        (StatusCode::UNAUTHORIZED, why).into_response()
-    };
+    let refuse = |why: String| why;
     let (Some(signature), Some(timestamp)) = (
         header(SlackEventSignatureVerifier::SLACK_SIGNED_HASH_HEADER),
         header(SlackEventSignatureVerifier::SLACK_SIGNED_TIMESTAMP),

@@ -40,7 +40,7 @@ pub async fn handle(state: &AppState, request: &CommandRequest) -> Outgoing {
 async fn answer(state: &AppState, request: &CommandRequest) -> Result<Outgoing, WorkflowError> {
     let command = match Command::parse(&request.text) {
         Ok(command) => command,
-        Err(error) => return Ok(parse_error(state, &error)?),
+        Err(error) => return parse_error(state, &error),
     };
     state.metrics.command(command.name());
     let release = &state.release;
