@@ -18,6 +18,8 @@ pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> DateTime<Utc>;
     /// Resolves once this clock reads `deadline` or later.
     fn sleep_until(&self, deadline: DateTime<Utc>) -> BoxFuture<'_, ()>;
+    /// Lets a clock built stopped start running (see [`ScaledClock::stopped`]).
+    fn start(&self) {}
 }
 
 /// The clock shared by every part of a running bot.
@@ -44,28 +46,48 @@ impl Clock for SystemClock {
 }
 
 /// A rehearsal clock: starts at `start` and runs `speed` times faster than real time.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct ScaledClock {
     start: DateTime<Utc>,
-    real_start: tokio::time::Instant,
+    /// When the clock began to run; `None` while it is stopped at `start`.
+    real_start: Mutex<Option<tokio::time::Instant>>,
     speed: f64,
 }
 
 impl ScaledClock {
     /// A clock reading `start` now and advancing `speed` virtual seconds per real second.
     pub fn new(start: DateTime<Utc>, speed: f64) -> Self {
+        let clock = Self::stopped(start, speed);
+        clock.start();
+        clock
+    }
+
+    /// A clock that reads `start` until [`Clock::start`] is called. At high speeds the time it
+    /// takes to open the database would otherwise be hours of rehearsal.
+    pub fn stopped(start: DateTime<Utc>, speed: f64) -> Self {
         Self {
             start,
-            real_start: tokio::time::Instant::now(),
+            real_start: Mutex::new(None),
             speed: speed.max(f64::MIN_POSITIVE),
         }
+    }
+
+    fn running_since(&self) -> Option<tokio::time::Instant> {
+        *self.real_start.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
 impl Clock for ScaledClock {
     fn now(&self) -> DateTime<Utc> {
-        let real = self.real_start.elapsed().as_secs_f64();
+        let real = self
+            .running_since()
+            .map_or(0.0, |since| since.elapsed().as_secs_f64());
         self.start + TimeDelta::microseconds((real * self.speed * 1e6) as i64)
+    }
+
+    fn start(&self) {
+        let mut since = self.real_start.lock().unwrap_or_else(|e| e.into_inner());
+        since.get_or_insert_with(tokio::time::Instant::now);
     }
 
     fn sleep_until(&self, deadline: DateTime<Utc>) -> BoxFuture<'_, ()> {
@@ -75,7 +97,11 @@ impl Clock for ScaledClock {
                 if left <= TimeDelta::zero() {
                     return;
                 }
-                let real = left.to_std().unwrap_or_default().as_secs_f64() / self.speed;
+                // While stopped, check back now and then; once running, sleep the scaled time.
+                let real = match self.running_since() {
+                    Some(_) => left.to_std().unwrap_or_default().as_secs_f64() / self.speed,
+                    None => 0.01,
+                };
                 tokio::time::sleep(Duration::from_secs_f64(real).max(Duration::from_micros(50)))
                     .await;
             }

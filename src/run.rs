@@ -51,7 +51,7 @@ pub async fn rehearse(args: RehearseArgs) -> Result<ExitCode, StartError> {
     if !args.resume {
         remove_database(&args.database_url);
     }
-    let clock: SharedClock = Arc::new(ScaledClock::new(start, args.clock_speed));
+    let clock: SharedClock = Arc::new(ScaledClock::stopped(start, args.clock_speed));
     let console = Arc::new(Console::new(
         Box::new(std::io::stdout()),
         clock.clone(),

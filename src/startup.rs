@@ -67,9 +67,9 @@ pub fn load_plan(path: Option<&Path>) -> Result<Plan, StartError> {
 /// The clock `config` asks for: real time, or a rehearsal clock.
 pub fn clock_for(config: &Config) -> SharedClock {
     match config.clock_start {
-        Some(start) => Arc::new(ScaledClock::new(start, config.clock_speed)),
+        Some(start) => Arc::new(ScaledClock::stopped(start, config.clock_speed)),
         None if config.clock_speed != 1.0 => {
-            Arc::new(ScaledClock::new(chrono::Utc::now(), config.clock_speed))
+            Arc::new(ScaledClock::stopped(chrono::Utc::now(), config.clock_speed))
         }
         None => Arc::new(SystemClock),
     }
@@ -174,6 +174,7 @@ impl Application {
     ) -> Result<(), StartError> {
         let (stop, stopped) = watch::channel(false);
         let state = self.state;
+        state.clock.start();
         let socket = match self.socket {
             Some((client, token)) => Some(
                 SocketMode::start(client, &token, state.clone())

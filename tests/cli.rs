@@ -1,0 +1,201 @@
+//! The real `golive` binary: plan checks, the rehearsal, and a kill -9 in the middle of a launch.
+
+#[path = "api/fake_slack/mod.rs"]
+#[allow(unused_imports)]
+mod fake_slack;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use fake_slack::FakeSlack;
+
+const GOLIVE: &str = env!("CARGO_BIN_EXE_golive");
+
+fn golive(args: &[&str]) -> std::process::Output {
+    Command::new(GOLIVE)
+        .args(args)
+        .output()
+        .expect("golive runs")
+}
+
+/// Where `needle` starts in `text`, as 1-based line and column.
+fn position(text: &str, needle: &str) -> (usize, usize) {
+    let offset = text.find(needle).expect("needle in text");
+    let line = text[..offset].matches('\n').count() + 1;
+    let column = offset - text[..offset].rfind('\n').map_or(0, |i| i + 1) + 1;
+    (line, column)
+}
+
+#[test]
+fn plan_check_reports_each_problem_with_line_and_column() {
+    let shipped = std::fs::read_to_string("deploy/plans/summit-v4.toml").unwrap();
+    let broken = shipped
+        .replacen("\"America/Los_Angeles\"", "\"America/Los_Angelos\"", 1)
+        .replacen("time = \"08:00\"", "time = \"8 o'clock\"", 1);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("broken.toml");
+    std::fs::write(&file, &broken).unwrap();
+
+    let output = golive(&["plan", "check", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let (zone_line, zone_column) = position(&broken, "\"America/Los_Angelos\"");
+    let (time_line, time_column) = position(&broken, "\"8 o'clock\"");
+    let prefix = file.display().to_string();
+    assert!(
+        stderr.contains(&format!("{prefix}:{zone_line}:{zone_column}: ")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{prefix}:{time_line}:{time_column}: ")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("2 problem(s)"), "{stderr}");
+}
+
+#[test]
+fn plan_check_reports_a_syntax_error_with_its_position() {
+    let output = golive(&["plan", "check", "tests/fixtures/plans/broken.toml"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("tests/fixtures/plans/broken.toml:1:1: missing field"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn plan_check_accepts_the_shipped_plan() {
+    let output = golive(&["plan", "check", "deploy/plans/summit-v4.toml"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("ok (Summit 4.0.0, 12 milestones, 4 checklists)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn plan_show_prints_pacific_and_utc_times() {
+    let output = golive(&["plan", "show", "--launch-date", "2026-03-10"]);
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout
+        .lines()
+        .find(|l| l.contains("Final deployment verification"))
+        .expect("milestone listed");
+    assert!(
+        line.contains("Tue 2026-03-10 06:00 PDT") && line.contains("2026-03-10 13:00 UTC"),
+        "{line}"
+    );
+}
+
+#[test]
+fn rehearse_prints_launch_day_posts_as_people_read_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("rehearsal.db").display());
+    let output = golive(&[
+        "rehearse",
+        "--launch-date",
+        "2026-03-10",
+        "--clock-speed",
+        "20000",
+        "--database",
+        &database,
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let first = stdout
+        .find("Final deployment verification")
+        .expect("06:00 milestone");
+    let last = stdout
+        .find("Extended monitoring begins")
+        .expect("18:00 milestone");
+    assert!(first < last);
+    assert!(stdout.contains("── Tue 2026-03-10 06:0"), "{stdout}");
+    assert_eq!(
+        stdout.matches("Launch-day milestone").count(),
+        12,
+        "{stdout}"
+    );
+}
+
+fn serve(fake: &FakeSlack, database: &str, clock_start: &str) -> std::process::Child {
+    Command::new(GOLIVE)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database",
+            database,
+            "--launch-date",
+            "2026-03-10",
+        ])
+        .args(["--clock-start", clock_start, "--clock-speed", "3600"])
+        .env("SLACK_BOT_TOKEN", "xoxb-test")
+        .env("SLACK_API_URL", fake.api_url())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("golive starts")
+}
+
+fn count(posts: &[fake_slack::Message], needle: &str) -> usize {
+    posts.iter().filter(|m| m.text.contains(needle)).count()
+}
+
+#[tokio::test]
+async fn kill_9_mid_launch_loses_nothing_and_doubles_nothing() {
+    let fake = FakeSlack::start().await;
+    fake.add_channel("C0LAUNCH", "v4-launch");
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("golive.db").display());
+
+    // 05:59:30 PDT at 3600×: 06:00 falls due after ~8 ms, 07:00 after ~1 s.
+    let mut first = serve(&fake, &database, "2026-03-10T12:59:30Z");
+    let posts = fake.wait_for_posts(2, Duration::from_secs(20)).await;
+    first.kill().unwrap(); // SIGKILL
+    first.wait().unwrap();
+    assert!(
+        count(&posts, "Production deployment begins") == 1,
+        "{posts:#?}"
+    );
+
+    // Back at 08:30 PDT: 08:00 fell due while golive was down.
+    let mut second = serve(&fake, &database, "2026-03-10T15:30:00Z");
+    let _ = fake.wait_for_posts(5, Duration::from_secs(20)).await; // 08:00 late, standup, 09:00 ×3 …
+    let posts = fake.wait_for_posts(6, Duration::from_secs(20)).await;
+    second.kill().unwrap();
+    second.wait().unwrap();
+
+    for milestone in [
+        "Final deployment verification",
+        "Production deployment begins",
+        "Smoke tests",
+    ] {
+        assert_eq!(count(&posts, milestone), 1, "{milestone}: {posts:#?}");
+    }
+    let smoke = posts
+        .iter()
+        .find(|m| m.text.contains("Smoke tests"))
+        .unwrap();
+    assert!(
+        smoke.text.contains("posted late by 30 min"),
+        "{}",
+        smoke.text
+    );
+    assert_eq!(
+        count(&posts, "Feature flag gradual enable (10%)"),
+        1,
+        "{posts:#?}"
+    );
+}
