@@ -66,6 +66,8 @@ pub struct Outcome {
     pub samples: Vec<String>,
     /// Length of the measured window.
     pub window: Duration,
+    /// The text of one successful answer, to show what was measured.
+    pub example: Option<String>,
 }
 
 impl Outcome {
@@ -79,6 +81,9 @@ impl Outcome {
             .extend(other.latencies_from_schedule);
         self.ok += other.ok;
         self.errors += other.errors;
+        if self.example.is_none() {
+            self.example = other.example;
+        }
         for sample in other.samples {
             if self.samples.len() < 5 {
                 self.samples.push(sample);
@@ -183,9 +188,13 @@ impl Connection {
         }
     }
 
-    /// Sends one signed command and checks the answer: Ok(()) or why it failed.
-    async fn call(&mut self, kind: Kind, n: u64) -> Result<(), String> {
+    /// Sends one signed command and checks the answer: its text, or why it failed.
+    async fn call(&mut self, kind: Kind, n: u64) -> Result<String, String> {
         let request = self.signer.request(&kind.text(n));
+        self.send(request, kind).await
+    }
+
+    async fn send(&mut self, request: Request<Full<Bytes>>, kind: Kind) -> Result<String, String> {
         self.sender
             .ready()
             .await
@@ -223,7 +232,25 @@ impl Connection {
         if answer.response_type.as_deref() != Some("ephemeral") || !kind.succeeded(&text) {
             return Err(format!("unexpected answer: {text}"));
         }
-        Ok(())
+        Ok(text)
+    }
+}
+
+/// Whether golive refuses a request whose signature is wrong (it must answer 401), so the
+/// figures are known to include signature verification.
+pub async fn refuses_bad_signature(addr: SocketAddr) -> Result<(), String> {
+    let mut connection = Connection::open(addr, 0).await;
+    let mut request = connection.signer.request("status");
+    request.headers_mut().insert(
+        "x-slack-signature",
+        header::HeaderValue::from_static(
+            "v0=0000000000000000000000000000000000000000000000000000000000000000",
+        ),
+    );
+    match connection.send(request, Kind::Status).await {
+        Err(why) if why.starts_with("HTTP 401") => Ok(()),
+        Err(why) => Err(format!("a forged request got {why}")),
+        Ok(text) => Err(format!("a forged request was answered: {text}")),
     }
 }
 
@@ -274,11 +301,12 @@ pub async fn closed_loop(
                                 break;
                             }
                         }
-                        Ok(()) if sent >= measure_from => {
+                        Ok(text) if sent >= measure_from => {
                             outcome.ok += 1;
                             outcome.latencies.push(micros(latency));
+                            outcome.example.get_or_insert(text);
                         }
-                        Ok(()) => {}
+                        Ok(_) => {}
                     }
                 }
                 outcome
@@ -332,8 +360,9 @@ pub async fn fixed_rate(
                                 break;
                             }
                         }
-                        Ok(()) => {
+                        Ok(text) => {
                             outcome.ok += 1;
+                            outcome.example.get_or_insert(text);
                             outcome.latencies.push(micros(sent.elapsed()));
                             outcome.latencies_from_schedule.push(micros(due.elapsed()));
                         }
