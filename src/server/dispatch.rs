@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::slack::inbound::{Event, Inbound};
 use crate::slack::port::Outgoing;
 use crate::state::AppState;
-use crate::workflows::{commands, events};
+use crate::workflows::{commands, events, interactions};
 
 /// How long a command may run before golive acknowledges and answers later via response_url.
 /// Slack gives 3 s; this leaves room for the network.
@@ -21,6 +21,8 @@ pub enum Ack {
     Message(Outgoing),
     /// The Events API URL check's answer.
     Challenge(String),
+    /// A submitted modal has invalid inputs: input block id → message; the modal stays open.
+    ViewErrors(std::collections::HashMap<String, String>),
 }
 
 /// Handles one inbound payload.
@@ -35,6 +37,18 @@ pub async fn handle(state: &AppState, inbound: Inbound) -> Ack {
             let state = state.clone();
             tokio::spawn(async move { on_event(&state, &event_id, event).await });
             Ack::Empty
+        }
+        Inbound::Action(action) => {
+            // Clicks are answered by ephemeral message or chat.update, so ack at once.
+            let state = state.clone();
+            tokio::spawn(async move { interactions::on_action(&state, action).await });
+            Ack::Empty
+        }
+        Inbound::Submission(submission) => {
+            match interactions::on_submission(state, submission).await {
+                Ok(()) => Ack::Empty,
+                Err(errors) => Ack::ViewErrors(errors),
+            }
         }
         Inbound::UnhandledInteraction { kind } => {
             tracing::debug!(kind, "interaction ignored");

@@ -147,6 +147,9 @@ fn ack(ack: Ack) -> Response {
         Ack::Challenge(challenge) => {
             ([(header::CONTENT_TYPE, "text/plain")], challenge).into_response()
         }
+        Ack::ViewErrors(errors) => {
+            Json(serde_json::json!({"response_action": "errors", "errors": errors})).into_response()
+        }
         Ack::Message(message) => Json(
             SlackCommandEventResponse::new(content(&message))
                 .with_response_type(SlackMessageResponseType::Ephemeral),

@@ -67,7 +67,7 @@ async fn on_command(
     let state = app_state(&states).await;
     let message = match dispatch::handle(&state, inbound::command(event)).await {
         Ack::Message(message) => content(&message),
-        Ack::Empty | Ack::Challenge(_) => SlackMessageContent::new(),
+        Ack::Empty | Ack::Challenge(_) | Ack::ViewErrors(_) => SlackMessageContent::new(),
     };
     Ok(SlackCommandEventResponse::new(message)
         .with_response_type(SlackMessageResponseType::Ephemeral))
@@ -77,10 +77,17 @@ async fn on_interaction(
     event: SlackInteractionEvent,
     _client: Arc<HyperClient>,
     states: SlackClientEventsUserState,
-) -> UserCallbackResult<()> {
+) -> UserCallbackResult<SlackInteractionResponse> {
     let state = app_state(&states).await;
-    dispatch::handle(&state, inbound::interaction(event)).await;
-    Ok(())
+    Ok(
+        match dispatch::handle(&state, inbound::interaction(event)).await {
+            Ack::ViewErrors(errors) => {
+                SlackViewSubmissionResponse::Errors(SlackViewSubmissionErrorsResponse::new(errors))
+                    .into()
+            }
+            _ => SlackInteractionResponse::Empty,
+        },
+    )
 }
 
 async fn on_push(

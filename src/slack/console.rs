@@ -81,6 +81,18 @@ impl SlackPort for Console {
         Ok(())
     }
 
+    async fn open_view(
+        &self,
+        _trigger_id: &str,
+        view: &serde_json::Value,
+    ) -> Result<(), SlackError> {
+        self.print(
+            "(dialog)",
+            view["title"]["text"].as_str().unwrap_or("dialog"),
+        );
+        Ok(())
+    }
+
     async fn respond(&self, _response_url: &str, message: &Outgoing) -> Result<(), SlackError> {
         self.print("(reply)", &message.text);
         Ok(())

@@ -3,6 +3,8 @@
 
 use slack_morphism::prelude::*;
 
+use super::action_id::ActionId;
+
 use crate::workflows::commands::CommandRequest;
 
 /// What Slack asked golive to handle.
@@ -17,8 +19,38 @@ pub enum Inbound {
     UrlVerification { challenge: String },
     /// An Events API delivery, identified for de-duplication.
     Event { event_id: String, event: Event },
-    /// A click or submission golive does not handle (yet): acknowledged and ignored.
+    /// A click on one of golive's buttons.
+    Action(Action),
+    /// A modal golive opened was submitted.
+    Submission(Submission),
+    /// A click or submission golive does not handle: acknowledged and ignored.
     UnhandledInteraction { kind: &'static str },
+}
+
+/// A button click, with where it happened.
+#[derive(Debug, Clone)]
+pub struct Action {
+    pub action: ActionId,
+    pub user: String,
+    /// Channel and ts of the message holding the button.
+    pub channel: String,
+    pub message_ts: String,
+    /// The button's value (a small JSON struct from `slack::action_id`).
+    pub value: String,
+    pub trigger_id: String,
+    pub response_url: Option<String>,
+    /// Identifies this click for de-duplication of Slack's redeliveries.
+    pub delivery_id: String,
+}
+
+/// A submitted modal.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    pub user: String,
+    pub callback_id: String,
+    pub private_metadata: String,
+    /// Text inputs by action id.
+    pub inputs: std::collections::HashMap<String, String>,
 }
 
 /// The events golive acts on.
@@ -108,10 +140,78 @@ pub fn interaction_from_form(body: &str) -> Result<Inbound, InboundError> {
 
 /// An interaction from slack-morphism's parsed form.
 pub fn interaction(event: SlackInteractionEvent) -> Inbound {
-    let kind = match event {
-        SlackInteractionEvent::BlockActions(_) => "block_actions",
-        SlackInteractionEvent::ViewSubmission(_) => "view_submission",
-        _ => "other",
+    match event {
+        SlackInteractionEvent::BlockActions(click) => block_action(click)
+            .map(Inbound::Action)
+            .unwrap_or(Inbound::UnhandledInteraction {
+                kind: "block_actions",
+            }),
+        SlackInteractionEvent::ViewSubmission(submission) => {
+            Inbound::Submission(view_submission(submission))
+        }
+        _ => Inbound::UnhandledInteraction { kind: "other" },
+    }
+}
+
+fn block_action(click: SlackInteractionBlockActionsEvent) -> Option<Action> {
+    let first = click.actions?.into_iter().next()?;
+    let action = ActionId::parse(first.action_id.as_ref())?;
+    let (channel, message_ts) = match click.container {
+        SlackInteractionActionContainer::Message(container) => (
+            container
+                .channel_id
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
+            container.message_ts.to_string(),
+        ),
+        _ => return None,
     };
-    Inbound::UnhandledInteraction { kind }
+    let user = click.user?.id.to_string();
+    let action_ts = first.action_ts.map(|ts| ts.to_string()).unwrap_or_default();
+    Some(Action {
+        action,
+        delivery_id: format!("action:{user}:{message_ts}:{}:{action_ts}", action.as_str()),
+        user,
+        channel,
+        message_ts,
+        value: first.value.unwrap_or_default(),
+        trigger_id: click.trigger_id.to_string(),
+        response_url: click.response_url.map(|u| u.value().to_string()),
+    })
+}
+
+fn view_submission(submission: SlackInteractionViewSubmissionEvent) -> Submission {
+    let (callback_id, private_metadata) = match &submission.view.view {
+        SlackView::Modal(modal) => (
+            modal
+                .callback_id
+                .as_ref()
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
+            modal.private_metadata.clone().unwrap_or_default(),
+        ),
+        SlackView::Home(home) => (
+            home.callback_id
+                .as_ref()
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
+            home.private_metadata.clone().unwrap_or_default(),
+        ),
+    };
+    let inputs = submission
+        .view
+        .state_params
+        .state
+        .map(|state| state.values)
+        .unwrap_or_default()
+        .into_values()
+        .flat_map(|inputs| inputs.into_iter())
+        .filter_map(|(action, value)| value.value.map(|v| (action.to_string(), v)))
+        .collect();
+    Submission {
+        user: submission.user.id.to_string(),
+        callback_id,
+        private_metadata,
+        inputs,
+    }
 }

@@ -1,5 +1,6 @@
 //! The Slack adapter: the only code that knows Slack's wire types.
 
+pub mod action_id;
 pub mod console;
 pub mod format;
 pub mod inbound;

@@ -90,6 +90,9 @@ pub trait SlackPort: Send + Sync + 'static {
         user: &str,
         message: &Outgoing,
     ) -> Result<(), SlackError>;
+    /// views.open: shows a modal (`view` is Block Kit view JSON) in answer to a click.
+    async fn open_view(&self, trigger_id: &str, view: &serde_json::Value)
+        -> Result<(), SlackError>;
     /// Posts to an interaction's response_url.
     async fn respond(&self, response_url: &str, message: &Outgoing) -> Result<(), SlackError>;
     /// Looks in the channel's recent history for a post carrying `tag`.

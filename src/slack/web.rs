@@ -202,6 +202,21 @@ impl SlackPort for WebApi {
         .map(drop)
     }
 
+    async fn open_view(
+        &self,
+        trigger_id: &str,
+        view: &serde_json::Value,
+    ) -> Result<(), SlackError> {
+        let view: SlackView = serde_json::from_value(view.clone())
+            .map_err(|e| SlackError::Api(format!("bad view: {e}")))?;
+        let request = SlackApiViewsOpenRequest::new(trigger_id.to_string().into(), view);
+        let session = self.client.open_session(&self.token);
+        // Not retried on an unknown outcome: a trigger id is single-use and expires in 3 s.
+        self.with_retries("views.open", false, || session.views_open(&request))
+            .await
+            .map(drop)
+    }
+
     async fn respond(&self, response_url: &str, message: &Outgoing) -> Result<(), SlackError> {
         let url: url::Url = response_url
             .parse()

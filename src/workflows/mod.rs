@@ -2,6 +2,7 @@
 
 pub mod commands;
 pub mod events;
+pub mod interactions;
 pub mod posts;
 pub mod schedule;
 pub mod setup;

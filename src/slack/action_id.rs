@@ -1,0 +1,109 @@
+//! The only place action ids and modal callback ids are spelled. Button values are small serde
+//! structs, never strings split by hand.
+
+use serde::{Deserialize, Serialize};
+
+/// Every interactive control golive posts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ActionId {
+    ChecklistConfirm,
+    ChecklistReopen,
+    VoteGo,
+    VoteNoGo,
+    IncidentAcknowledge,
+    IncidentEscalate,
+    IncidentResolve,
+    IncidentCustomerImpact,
+    IncidentRollbackConsidered,
+    IncidentRunbook,
+    RunbookStepDone,
+}
+
+impl ActionId {
+    pub const ALL: [ActionId; 11] = [
+        Self::ChecklistConfirm,
+        Self::ChecklistReopen,
+        Self::VoteGo,
+        Self::VoteNoGo,
+        Self::IncidentAcknowledge,
+        Self::IncidentEscalate,
+        Self::IncidentResolve,
+        Self::IncidentCustomerImpact,
+        Self::IncidentRollbackConsidered,
+        Self::IncidentRunbook,
+        Self::RunbookStepDone,
+    ];
+
+    /// The `action_id` on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ChecklistConfirm => "checklist.confirm",
+            Self::ChecklistReopen => "checklist.reopen",
+            Self::VoteGo => "vote.go",
+            Self::VoteNoGo => "vote.nogo",
+            Self::IncidentAcknowledge => "incident.ack",
+            Self::IncidentEscalate => "incident.escalate",
+            Self::IncidentResolve => "incident.resolve",
+            Self::IncidentCustomerImpact => "incident.customer_impact",
+            Self::IncidentRollbackConsidered => "incident.rollback",
+            Self::IncidentRunbook => "incident.runbook",
+            Self::RunbookStepDone => "runbook.step_done",
+        }
+    }
+
+    /// The action for a wire `action_id`, if golive posted it.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == text)
+    }
+}
+
+/// `callback_id` of the modal asking for a No-Go reason.
+pub const NO_GO_REASON_MODAL: &str = "vote.nogo_reason";
+/// Block and action ids of the reason input in that modal.
+pub const NO_GO_REASON_BLOCK: &str = "reason";
+pub const NO_GO_REASON_INPUT: &str = "reason_input";
+/// `callback_id` of the modal asking why a checklist item is reopened.
+pub const REOPEN_REASON_MODAL: &str = "checklist.reopen_reason";
+
+/// The value of a checklist item's buttons.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemRef {
+    #[serde(rename = "c")]
+    pub checklist: String,
+    #[serde(rename = "i")]
+    pub item: String,
+}
+
+/// The value of a vote's buttons, and the No-Go modal's private metadata.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoteRef {
+    #[serde(rename = "v")]
+    pub vote: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_id_round_trips() {
+        for action in ActionId::ALL {
+            assert_eq!(ActionId::parse(action.as_str()), Some(action));
+        }
+        assert_eq!(ActionId::parse("vote.maybe"), None);
+    }
+
+    #[test]
+    fn button_values_are_compact_json() {
+        let value = serde_json::to_string(&ItemRef {
+            checklist: "l-1".into(),
+            item: "war-room".into(),
+        })
+        .unwrap();
+        assert_eq!(value, r#"{"c":"l-1","i":"war-room"}"#);
+        assert_eq!(
+            serde_json::from_str::<VoteRef>(r#"{"v":3}"#).unwrap(),
+            VoteRef { vote: 3 }
+        );
+    }
+}

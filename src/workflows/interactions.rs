@@ -1,0 +1,72 @@
+//! Clicks and modal submissions: de-duplicate, then hand to the workflow that owns the control.
+
+use std::collections::HashMap;
+
+use super::events::first_delivery;
+use crate::slack::action_id::ActionId;
+use crate::slack::inbound::{Action, Submission};
+use crate::slack::messages::{self, Tone};
+use crate::slack::port::Outgoing;
+use crate::state::AppState;
+
+/// Handles a click after it has been acknowledged. Slack's redeliveries of the same click are
+/// dropped here, so a click counts once.
+pub async fn on_action(state: &AppState, action: Action) {
+    match first_delivery(state, &action.delivery_id).await {
+        Ok(true) => {}
+        Ok(false) => return,
+        Err(error) => {
+            tracing::error!(%error, "could not record a click");
+            return;
+        }
+    }
+    let outcome: Result<(), String> = match action.action {
+        ActionId::ChecklistConfirm
+        | ActionId::ChecklistReopen
+        | ActionId::VoteGo
+        | ActionId::VoteNoGo
+        | ActionId::IncidentAcknowledge
+        | ActionId::IncidentEscalate
+        | ActionId::IncidentResolve
+        | ActionId::IncidentCustomerImpact
+        | ActionId::IncidentRollbackConsidered
+        | ActionId::IncidentRunbook
+        | ActionId::RunbookStepDone => {
+            Err("This control is not handled by this version of golive.".to_string())
+        }
+    };
+    if let Err(refusal) = outcome {
+        tell(state, &action, &refusal).await;
+    }
+}
+
+/// Handles a submitted modal; `Err` keeps the modal open with an error per input block.
+pub async fn on_submission(
+    state: &AppState,
+    submission: Submission,
+) -> Result<(), HashMap<String, String>> {
+    let _ = state;
+    tracing::warn!(
+        callback_id = submission.callback_id,
+        "submission of an unknown modal"
+    );
+    Ok(())
+}
+
+/// Answers the person who clicked, visible only to them.
+pub async fn tell(state: &AppState, action: &Action, text: &str) {
+    let message = messages::notice(
+        &state.templates,
+        Tone::Refused,
+        text,
+        &crate::slack::render::slack_escape(text),
+    )
+    .unwrap_or_else(|_| Outgoing::text(text));
+    if let Err(error) = state
+        .slack
+        .post_ephemeral(&action.channel, &action.user, &message)
+        .await
+    {
+        tracing::warn!(%error, "could not answer a click");
+    }
+}
