@@ -65,9 +65,8 @@ impl Release {
         change(Arc::make_mut(&mut guard));
     }
 
-    /// Sets L-Day and re-resolves the timeline.
-    pub fn set_launch_date(&self, launch_date: NaiveDate) {
-        let timeline = Arc::new(self.plan.timeline(launch_date));
+    /// Sets L-Day and its resolved timeline.
+    pub fn set_timeline(&self, launch_date: NaiveDate, timeline: Arc<Vec<Occurrence>>) {
         self.update(|s| {
             s.launch_date = Some(launch_date);
             s.timeline = timeline;

@@ -93,7 +93,8 @@ impl Application {
         slack: Option<Arc<dyn SlackPort>>,
     ) -> Result<Self, StartError> {
         let plan = Arc::new(load_plan(config.plan.as_deref())?);
-        let db = storage::connect(&config.database_url).await?;
+        let store = storage::connect(&config.database_url).await?;
+        let db = store.pool.clone();
         let metrics = Arc::new(Metrics::new());
         let client = match &config.slack.bot_token {
             Some(_) => Some(Arc::new(
@@ -134,6 +135,7 @@ impl Application {
         };
         let state = AppState {
             db,
+            writer: store.writer,
             slack,
             templates: Arc::new(templates),
             clock,

@@ -10,11 +10,15 @@ use crate::release::Release;
 use crate::scheduler::Scheduler;
 use crate::slack::port::SlackPort;
 use crate::slack::render::Templates;
+use crate::storage::writer::Writer;
 
 /// Shared handles of a running bot.
 #[derive(Clone)]
 pub struct AppState {
+    /// Reads, and the scheduler's own bookkeeping.
     pub db: SqlitePool,
+    /// Changes people make (commands, clicks): one ordered, group-committed writer.
+    pub writer: Writer,
     pub slack: Arc<dyn SlackPort>,
     pub templates: Arc<Templates>,
     pub clock: SharedClock,

@@ -58,25 +58,20 @@ pub async fn handle(state: &AppState, inbound: Inbound) -> Ack {
 }
 
 async fn command(state: &AppState, request: commands::CommandRequest, response_url: String) -> Ack {
+    // Run inline (no task hop on the hot path); only a command still busy at the budget moves to
+    // its own task, answering through response_url.
     let mut work = {
         let state = state.clone();
-        tokio::spawn(async move { commands::handle(&state, &request).await })
+        Box::pin(async move { commands::handle(&state, &request).await })
     };
     match tokio::time::timeout(ACK_BUDGET, &mut work).await {
-        Ok(Ok(reply)) => Ack::Message(reply),
-        Ok(Err(join_error)) => {
-            tracing::error!(%join_error, "command task failed");
-            Ack::Message(Outgoing::text(
-                "Sorry, golive could not do that; nothing was changed.",
-            ))
-        }
+        Ok(reply) => Ack::Message(reply),
         Err(_) => {
             let state = state.clone();
             tokio::spawn(async move {
-                if let Ok(reply) = work.await {
-                    if let Err(error) = state.slack.respond(&response_url, &reply).await {
-                        tracing::error!(%error, "could not deliver a late command answer");
-                    }
+                let reply = work.await;
+                if let Err(error) = state.slack.respond(&response_url, &reply).await {
+                    tracing::error!(%error, "could not deliver a late command answer");
                 }
             });
             Ack::Message(Outgoing::text("Working on it…"))

@@ -8,6 +8,7 @@ pub mod deliveries;
 pub mod jobs;
 pub mod releases;
 pub mod roles;
+pub mod writer;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -25,25 +26,40 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    #[error("write failed: {0}")]
+    Write(String),
 }
 
-/// Opens (creating if missing) the database at `url`, in WAL mode, and applies the migrations.
-pub async fn connect(url: &str) -> Result<SqlitePool, StoreError> {
-    let options = SqliteConnectOptions::from_str(url)?
+/// The store: a pool for reads and occasional writes, and the single writer for changes people make.
+#[derive(Clone)]
+pub struct Store {
+    pub pool: SqlitePool,
+    pub writer: writer::Writer,
+}
+
+/// Opens (creating if missing) the database at `url`, in WAL mode, applies the migrations and
+/// starts the writer.
+pub async fn connect(url: &str) -> Result<Store, StoreError> {
+    let options = options(url)?;
+    let pool = SqlitePoolOptions::new()
+        .max_connections(4)
+        .min_connections(1)
+        .connect_with(options.clone())
+        .await?;
+    sqlx::migrate!("./migrations").run(&pool).await?;
+    let writer = writer::Writer::start(&options).await?;
+    Ok(Store { pool, writer })
+}
+
+fn options(url: &str) -> Result<SqliteConnectOptions, StoreError> {
+    Ok(SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         // WAL + NORMAL is durable across process crashes (kill -9); only an OS crash can lose the
         // last commits, and the job protocol re-checks Slack for those.
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(Duration::from_secs(5))
-        .foreign_keys(true);
-    let pool = SqlitePoolOptions::new()
-        .max_connections(4)
-        .min_connections(1)
-        .connect_with(options)
-        .await?;
-    sqlx::migrate!("./migrations").run(&pool).await?;
-    Ok(pool)
+        .foreign_keys(true))
 }
 
 /// An instant as stored: unix milliseconds.

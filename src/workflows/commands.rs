@@ -1,6 +1,10 @@
 //! `/golive …` commands: parse, check who may do it, act, answer (ephemerally).
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
+use futures_util::future::BoxFuture;
+use sqlx::SqliteConnection;
 
 use super::schedule::{sync_jobs, Sync};
 use super::WorkflowError;
@@ -13,7 +17,7 @@ use crate::slack::messages::{self, Tone};
 use crate::slack::port::Outgoing;
 use crate::slack::render::slack_escape;
 use crate::state::AppState;
-use crate::storage::{audit, releases, roles};
+use crate::storage::{audit, releases, roles, StoreError};
 
 /// A slash command as golive needs it, whichever transport brought it.
 #[derive(Debug, Clone)]
@@ -149,26 +153,31 @@ async fn set_launch_date(
     user: &str,
     date: NaiveDate,
 ) -> Result<Outgoing, WorkflowError> {
-    let release = &state.release;
+    let release = state.release.clone();
     let now = state.clock.now();
     let previous = release.snapshot().launch_date;
-    let timeline = release.plan.timeline(date);
-    let mut tx = state.db.begin().await?;
-    releases::set_launch_date(&mut tx, &release.id, date, now).await?;
-    let (scheduled, cancelled) =
-        sync_jobs(&mut tx, &release.id, &timeline, now, Sync::Moved).await?;
     let was = previous.map_or("TBD".to_string(), |d| d.to_string());
-    audit::record(
-        &mut tx,
-        &release.id,
-        now,
-        user,
-        "launch-date",
-        &format!("{was} → {date}"),
-    )
-    .await?;
-    tx.commit().await?;
-    release.set_launch_date(date);
+    let timeline = Arc::new(release.plan.timeline(date));
+    let (id, user, detail) = (
+        release.id.clone(),
+        user.to_string(),
+        format!("{was} → {date}"),
+    );
+    let jobs = timeline.clone();
+    let (scheduled, cancelled) = state
+        .writer
+        .write(
+            move |conn: &mut SqliteConnection| -> BoxFuture<'_, Result<(usize, usize), StoreError>> {
+                Box::pin(async move {
+                    releases::set_launch_date(conn, &id, date, now).await?;
+                    let counts = sync_jobs(conn, &id, &jobs, now, Sync::Moved).await?;
+                    audit::record(conn, &id, now, &user, "launch-date", &detail).await?;
+                    Ok(counts)
+                })
+            },
+            move |_| release.set_timeline(date, timeline),
+        )
+        .await?;
     state.scheduler.wake();
     let plain = format!("L-Day is now {date} (was {was}). {scheduled} post(s) scheduled, {cancelled} cancelled; anything already in the past is not posted.");
     Ok(messages::notice(
@@ -185,23 +194,30 @@ async fn assign_role(
     role: Role,
     holders: Vec<String>,
 ) -> Result<Outgoing, WorkflowError> {
-    let release = &state.release;
+    let release = state.release.clone();
     let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
-    roles::replace_holders(&mut tx, &release.id, role.key(), &holders, user, now).await?;
-    audit::record(
-        &mut tx,
-        &release.id,
-        now,
-        user,
-        "role",
-        &format!("{} = {}", role.key(), holders.join(", ")),
-    )
-    .await?;
-    tx.commit().await?;
-    release.update(|s| {
-        s.roles.insert(role, holders.clone());
-    });
+    let (id, user) = (release.id.clone(), user.to_string());
+    let stored = holders.clone();
+    state
+        .writer
+        .write(
+            move |conn: &mut SqliteConnection| -> BoxFuture<'_, Result<(), StoreError>> {
+                Box::pin(async move {
+                    roles::replace_holders(conn, &id, role.key(), &stored, &user, now).await?;
+                    let detail = format!("{} = {}", role.key(), stored.join(", "));
+                    audit::record(conn, &id, now, &user, "role", &detail).await
+                })
+            },
+            {
+                let holders = holders.clone();
+                move |_| {
+                    release.update(|s| {
+                        s.roles.insert(role, holders);
+                    })
+                }
+            },
+        )
+        .await?;
     let plain = format!("{} is now held by {}.", role.title(), holders.join(", "));
     let body = format!("*{}* is now held by {}.", role.title(), users(&holders));
     Ok(messages::notice(
