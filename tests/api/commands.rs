@@ -163,3 +163,18 @@ async fn release_managers_assign_roles_and_everyone_can_list_them() {
         "{list}"
     );
 }
+
+#[tokio::test]
+async fn concurrent_role_changes_leave_memory_and_store_agreeing() {
+    let app = spawn_app(Options::default()).await;
+    let changes = (0..40).map(|i| {
+        let app = &app;
+        async move { app.command(RM, &format!("role on-call <@U0ONCALL{i}>")).await }
+    });
+    let replies = futures_util::future::join_all(changes).await;
+    assert!(replies.iter().all(|r| r.text().contains("is now held by")));
+    let in_memory = app.command(RM, "role").await.text();
+    let app = app.restart(Options::default()).await;
+    let from_store = app.command(RM, "role").await.text();
+    assert_eq!(in_memory, from_store);
+}
