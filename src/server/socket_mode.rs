@@ -50,13 +50,16 @@ impl SocketMode {
     }
 }
 
-async fn app_state(states: &SlackClientEventsUserState) -> AppState {
+async fn app_state(
+    states: &SlackClientEventsUserState,
+) -> Result<AppState, Box<dyn std::error::Error + Send + Sync>> {
+    // `start` always installs the state; its absence is a bug reported as an error, not a panic.
     states
         .read()
         .await
         .get_user_state::<AppState>()
         .cloned()
-        .expect("Socket Mode listener is always built with the AppState")
+        .ok_or_else(|| "Socket Mode listener has no application state".into())
 }
 
 async fn on_command(
@@ -64,7 +67,7 @@ async fn on_command(
     _client: Arc<HyperClient>,
     states: SlackClientEventsUserState,
 ) -> UserCallbackResult<SlackCommandEventResponse> {
-    let state = app_state(&states).await;
+    let state = app_state(&states).await?;
     let message = match dispatch::handle(&state, inbound::command(event)).await {
         Ack::Message(message) => content(&message),
         Ack::Empty | Ack::Challenge(_) | Ack::ViewErrors(_) => SlackMessageContent::new(),
@@ -78,7 +81,7 @@ async fn on_interaction(
     _client: Arc<HyperClient>,
     states: SlackClientEventsUserState,
 ) -> UserCallbackResult<SlackInteractionResponse> {
-    let state = app_state(&states).await;
+    let state = app_state(&states).await?;
     Ok(
         match dispatch::handle(&state, inbound::interaction(event)).await {
             Ack::ViewErrors(errors) => {
@@ -95,7 +98,7 @@ async fn on_push(
     _client: Arc<HyperClient>,
     states: SlackClientEventsUserState,
 ) -> UserCallbackResult<()> {
-    let state = app_state(&states).await;
+    let state = app_state(&states).await?;
     dispatch::handle(&state, inbound::event(event)).await;
     Ok(())
 }

@@ -50,16 +50,6 @@ pub fn owner_mention(
     format!("*{}*", team.name)
 }
 
-/// The owner's display name ("SRE", "All").
-pub fn owner_name(plan: &Plan, owner: &Owner) -> String {
-    match owner {
-        Owner::All => "All".to_string(),
-        Owner::Team(key) => plan
-            .team(key)
-            .map_or_else(|| key.clone(), |t| t.name.clone()),
-    }
-}
-
 /// A wall time in the plan's zone, e.g. "Tue 2026-03-10 06:00 PDT".
 pub fn local(at: DateTime<Utc>, zone: Tz) -> String {
     at.with_timezone(&zone)

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 
-use super::format::{duration, local, local_time, owner_mention, owner_name, slack_date, users};
+use super::format::{duration, local, local_time, owner_mention, slack_date, users};
 use super::port::Outgoing;
 use super::render::{TemplateError, Templates};
 use crate::domain::command::USAGE;
@@ -63,7 +63,7 @@ pub fn scheduled_post(
         detail: occurrence.detail.as_deref(),
         when: slack_date(occurrence.at, zone),
         when_pt: local(occurrence.at, zone),
-        owner_name: occurrence.owner.as_ref().map(|o| owner_name(plan, o)),
+        owner_name: occurrence.owner.as_ref().map(|o| plan.owner_name(o)),
         owner_mention: occurrence
             .owner
             .as_ref()
@@ -91,7 +91,7 @@ fn occurrence_line(plan: &Plan, o: &Occurrence, when: String) -> String {
     let owner = o
         .owner
         .as_ref()
-        .map(|x| format!(" ({})", owner_name(plan, x)));
+        .map(|x| format!(" ({})", plan.owner_name(x)));
     format!("{when} · {}{}", o.title, owner.unwrap_or_default())
 }
 
@@ -209,7 +209,7 @@ pub fn timeline_day(
             when: slack_date(o.at, zone),
             time_pt: local_time(o.at, zone),
             title: &o.title,
-            owner: o.owner.as_ref().map(|x| owner_name(plan, x)),
+            owner: o.owner.as_ref().map(|x| plan.owner_name(x)),
             posted: posted.contains_key(&o.key),
         })
         .collect();

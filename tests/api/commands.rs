@@ -169,7 +169,10 @@ async fn concurrent_role_changes_leave_memory_and_store_agreeing() {
     let app = spawn_app(Options::default()).await;
     let changes = (0..40).map(|i| {
         let app = &app;
-        async move { app.command(RM, &format!("role on-call <@U0ONCALL{i}>")).await }
+        async move {
+            app.command(RM, &format!("role on-call <@U0ONCALL{i}>"))
+                .await
+        }
     });
     let replies = futures_util::future::join_all(changes).await;
     assert!(replies.iter().all(|r| r.text().contains("is now held by")));
