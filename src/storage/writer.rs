@@ -123,3 +123,77 @@ async fn commit_batch(conn: &mut SqliteConnection, batch: Vec<Queued>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use super::*;
+
+    async fn writer() -> (Writer, sqlx::SqlitePool, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("w.db").display());
+        let options = SqliteConnectOptions::from_str(&url)
+            .unwrap()
+            .create_if_missing(true);
+        let pool = sqlx::SqlitePool::connect_with(options.clone())
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE t (n INTEGER PRIMARY KEY)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        (Writer::start(&options).await.unwrap(), pool, dir)
+    }
+
+    fn insert(
+        n: i64,
+    ) -> impl for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<i64, StoreError>>
+    {
+        move |conn| {
+            Box::pin(async move {
+                sqlx::query("INSERT INTO t (n) VALUES (?)")
+                    .bind(n)
+                    .execute(conn)
+                    .await?;
+                Ok(n)
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn concurrent_changes_complete_in_queue_order() {
+        let (writer, pool, _dir) = writer().await;
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let writes = (0..100).map(|n| {
+            let order = order.clone();
+            writer.write(insert(n), move |n| order.lock().unwrap().push(*n))
+        });
+        let results = futures_util::future::join_all(writes).await;
+        assert!(results.iter().all(|r| r.is_ok()));
+        assert_eq!(*order.lock().unwrap(), (0..100).collect::<Vec<_>>());
+        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM t")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(count, 100);
+    }
+
+    #[tokio::test]
+    async fn a_failed_change_rolls_back_its_batch_and_reports_the_error() {
+        let (writer, pool, _dir) = writer().await;
+        writer.write(insert(1), |_| {}).await.unwrap();
+        // 2 and a duplicate 1 queue together; the duplicate fails, so neither lands.
+        let (two, duplicate) = tokio::join!(
+            writer.write(insert(2), |_| {}),
+            writer.write(insert(1), |_| {})
+        );
+        assert!(duplicate.is_err());
+        assert!(two.is_err(), "its batch was rolled back, so it says so");
+        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM t")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(count, 1);
+    }
+}
