@@ -75,6 +75,10 @@ pub async fn run_due(state: &AppState) -> Result<Option<DateTime<Utc>>, Workflow
 /// Runs jobs until `shutdown` turns true.
 pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
     loop {
+        if state.release.slack_ids().channel.is_none() {
+            // Not found at start (golive not yet invited?): look again before posting.
+            crate::workflows::setup::resolve_slack_ids(state.slack.as_ref(), &state.release).await;
+        }
         let next = match run_due(&state).await {
             Ok(next) => next,
             Err(error) => {
