@@ -9,7 +9,8 @@ use tokio::sync::{watch, Mutex, Notify};
 
 use crate::state::AppState;
 use crate::storage::jobs;
-use crate::workflows::{posts, schedule, WorkflowError};
+use crate::storage::incidents::ESCALATION;
+use crate::workflows::{escalation, incident_posts, posts, runbooks, schedule, WorkflowError};
 
 /// Coordination for the job loop.
 #[derive(Debug, Default)]
@@ -42,6 +43,9 @@ pub async fn run_due(state: &AppState) -> Result<Option<DateTime<Utc>>, Workflow
             let (release_id, key) = (job.release_id.clone(), job.key.clone());
             let outcome = match job.kind.as_str() {
                 schedule::POST => posts::run(state, job).await,
+                ESCALATION => escalation::run(state, job).await,
+                incident_posts::MESSAGE => incident_posts::run(state, job).await,
+                runbooks::CLOCK => runbooks::run_clock(state, job).await,
                 other => {
                     tracing::error!(kind = other, key, "unknown job kind; leaving it");
                     Ok(())

@@ -3,6 +3,7 @@
 pub mod action_id;
 pub mod console;
 pub mod format;
+pub mod incident_messages;
 pub mod inbound;
 pub mod messages;
 pub mod port;

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod deliveries;
+pub mod incidents;
 pub mod jobs;
 pub mod releases;
 pub mod roles;
