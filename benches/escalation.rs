@@ -36,7 +36,11 @@ struct Recorder {
 #[async_trait]
 impl SlackPort for Recorder {
     async fn post(&self, channel: &str, message: &Outgoing) -> Result<Posted, SlackError> {
-        let key = message.tag.as_ref().map(|t| t.key.clone()).unwrap_or_default();
+        let key = message
+            .tag
+            .as_ref()
+            .map(|t| t.key.clone())
+            .unwrap_or_default();
         let mut posts = self.posts.lock().unwrap();
         posts.push((key, Utc::now()));
         Ok(Posted {
@@ -140,16 +144,31 @@ async fn seed(
             &release.plan.escalation,
             since,
         );
-        let id = incidents::insert(&mut tx, &release.id, &incident).await.unwrap();
-        incidents::next_message(&mut tx, &release.id, id).await.unwrap();
-        let root = message_key(id, 0);
-        jobs::schedule(&mut tx, &release.id, &root, "incident_message", since, "{}").await.unwrap();
-        jobs::complete(&mut tx, &release.id, &root, Some("C0LAUNCH"), Some("1.0"), since)
+        let id = incidents::insert(&mut tx, &release.id, &incident)
             .await
             .unwrap();
+        incidents::next_message(&mut tx, &release.id, id)
+            .await
+            .unwrap();
+        let root = message_key(id, 0);
+        jobs::schedule(&mut tx, &release.id, &root, "incident_message", since, "{}")
+            .await
+            .unwrap();
+        jobs::complete(
+            &mut tx,
+            &release.id,
+            &root,
+            Some("C0LAUNCH"),
+            Some("1.0"),
+            since,
+        )
+        .await
+        .unwrap();
         let key = format!("incident:{id}:l2");
         let payload = format!("{{\"n\":{}}}", id.0);
-        jobs::schedule(&mut tx, &release.id, &key, ESCALATION, at, &payload).await.unwrap();
+        jobs::schedule(&mut tx, &release.id, &key, ESCALATION, at, &payload)
+            .await
+            .unwrap();
         dues.insert(id.0, at);
     }
     tx.commit().await.unwrap();
@@ -195,7 +214,10 @@ async fn idle_cpu(waiting: usize, window: Duration) {
     let app = build(dir.path(), recorder.clone()).await;
     let bot = run(app, recorder);
     let now = Utc::now();
-    seed(&bot.state, waiting, |i| now + TimeDelta::hours(1) + TimeDelta::seconds(i as i64)).await;
+    seed(&bot.state, waiting, |i| {
+        now + TimeDelta::hours(1) + TimeDelta::seconds(i as i64)
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let before = cpu_time();
     tokio::time::sleep(window).await;
@@ -262,7 +284,9 @@ async fn restart_overdue(overdue: usize) {
     let decided = started.elapsed();
     // Each escalation queues three messages: why, who is paged, and the DM.
     let expected = overdue * 3;
-    while recorder.posts.lock().unwrap().len() < expected && started.elapsed() < Duration::from_secs(60) {
+    while recorder.posts.lock().unwrap().len() < expected
+        && started.elapsed() < Duration::from_secs(60)
+    {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let sent = started.elapsed();

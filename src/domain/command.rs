@@ -60,7 +60,10 @@ pub const USAGE: &[(&str, &str)] = &[
         "open an incident and page the escalation ladder, optionally with a contingency runbook",
     ),
     ("incidents", "the open incidents with level, owner and age"),
-    ("ack <INC-n>", "take ownership of an incident; its escalation timers stop"),
+    (
+        "ack <INC-n>",
+        "take ownership of an incident; its escalation timers stop",
+    ),
     (
         "resolve <INC-n> [note]",
         "close an incident (its owner, engineering leads, release managers)",
@@ -237,7 +240,9 @@ fn parse_escalate(rest: &[&str]) -> Result<Command, CommandError> {
 fn parse_incident_id(rest: &[&str], usage: &'static str) -> Result<IncidentId, CommandError> {
     match rest {
         [] => Err(malformed("name the incident, e.g. `INC-7`.", usage)),
-        [id] => id.parse().map_err(|e: super::incident::IncidentError| malformed(e.to_string(), usage)),
+        [id] => id
+            .parse()
+            .map_err(|e: super::incident::IncidentError| malformed(e.to_string(), usage)),
         [_, extra, ..] => Err(malformed(format!("unexpected `{extra}`."), usage)),
     }
 }
@@ -342,10 +347,7 @@ mod tests {
 
     #[test]
     fn ack_and_resolve_name_an_incident() {
-        assert_eq!(
-            Command::parse("ack INC-7"),
-            Ok(Command::Ack(IncidentId(7)))
-        );
+        assert_eq!(Command::parse("ack INC-7"), Ok(Command::Ack(IncidentId(7))));
         assert_eq!(
             Command::parse("resolve inc-7 rolled back the flag"),
             Ok(Command::Resolve(

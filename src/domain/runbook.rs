@@ -43,9 +43,13 @@ impl ClockKind {
 
     /// The kind for a job-key suffix.
     pub fn parse(key: &str) -> Option<Self> {
-        [Self::HotfixReminder, Self::HotfixBreach, Self::ReviewReminder]
-            .into_iter()
-            .find(|k| k.key() == key)
+        [
+            Self::HotfixReminder,
+            Self::HotfixBreach,
+            Self::ReviewReminder,
+        ]
+        .into_iter()
+        .find(|k| k.key() == key)
     }
 }
 

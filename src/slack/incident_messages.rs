@@ -218,7 +218,10 @@ pub fn incidents(
             let summary = slack_escape(&incident.summary);
             let (owner_plain, owner) = match incident.owner() {
                 Some(user) => (user.to_string(), format!("<@{user}>")),
-                None => ("nobody (unacknowledged)".into(), "_nobody (unacknowledged)_".into()),
+                None => (
+                    "nobody (unacknowledged)".into(),
+                    "_nobody (unacknowledged)_".into(),
+                ),
             };
             IncidentLine {
                 plain: format!(
@@ -268,7 +271,9 @@ mod tests {
             "incident:INC-3:m00000",
         )
         .unwrap();
-        assert!(post.text.starts_with("INC-3 (P0): checkout \"fails\" &lt;badly&gt;"));
+        assert!(post
+            .text
+            .starts_with("INC-3 (P0): checkout \"fails\" &lt;badly&gt;"));
         assert_eq!(post.blocks.len(), 2 + plan.contingencies.len());
         let paged = note(
             &templates,
@@ -294,9 +299,16 @@ mod tests {
             "k",
         )
         .unwrap();
-        assert!(checklist.text.contains("2. If affecting &gt;10% of customers: pause rollout (done: U0A at"));
+        assert!(checklist
+            .text
+            .contains("2. If affecting &gt;10% of customers: pause rollout (done: U0A at"));
         incident.acknowledge("U0B", now).unwrap();
         let list = incidents(&templates, &[incident], &plan.escalation, now).unwrap();
-        assert!(list.text.contains("INC-3 P0 · L1 Engineering On-Call · owner U0B"), "{}", list.text);
+        assert!(
+            list.text
+                .contains("INC-3 P0 · L1 Engineering On-Call · owner U0B"),
+            "{}",
+            list.text
+        );
     }
 }

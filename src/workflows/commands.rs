@@ -130,7 +130,10 @@ async fn answer(state: &AppState, request: &CommandRequest) -> Result<Outgoing, 
 }
 
 /// A done or refused incident step as an ephemeral answer.
-fn answer_outcome(state: &AppState, outcome: incidents::Outcome) -> Result<Outgoing, WorkflowError> {
+fn answer_outcome(
+    state: &AppState,
+    outcome: incidents::Outcome,
+) -> Result<Outgoing, WorkflowError> {
     let (tone, text) = match outcome {
         Ok(done) => (Tone::Done, done),
         Err(refusal) => (Tone::Refused, refusal),

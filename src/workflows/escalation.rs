@@ -83,7 +83,15 @@ pub async fn climb(
         "{} L{from} → L{} {}: {reason}",
         incident.id, incident.level, level.name
     );
-    audit::record(conn, &state.release.id, now, GOLIVE, "incident-escalate", &detail).await?;
+    audit::record(
+        conn,
+        &state.release.id,
+        now,
+        GOLIVE,
+        "incident-escalate",
+        &detail,
+    )
+    .await?;
     let plain = format!(
         "{} escalated to L{} {} because {}.",
         incident.id,
@@ -95,7 +103,16 @@ pub async fn climb(
         "*{} escalated to L{} {}* because {reason}.",
         incident.id, incident.level, level.name
     );
-    thread_note(conn, state, incident.id, ":arrow_double_up:", &plain, &body, now).await?;
+    thread_note(
+        conn,
+        state,
+        incident.id,
+        ":arrow_double_up:",
+        &plain,
+        &body,
+        now,
+    )
+    .await?;
     page(conn, state, incident, now).await?;
     Ok(true)
 }
@@ -116,7 +133,12 @@ pub async fn page(
     }
     let id = incident.id;
     let who = users(&paged);
-    let plain = format!("Paging L{} {} for {id}: {}", level.level, level.name, paged.join(", "));
+    let plain = format!(
+        "Paging L{} {} for {id}: {}",
+        level.level,
+        level.name,
+        paged.join(", ")
+    );
     let body = format!(
         "*Paging L{} {}*: {who}. Acknowledge to take ownership of {id}.",
         level.level, level.name
@@ -176,8 +198,8 @@ async fn report_empty(
     let id = incident.id;
     let managers = release_managers(state);
     let roles: Vec<&str> = level.roles.iter().map(Role::key).collect();
-    let top = crate::domain::incident::next_level(&state.release.plan.escalation, level.level)
-        .is_none();
+    let top =
+        crate::domain::incident::next_level(&state.release.plan.escalation, level.level).is_none();
     let what = if top {
         "it stays at the top of the ladder".to_string()
     } else {
@@ -214,7 +236,15 @@ async fn report_empty(
         })
         .await?;
     }
-    audit::record(conn, &state.release.id, now, GOLIVE, "incident-empty-level", &plain).await?;
+    audit::record(
+        conn,
+        &state.release.id,
+        now,
+        GOLIVE,
+        "incident-empty-level",
+        &plain,
+    )
+    .await?;
     if top {
         return Ok(());
     }
@@ -266,7 +296,11 @@ pub fn release_managers(state: &AppState) -> Vec<String> {
 
 /// The incident a job key belongs to (`incident:INC-7:…`).
 pub fn incident_of(key: &str) -> Option<IncidentId> {
-    key.strip_prefix("incident:")?.split(':').next()?.parse().ok()
+    key.strip_prefix("incident:")?
+        .split(':')
+        .next()?
+        .parse()
+        .ok()
 }
 
 fn level(ladder: &[EscalationLevel], level: u8) -> &EscalationLevel {

@@ -27,15 +27,21 @@ async fn outcome(state: &AppState, action: &Action) -> Result<Outcome, super::Wo
             return Ok(Err("That button is out of date.".into()));
         };
         let id = IncidentId(step.incident);
-        return Ok(match runbooks::confirm_step(state, user, id, step.step).await? {
-            Ok(checklist) => {
-                if let Err(error) = state.slack.update(&action.channel, &action.message_ts, &checklist).await {
-                    tracing::warn!(%error, "could not refresh a runbook checklist");
+        return Ok(
+            match runbooks::confirm_step(state, user, id, step.step).await? {
+                Ok(checklist) => {
+                    if let Err(error) = state
+                        .slack
+                        .update(&action.channel, &action.message_ts, &checklist)
+                        .await
+                    {
+                        tracing::warn!(%error, "could not refresh a runbook checklist");
+                    }
+                    Ok(String::new())
                 }
-                Ok(String::new())
-            }
-            Err(refusal) => Err(refusal),
-        });
+                Err(refusal) => Err(refusal),
+            },
+        );
     }
     if action.action == ActionId::IncidentRunbook {
         let Ok(runbook) = serde_json::from_str::<RunbookRef>(&action.value) else {
@@ -57,6 +63,8 @@ async fn outcome(state: &AppState, action: &Action) -> Result<Outcome, super::Wo
         ActionId::IncidentRollbackConsidered => {
             incidents::mark(state, user, id, Mark::RollbackConsidered).await
         }
-        _ => Ok(Err("This control is not handled by this version of golive.".into())),
+        _ => Ok(Err(
+            "This control is not handled by this version of golive.".into(),
+        )),
     }
 }

@@ -53,7 +53,16 @@ pub async fn queue(
     render: impl FnOnce(&str) -> Result<Outgoing, crate::slack::render::TemplateError>,
 ) -> Result<(), WorkflowError> {
     let sequence = incidents::next_message(conn, release_id, id).await?;
-    queue_as(conn, release_id, id, &message_key(id, sequence), to, now, render).await
+    queue_as(
+        conn,
+        release_id,
+        id,
+        &message_key(id, sequence),
+        to,
+        now,
+        render,
+    )
+    .await
 }
 
 /// Queues a message under a chosen key (a runbook checklist, which is updated in place later).
@@ -149,7 +158,15 @@ async fn finish(
     .await?;
     if let Some(posted) = posted {
         let detail = format!("{} sent (ts {})", job.key, posted.ts);
-        audit::record(&mut tx, &job.release_id, now, GOLIVE, "incident-message", &detail).await?;
+        audit::record(
+            &mut tx,
+            &job.release_id,
+            now,
+            GOLIVE,
+            "incident-message",
+            &detail,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(())
@@ -163,7 +180,11 @@ async fn retry(
 ) -> Result<(), WorkflowError> {
     let exponent = job.attempts.clamp(0, 6) as u32;
     let wait = TimeDelta::seconds(5 * 2_i64.pow(exponent)).min(TimeDelta::minutes(5));
-    tracing::warn!(key = job.key, error, "incident message not sent; will retry");
+    tracing::warn!(
+        key = job.key,
+        error,
+        "incident message not sent; will retry"
+    );
     let mut conn = state.db.acquire().await?;
     jobs::retry_later(
         &mut conn,

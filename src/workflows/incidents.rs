@@ -34,7 +34,9 @@ pub async fn raise(
 ) -> Result<Outcome, WorkflowError> {
     let plan = &state.release.plan;
     if plan.escalation.is_empty() {
-        return Ok(Err("The plan has no escalation ladder, so golive cannot page anyone.".into()));
+        return Ok(Err(
+            "The plan has no escalation ladder, so golive cannot page anyone.".into(),
+        ));
     }
     if let Some(key) = runbook {
         if !plan.contingencies.iter().any(|c| c.key == key) {
@@ -47,7 +49,14 @@ pub async fn raise(
     }
     let now = state.clock.now();
     let release_id = &state.release.id;
-    let mut incident = Incident::open(IncidentId(0), severity, summary, user, &plan.escalation, now);
+    let mut incident = Incident::open(
+        IncidentId(0),
+        severity,
+        summary,
+        user,
+        &plan.escalation,
+        now,
+    );
     let mut tx = state.db.begin().await?;
     incident.id = incidents::insert(&mut tx, release_id, &incident).await?;
     let id = incident.id;
@@ -117,9 +126,17 @@ pub async fn acknowledge(
     user: &str,
     id: IncidentId,
 ) -> Result<Outcome, WorkflowError> {
-    change(state, id, |incident, now| incident.acknowledge(user, now).map_err(|e| e.to_string()).map(|_| {
-        Step::Acknowledged
-    }), user)
+    change(
+        state,
+        id,
+        |incident, now| {
+            incident
+                .acknowledge(user, now)
+                .map_err(|e| e.to_string())
+                .map(|_| Step::Acknowledged)
+        },
+        user,
+    )
     .await
 }
 
@@ -173,7 +190,9 @@ pub async fn escalate_now(
             let ladder = &state.release.plan.escalation;
             match crate::domain::incident::next_level(ladder, incident.level) {
                 Some(_) => Ok(Step::EscalateNow),
-                None => Err(format!("{id} is already at the top of the escalation ladder.")),
+                None => Err(format!(
+                    "{id} is already at the top of the escalation ladder."
+                )),
             }
         },
         user,
@@ -236,13 +255,19 @@ async fn change(
         }
         Step::EscalateNow => {
             incidents::cancel_waits(&mut tx, release_id, id).await?;
-            let reason = Reason::Manual { by: user.to_string() };
+            let reason = Reason::Manual {
+                by: user.to_string(),
+            };
             climb(&mut tx, state, &mut incident, reason, now).await?;
         }
         Step::Marked(_) => {}
     }
     let open_p0 = incidents::open_p0_count(&mut tx, release_id).await?;
-    let open_p0 = if incident.is_open() { open_p0 } else { open_p0.saturating_sub(1) };
+    let open_p0 = if incident.is_open() {
+        open_p0
+    } else {
+        open_p0.saturating_sub(1)
+    };
     advance(&mut tx, state, &mut incident, open_p0, now).await?;
     incidents::save(&mut tx, release_id, &incident).await?;
     tx.commit().await?;
@@ -261,12 +286,17 @@ fn describe(
         Step::Acknowledged => (
             "incident-ack",
             format!("{id} acknowledged by {user}, who owns it now; escalation timers stopped."),
-            format!("*{id} acknowledged by <@{user}>*, who owns it now. Escalation timers stopped."),
+            format!(
+                "*{id} acknowledged by <@{user}>*, who owns it now. Escalation timers stopped."
+            ),
             ":raising_hand:",
         ),
         Step::Resolved => {
             let note = incident.resolved.as_ref().and_then(|r| r.note.clone());
-            let plain_note = note.as_ref().map(|n| format!(" Note: {n}")).unwrap_or_default();
+            let plain_note = note
+                .as_ref()
+                .map(|n| format!(" Note: {n}"))
+                .unwrap_or_default();
             let body_note = note
                 .map(|n| format!("\n> {}", slack_escape(&n)))
                 .unwrap_or_default();
@@ -355,7 +385,10 @@ pub async fn status_lines(state: &AppState) -> Result<Vec<String>, WorkflowError
         .collect();
     if let Some(pause) = incidents::rollout_pause(&mut conn, release_id).await? {
         let zone = state.release.plan.release.timezone;
-        let cause = pause.incident.map(|i| format!(" for {i}")).unwrap_or_default();
+        let cause = pause
+            .incident
+            .map(|i| format!(" for {i}"))
+            .unwrap_or_default();
         lines.push(format!(
             "rollout paused{cause} by {} since {} (`/golive rollout resume` ends it)",
             pause.by,

@@ -27,7 +27,12 @@ fn checklist_key(id: IncidentId) -> String {
 }
 
 fn contingency<'a>(state: &'a AppState, key: &str) -> Option<&'a Contingency> {
-    state.release.plan.contingencies.iter().find(|c| c.key == key)
+    state
+        .release
+        .plan
+        .contingencies
+        .iter()
+        .find(|c| c.key == key)
 }
 
 /// Attaches `key` inside the caller's transaction: checklist to the thread, clocks started.
@@ -45,11 +50,18 @@ pub async fn attach_in(
     let id = incident.id;
     let release_id = &state.release.id;
     let zone = state.release.plan.release.timezone;
-    let checklist = |key: &str| {
-        incident_messages::runbook(&state.templates, id, contingency, &[], zone, key)
-    };
-    incident_posts::queue_as(conn, release_id, id, &checklist_key(id), To::Thread, now, checklist)
-        .await?;
+    let checklist =
+        |key: &str| incident_messages::runbook(&state.templates, id, contingency, &[], zone, key);
+    incident_posts::queue_as(
+        conn,
+        release_id,
+        id,
+        &checklist_key(id),
+        To::Thread,
+        now,
+        checklist,
+    )
+    .await?;
     for clock in runbook::clocks(contingency, incident.severity, incident.opened_at) {
         let job_key = format!("{}{}", job_prefix(id), clock.kind.key());
         let payload = serde_json::json!({ "n": id.0, "deadline": clock.deadline }).to_string();
@@ -80,7 +92,9 @@ pub async fn attach(
         return Ok(Err(format!("{id} is already resolved.")));
     }
     if let Some(attached) = &incident.runbook {
-        return Ok(Err(format!("{id} already follows the runbook `{attached}`.")));
+        return Ok(Err(format!(
+            "{id} already follows the runbook `{attached}`."
+        )));
     }
     incident.runbook = Some(key.to_string());
     incidents::save(&mut tx, release_id, &incident).await?;
@@ -106,21 +120,38 @@ pub async fn confirm_step(
     let Some(incident) = incidents::load(&mut tx, release_id, id).await? else {
         return Ok(Err(format!("There is no incident {id}.")));
     };
-    let Some(contingency) = incident.runbook.as_deref().and_then(|k| contingency(state, k)) else {
+    let Some(contingency) = incident
+        .runbook
+        .as_deref()
+        .and_then(|k| contingency(state, k))
+    else {
         return Ok(Err(format!("{id} has no runbook.")));
     };
     let Some(text) = contingency.steps.get(step) else {
         return Ok(Err("That step is not in the runbook.".into()));
     };
     if !incidents::confirm_step(&mut tx, release_id, id, step, user, now).await? {
-        return Ok(Err(format!("Step {} of {id} is already confirmed.", step + 1)));
+        return Ok(Err(format!(
+            "Step {} of {id} is already confirmed.",
+            step + 1
+        )));
     }
     let mut plain = format!("Step {} of {id} confirmed by {user}: {text}.", step + 1);
     match runbook::effect(text) {
         Some(StepEffect::PauseRollout) => {
             if incidents::pause_rollout(&mut tx, release_id, id, user, now).await? {
-                plain.push_str(" Rollout paused: `/golive status` shows it until `/golive rollout resume`.");
-                audit::record(&mut tx, release_id, now, user, "rollout-pause", &id.to_string()).await?;
+                plain.push_str(
+                    " Rollout paused: `/golive status` shows it until `/golive rollout resume`.",
+                );
+                audit::record(
+                    &mut tx,
+                    release_id,
+                    now,
+                    user,
+                    "rollout-pause",
+                    &id.to_string(),
+                )
+                .await?;
             }
         }
         Some(StepEffect::HotfixDeployed) => {
@@ -208,7 +239,15 @@ async fn notify(
     };
     let body = format!("*{plain}* {}", users(&people));
     thread_note(conn, state, id, emoji, &plain, &body, now).await?;
-    audit::record(conn, release_id, now, super::setup::GOLIVE, kind.key(), &plain).await?;
+    audit::record(
+        conn,
+        release_id,
+        now,
+        super::setup::GOLIVE,
+        kind.key(),
+        &plain,
+    )
+    .await?;
     Ok(())
 }
 
@@ -217,7 +256,11 @@ async fn review_held(
     state: &AppState,
     incident: &Incident,
 ) -> Result<bool, WorkflowError> {
-    let Some(contingency) = incident.runbook.as_deref().and_then(|k| contingency(state, k)) else {
+    let Some(contingency) = incident
+        .runbook
+        .as_deref()
+        .and_then(|k| contingency(state, k))
+    else {
         return Ok(false);
     };
     let confirmed = incidents::confirmed_steps(conn, &state.release.id, incident.id).await?;
@@ -257,5 +300,8 @@ pub async fn resume_rollout(state: &AppState, user: &str) -> Result<Outcome, Wor
     }
     tx.commit().await?;
     state.scheduler.wake();
-    Ok(Ok(format!("The rollout is resumed (paused since {}).", local(pause.at, state.release.plan.release.timezone))))
+    Ok(Ok(format!(
+        "The rollout is resumed (paused since {}).",
+        local(pause.at, state.release.plan.release.timezone)
+    )))
 }

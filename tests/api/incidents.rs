@@ -63,7 +63,11 @@ fn thread(app: &TestApp, id: &str) -> Vec<String> {
 
 /// Direct messages `user` received.
 fn dms(app: &TestApp, user: &str) -> Vec<String> {
-    app.fake.messages(user).into_iter().map(|m| m.text).collect()
+    app.fake
+        .messages(user)
+        .into_iter()
+        .map(|m| m.text)
+        .collect()
 }
 
 fn count(texts: &[String], needle: &str) -> usize {
@@ -81,7 +85,14 @@ async fn audit_len(app: &TestApp) -> usize {
 
 /// `user` clicks a button of `message`, signed, over HTTP; waits until golive has acted on it
 /// (an audit line or an ephemeral answer) and its messages went out.
-async fn click(app: &TestApp, user: &str, message: &Message, block: &str, action: &str, value: &str) {
+async fn click(
+    app: &TestApp,
+    user: &str,
+    message: &Message,
+    block: &str,
+    action: &str,
+    value: &str,
+) {
     let audit_before = audit_len(app).await;
     let ephemerals_before = app.fake.ephemerals().len();
     let payload = fake_slack::block_actions_payload(
@@ -122,7 +133,10 @@ async fn the_full_ladder_pages_l1_to_l4_each_with_its_reason() {
     assert!(reply.contains("INC-1 (P1) is open"), "{reply}");
     let post = incident_post(&app, "INC-1");
     assert!(post.text.contains("checkout is slow"), "{}", post.text);
-    assert_eq!(count(&thread(&app, "INC-1"), "Paging L1 Engineering On-Call"), 1);
+    assert_eq!(
+        count(&thread(&app, "INC-1"), "Paging L1 Engineering On-Call"),
+        1
+    );
     assert_eq!(count(&dms(&app, ON_CALL), "You are paged (L1"), 1);
 
     app.advance(TimeDelta::minutes(14)).await;
@@ -130,7 +144,10 @@ async fn the_full_ladder_pages_l1_to_l4_each_with_its_reason() {
     app.advance(TimeDelta::minutes(1)).await;
     let texts = thread(&app, "INC-1");
     assert_eq!(
-        count(&texts, "escalated to L2 Engineering Lead because nobody acknowledged it within 15 minutes"),
+        count(
+            &texts,
+            "escalated to L2 Engineering Lead because nobody acknowledged it within 15 minutes"
+        ),
         1,
         "{texts:#?}"
     );
@@ -143,24 +160,48 @@ async fn the_full_ladder_pages_l1_to_l4_each_with_its_reason() {
     assert_eq!(count(&dms(&app, RM), "You are paged (L3"), 1);
 
     app.advance(TimeDelta::hours(5)).await;
-    assert!(dms(&app, EXEC).is_empty(), "L3 waits for customer impact or rollback");
-    click(&app, MEMBER, &post, "incident", "incident.customer_impact", &incident_value(1)).await;
+    assert!(
+        dms(&app, EXEC).is_empty(),
+        "L3 waits for customer impact or rollback"
+    );
+    click(
+        &app,
+        MEMBER,
+        &post,
+        "incident",
+        "incident.customer_impact",
+        &incident_value(1),
+    )
+    .await;
     let texts = thread(&app, "INC-1");
-    assert_eq!(count(&texts, "Customer impact recorded for INC-1 by U0MEMBER"), 1);
     assert_eq!(
-        count(&texts, "escalated to L4 Executive Team because customer impact was reported"),
+        count(&texts, "Customer impact recorded for INC-1 by U0MEMBER"),
+        1
+    );
+    assert_eq!(
+        count(
+            &texts,
+            "escalated to L4 Executive Team because customer impact was reported"
+        ),
         1,
         "{texts:#?}"
     );
     assert_eq!(count(&dms(&app, EXEC), "You are paged (L4"), 1);
 
     let mut conn = app.state.db.acquire().await.unwrap();
-    let audit = golive::storage::audit::list(&mut conn, &app.state.release.id).await.unwrap();
-    let escalations: Vec<_> = audit.iter().filter(|e| e.action == "incident-escalate").collect();
+    let audit = golive::storage::audit::list(&mut conn, &app.state.release.id)
+        .await
+        .unwrap();
+    let escalations: Vec<_> = audit
+        .iter()
+        .filter(|e| e.action == "incident-escalate")
+        .collect();
     assert_eq!(escalations.len(), 3);
     assert_eq!(
         escalations[0].at,
-        "2026-03-09T12:15:00Z".parse::<chrono::DateTime<chrono::Utc>>().unwrap()
+        "2026-03-09T12:15:00Z"
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap()
     );
 }
 
@@ -170,9 +211,19 @@ async fn a_p0_goes_to_l2_at_once() {
     run(&app, MEMBER, "escalate P0 payments down").await;
     let texts = thread(&app, "INC-1");
     assert_eq!(count(&texts, "Paging L1"), 1, "{texts:#?}");
-    assert_eq!(count(&texts, "escalated to L2 Engineering Lead because it is a P0"), 1);
+    assert_eq!(
+        count(
+            &texts,
+            "escalated to L2 Engineering Lead because it is a P0"
+        ),
+        1
+    );
     assert_eq!(count(&dms(&app, LEAD), "You are paged (L2"), 1);
-    assert!(dms(&app, VP).is_empty(), "one P0 stays at L2: {:?}", dms(&app, VP));
+    assert!(
+        dms(&app, VP).is_empty(),
+        "one P0 stays at L2: {:?}",
+        dms(&app, VP)
+    );
 }
 
 #[tokio::test]
@@ -196,17 +247,31 @@ async fn an_acknowledgement_stops_the_timers_and_names_the_owner() {
     run(&app, MEMBER, "escalate P1 search is flaky").await;
     app.advance(TimeDelta::minutes(5)).await;
     let dm = app.fake.messages(ON_CALL).remove(0);
-    click(&app, ON_CALL, &dm, "page", "incident.ack", &incident_value(1)).await;
+    click(
+        &app,
+        ON_CALL,
+        &dm,
+        "page",
+        "incident.ack",
+        &incident_value(1),
+    )
+    .await;
     let texts = thread(&app, "INC-1");
     assert_eq!(
-        count(&texts, "INC-1 acknowledged by U0ONCALL, who owns it now; escalation timers stopped."),
+        count(
+            &texts,
+            "INC-1 acknowledged by U0ONCALL, who owns it now; escalation timers stopped."
+        ),
         1,
         "{texts:#?}"
     );
     app.advance(TimeDelta::hours(2)).await;
     assert!(dms(&app, LEAD).is_empty(), "{:?}", dms(&app, LEAD));
     let listed = app.command(MEMBER, "incidents").await.text();
-    assert!(listed.contains("INC-1 P1 · L1 Engineering On-Call · owner U0ONCALL · open 2 h 5 min"), "{listed}");
+    assert!(
+        listed.contains("INC-1 P1 · L1 Engineering On-Call · owner U0ONCALL · open 2 h 5 min"),
+        "{listed}"
+    );
     let again = run(&app, LEAD, "ack INC-1").await;
     assert!(again.contains("already owned by U0ONCALL"), "{again}");
 }
@@ -221,7 +286,11 @@ async fn a_restart_mid_wait_resumes_with_the_time_left_and_pages_once() {
     let app = app.restart(Options::default()).await;
     app.run_due_jobs().await;
     assert!(dms(&app, LEAD).is_empty(), "2 minutes were left");
-    assert_eq!(count(&dms(&app, ON_CALL), "You are paged"), 1, "L1 not paged again");
+    assert_eq!(
+        count(&dms(&app, ON_CALL), "You are paged"),
+        1,
+        "L1 not paged again"
+    );
     app.advance(TimeDelta::seconds(119)).await;
     assert!(dms(&app, LEAD).is_empty());
     app.advance(TimeDelta::seconds(1)).await;
@@ -240,7 +309,11 @@ async fn a_wait_that_ran_out_while_down_escalates_at_start_once() {
     app.run_due_jobs().await;
     let texts = thread(&app, "INC-1");
     assert_eq!(count(&texts, "escalated to L2"), 1, "{texts:#?}");
-    assert_eq!(count(&texts, "escalated to L3"), 0, "the L2 wait starts when L2 is reached");
+    assert_eq!(
+        count(&texts, "escalated to L3"),
+        0,
+        "the L2 wait starts when L2 is reached"
+    );
     app.advance(TimeDelta::minutes(30)).await;
     assert_eq!(count(&thread(&app, "INC-1"), "escalated to L3"), 1);
     assert_eq!(count(&dms(&app, LEAD), "You are paged"), 1);
@@ -256,7 +329,14 @@ async fn an_empty_level_is_reported_to_release_managers_and_skipped() {
         1,
         "{texts:#?}"
     );
-    assert_eq!(count(&texts, "escalated to L3 VP Engineering + Release Manager because nobody is assigned to L2"), 1, "{texts:#?}");
+    assert_eq!(
+        count(
+            &texts,
+            "escalated to L3 VP Engineering + Release Manager because nobody is assigned to L2"
+        ),
+        1,
+        "{texts:#?}"
+    );
     assert_eq!(count(&dms(&app, RM), "Nobody is assigned to L2"), 1);
     assert_eq!(count(&dms(&app, VP), "You are paged (L3"), 1);
 }
@@ -264,17 +344,44 @@ async fn an_empty_level_is_reported_to_release_managers_and_skipped() {
 #[tokio::test]
 async fn the_four_hour_hotfix_clock_reminds_then_reports_a_breach() {
     let app = staffed_app(&[]).await;
-    run(&app, MEMBER, "escalate P0 wrong totals --runbook critical-bug").await;
+    run(
+        &app,
+        MEMBER,
+        "escalate P0 wrong totals --runbook critical-bug",
+    )
+    .await;
     let texts = thread(&app, "INC-1");
-    assert_eq!(count(&texts, "INC-1 runbook: Critical Bug Post-Launch"), 1, "{texts:#?}");
+    assert_eq!(
+        count(&texts, "INC-1 runbook: Critical Bug Post-Launch"),
+        1,
+        "{texts:#?}"
+    );
     app.advance(TimeDelta::minutes(179)).await;
-    assert_eq!(count(&thread(&app, "INC-1"), "hotfix"), 0);
+    assert_eq!(count(&thread(&app, "INC-1"), "Reminder: the hotfix"), 0);
     app.advance(TimeDelta::minutes(1)).await;
-    assert_eq!(count(&thread(&app, "INC-1"), "Reminder: the hotfix for INC-1 is due by"), 1);
+    assert_eq!(
+        count(
+            &thread(&app, "INC-1"),
+            "Reminder: the hotfix for INC-1 is due by"
+        ),
+        1
+    );
     app.advance(TimeDelta::hours(1)).await;
-    assert_eq!(count(&thread(&app, "INC-1"), "Hotfix deadline breached: INC-1 has no hotfix recorded"), 1);
+    assert_eq!(
+        count(
+            &thread(&app, "INC-1"),
+            "Hotfix deadline breached: INC-1 has no hotfix recorded"
+        ),
+        1
+    );
     app.advance(TimeDelta::hours(20)).await;
-    assert_eq!(count(&thread(&app, "INC-1"), "Reminder: hold the post-incident review for INC-1"), 1);
+    assert_eq!(
+        count(
+            &thread(&app, "INC-1"),
+            "Reminder: hold the post-incident review for INC-1"
+        ),
+        1
+    );
 }
 
 #[tokio::test]
@@ -283,7 +390,15 @@ async fn a_recorded_hotfix_stops_the_clock_and_a_paused_rollout_shows_in_status(
     run(&app, MEMBER, "escalate P0 wrong totals").await;
     let post = incident_post(&app, "INC-1");
     let runbook = json!({"n": 1, "r": "critical-bug"}).to_string();
-    click(&app, MEMBER, &post, "runbook:critical-bug", "incident.runbook", &runbook).await;
+    click(
+        &app,
+        MEMBER,
+        &post,
+        "runbook:critical-bug",
+        "incident.runbook",
+        &runbook,
+    )
+    .await;
     let checklist = app
         .fake
         .messages(CHANNEL)
@@ -291,23 +406,65 @@ async fn a_recorded_hotfix_stops_the_clock_and_a_paused_rollout_shows_in_status(
         .find(|m| m.text.starts_with("INC-1 runbook"))
         .expect("the checklist is in the thread");
     let step = |s: usize| json!({"n": 1, "s": s}).to_string();
-    click(&app, ON_CALL, &checklist, "step:2", "runbook.step_done", &step(1)).await;
+    click(
+        &app,
+        ON_CALL,
+        &checklist,
+        "step:2",
+        "runbook.step_done",
+        &step(1),
+    )
+    .await;
     let status = app.command(MEMBER, "status").await.text();
-    assert!(status.contains("rollout paused for INC-1 by U0ONCALL"), "{status}");
-    assert!(status.contains("incident INC-1 P0 at L2, unacknowledged"), "{status}");
-    click(&app, ON_CALL, &checklist, "step:4", "runbook.step_done", &step(3)).await;
+    assert!(
+        status.contains("rollout paused for INC-1 by U0ONCALL"),
+        "{status}"
+    );
+    assert!(
+        status.contains("incident INC-1 P0 at L2, unacknowledged"),
+        "{status}"
+    );
+    // Another person: the fake repeats one action_ts, so a second click of the same user on the
+    // same message would look like Slack redelivering the first.
+    click(
+        &app,
+        LEAD,
+        &checklist,
+        "step:4",
+        "runbook.step_done",
+        &step(3),
+    )
+    .await;
     assert_eq!(count(&thread(&app, "INC-1"), "Hotfix recorded."), 1);
-    let refreshed = app.fake.messages(CHANNEL).into_iter().find(|m| m.ts == checklist.ts).unwrap();
-    assert!(refreshed.text.contains("4. Deploy hotfix within 4 hours for P0 (done: U0ONCALL"), "{}", refreshed.text);
+    let refreshed = app
+        .fake
+        .messages(CHANNEL)
+        .into_iter()
+        .find(|m| m.ts == checklist.ts)
+        .unwrap();
+    assert!(
+        refreshed
+            .text
+            .contains("4. Deploy hotfix within 4 hours for P0 (done: U0LEAD"),
+        "{}",
+        refreshed.text
+    );
     app.advance(TimeDelta::hours(5)).await;
     assert_eq!(count(&thread(&app, "INC-1"), "Hotfix deadline breached"), 0);
     assert_eq!(count(&thread(&app, "INC-1"), "Reminder: the hotfix"), 0);
 
     let refused = run(&app, MEMBER, "rollout resume").await;
-    assert!(refused.contains("Only release managers and engineering leads"), "{refused}");
+    assert!(
+        refused.contains("Only release managers and engineering leads"),
+        "{refused}"
+    );
     let resumed = run(&app, LEAD, "rollout resume").await;
     assert!(resumed.contains("The rollout is resumed"), "{resumed}");
-    assert!(!app.command(MEMBER, "status").await.text().contains("rollout paused"));
+    assert!(!app
+        .command(MEMBER, "status")
+        .await
+        .text()
+        .contains("rollout paused"));
 }
 
 #[tokio::test]
@@ -315,7 +472,15 @@ async fn resolve_by_someone_who_may_not_is_refused_privately() {
     let app = staffed_app(&[]).await;
     run(&app, MEMBER, "escalate P1 emails delayed").await;
     let post = incident_post(&app, "INC-1");
-    click(&app, "U0STRANGER", &post, "incident", "incident.resolve", &incident_value(1)).await;
+    click(
+        &app,
+        "U0STRANGER",
+        &post,
+        "incident",
+        "incident.resolve",
+        &incident_value(1),
+    )
+    .await;
     let refusal = app.fake.ephemerals().pop().expect("an ephemeral refusal");
     assert_eq!(refusal.user, "U0STRANGER");
     assert!(
@@ -323,29 +488,45 @@ async fn resolve_by_someone_who_may_not_is_refused_privately() {
         "{}",
         refusal.text
     );
-    assert!(app.command(MEMBER, "incidents").await.text().contains("INC-1"));
+    assert!(app
+        .command(MEMBER, "incidents")
+        .await
+        .text()
+        .contains("INC-1"));
 
     run(&app, ON_CALL, "ack INC-1").await;
     let done = run(&app, ON_CALL, "resolve INC-1 queue drained").await;
     assert!(done.contains("INC-1 resolved by U0ONCALL after"), "{done}");
     let texts = thread(&app, "INC-1");
-    assert!(texts.last().unwrap().contains("Note: queue drained"), "{texts:#?}");
-    assert!(app.command(MEMBER, "incidents").await.text().contains("none"));
+    assert!(
+        texts.last().unwrap().contains("Note: queue drained"),
+        "{texts:#?}"
+    );
+    assert!(app
+        .command(MEMBER, "incidents")
+        .await
+        .text()
+        .contains("none"));
     app.advance(TimeDelta::hours(1)).await;
-    assert!(dms(&app, LEAD).is_empty(), "a resolved incident escalates no more");
+    assert!(
+        dms(&app, LEAD).is_empty(),
+        "a resolved incident escalates no more"
+    );
 }
 
 #[tokio::test]
 async fn a_page_whose_outcome_was_unknown_is_found_in_the_thread_not_sent_again() {
     let app = staffed_app(&[]).await;
     // The incident post goes out; the first thread note is stored but its answer is lost.
-    app.fake.fail_next("chat.postMessage", Fault::ServerError(500));
+    app.fake
+        .fail_next("chat.postMessage", Fault::ServerError(500));
     app.command(MEMBER, "escalate P2 cache misses").await;
     app.run_due_jobs().await;
     app.advance(TimeDelta::seconds(10)).await;
     let before = thread(&app, "INC-1").len();
     assert!(before >= 1);
-    app.fake.fail_next("chat.postMessage", Fault::DropAfterStore);
+    app.fake
+        .fail_next("chat.postMessage", Fault::DropAfterStore);
     run(&app, ON_CALL, "ack INC-1").await;
     app.advance(TimeDelta::minutes(10)).await;
     let texts = thread(&app, "INC-1");
