@@ -9,6 +9,7 @@ pub mod incidents;
 pub mod jobs;
 pub mod releases;
 pub mod roles;
+pub mod runbooks;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -57,7 +57,7 @@ async fn answer(state: &AppState, request: &CommandRequest) -> Result<Outgoing, 
                 &snapshot.roles,
                 now,
             );
-            let incidents = super::incidents::status_lines(state).await?;
+            let incidents = super::incident_reports::status_lines(state).await?;
             Ok(messages::status_with(
                 &state.templates,
                 plan,
@@ -113,7 +113,7 @@ async fn answer(state: &AppState, request: &CommandRequest) -> Result<Outgoing, 
                     .await?;
             answer_outcome(state, outcome)
         }
-        Command::Incidents => incidents::list(state).await,
+        Command::Incidents => super::incident_reports::list(state).await,
         Command::Ack(id) => {
             let outcome = incidents::acknowledge(state, &request.user, id).await?;
             answer_outcome(state, outcome)

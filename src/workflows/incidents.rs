@@ -14,9 +14,8 @@ use super::incident_posts::{self, To};
 use super::{runbooks, WorkflowError};
 use crate::domain::incident::{Incident, IncidentId, Mark, Reason, Severity};
 use crate::domain::plan::Role;
-use crate::slack::format::{duration, local};
+use crate::slack::format::duration;
 use crate::slack::incident_messages;
-use crate::slack::port::Outgoing;
 use crate::slack::render::slack_escape;
 use crate::state::AppState;
 use crate::storage::{audit, incidents};
@@ -347,53 +346,4 @@ fn level_name(state: &AppState, level: u8) -> String {
         .iter()
         .find(|l| l.level == level)
         .map_or(String::new(), |l| l.name.clone())
-}
-
-/// `/golive incidents`.
-pub async fn list(state: &AppState) -> Result<Outgoing, WorkflowError> {
-    let mut conn = state.db.acquire().await?;
-    let open = incidents::open(&mut conn, &state.release.id).await?;
-    Ok(incident_messages::incidents(
-        &state.templates,
-        &open,
-        &state.release.plan.escalation,
-        state.clock.now(),
-    )?)
-}
-
-/// Lines for `/golive status`: each open incident, and a rollout pause in force.
-pub async fn status_lines(state: &AppState) -> Result<Vec<String>, WorkflowError> {
-    let mut conn = state.db.acquire().await?;
-    let release_id = &state.release.id;
-    let now = state.clock.now();
-    let mut lines: Vec<String> = incidents::open(&mut conn, release_id)
-        .await?
-        .iter()
-        .map(|incident| {
-            let owner = incident
-                .owner()
-                .map_or("unacknowledged".to_string(), |o| format!("owned by {o}"));
-            format!(
-                "incident {} {} at L{}, {owner}, open {}: {}",
-                incident.id,
-                incident.severity.as_str(),
-                incident.level,
-                duration(now - incident.opened_at),
-                incident.summary
-            )
-        })
-        .collect();
-    if let Some(pause) = incidents::rollout_pause(&mut conn, release_id).await? {
-        let zone = state.release.plan.release.timezone;
-        let cause = pause
-            .incident
-            .map(|i| format!(" for {i}"))
-            .unwrap_or_default();
-        lines.push(format!(
-            "rollout paused{cause} by {} since {} (`/golive rollout resume` ends it)",
-            pause.by,
-            local(pause.at, zone)
-        ));
-    }
-    Ok(lines)
 }

@@ -5,6 +5,7 @@ pub mod escalation;
 pub mod events;
 pub mod incident_clicks;
 pub mod incident_posts;
+pub mod incident_reports;
 pub mod incidents;
 pub mod interactions;
 pub mod posts;

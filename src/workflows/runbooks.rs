@@ -16,7 +16,7 @@ use crate::slack::format::{local, users};
 use crate::slack::incident_messages;
 use crate::state::AppState;
 use crate::storage::incidents::{self, job_prefix};
-use crate::storage::{audit, jobs};
+use crate::storage::{audit, jobs, runbooks as runbook_steps};
 
 /// The job kind of a runbook clock.
 pub const CLOCK: &str = "runbook_clock";
@@ -130,7 +130,7 @@ pub async fn confirm_step(
     let Some(text) = contingency.steps.get(step) else {
         return Ok(Err("That step is not in the runbook.".into()));
     };
-    if !incidents::confirm_step(&mut tx, release_id, id, step, user, now).await? {
+    if !runbook_steps::confirm_step(&mut tx, release_id, id, step, user, now).await? {
         return Ok(Err(format!(
             "Step {} of {id} is already confirmed.",
             step + 1
@@ -139,7 +139,7 @@ pub async fn confirm_step(
     let mut plain = format!("Step {} of {id} confirmed by {user}: {text}.", step + 1);
     match runbook::effect(text) {
         Some(StepEffect::PauseRollout) => {
-            if incidents::pause_rollout(&mut tx, release_id, id, user, now).await? {
+            if runbook_steps::pause_rollout(&mut tx, release_id, id, user, now).await? {
                 plain.push_str(
                     " Rollout paused: `/golive status` shows it until `/golive rollout resume`.",
                 );
@@ -163,7 +163,7 @@ pub async fn confirm_step(
     audit::record(&mut tx, release_id, now, user, "runbook-step", &plain).await?;
     let body = plain.replacen(&format!("by {user}"), &format!("by <@{user}>"), 1);
     thread_note(&mut tx, state, id, ":white_check_mark:", &plain, &body, now).await?;
-    let confirmed = incidents::confirmed_steps(&mut tx, release_id, id).await?;
+    let confirmed = runbook_steps::confirmed_steps(&mut tx, release_id, id).await?;
     tx.commit().await?;
     state.scheduler.wake();
     let zone = state.release.plan.release.timezone;
@@ -263,7 +263,7 @@ async fn review_held(
     else {
         return Ok(false);
     };
-    let confirmed = incidents::confirmed_steps(conn, &state.release.id, incident.id).await?;
+    let confirmed = runbook_steps::confirmed_steps(conn, &state.release.id, incident.id).await?;
     Ok(confirmed.iter().any(|(step, _, _)| {
         contingency
             .steps
@@ -288,10 +288,10 @@ pub async fn resume_rollout(state: &AppState, user: &str) -> Result<Outcome, Wor
     let release_id = &state.release.id;
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    let Some(pause) = incidents::rollout_pause(&mut tx, release_id).await? else {
+    let Some(pause) = runbook_steps::rollout_pause(&mut tx, release_id).await? else {
         return Ok(Err("The rollout is not paused.".into()));
     };
-    incidents::resume_rollout(&mut tx, release_id, user, now).await?;
+    runbook_steps::resume_rollout(&mut tx, release_id, user, now).await?;
     audit::record(&mut tx, release_id, now, user, "rollout-resume", "").await?;
     if let Some(id) = pause.incident {
         let plain = format!("Rollout resumed by {user}.");
