@@ -103,47 +103,46 @@ pub async fn climb(
         "*{} escalated to L{} {}* because {reason}.",
         incident.id, incident.level, level.name
     );
-    thread_note(
-        conn,
-        state,
-        incident.id,
-        ":arrow_double_up:",
-        &plain,
-        &body,
-        now,
-    )
-    .await?;
-    page(conn, state, incident, now).await?;
+    page(conn, state, incident, Some((plain, body)), now).await?;
     Ok(true)
 }
 
-/// Pages the incident's current level in the thread and by DM; an empty level is reported to
-/// the release managers and skipped upward.
+/// Pages the incident's current level by DM and in the thread, where `why` (plain, mrkdwn) says
+/// why it escalated; an empty level is reported to the release managers and skipped upward.
 pub async fn page(
     conn: &mut SqliteConnection,
     state: &AppState,
     incident: &mut Incident,
+    why: Option<(String, String)>,
     now: DateTime<Utc>,
 ) -> Result<(), WorkflowError> {
     let ladder = &state.release.plan.escalation;
     let level = level(ladder, incident.level).clone();
     let paged = people(&level, &state.release.snapshot().roles);
     if paged.is_empty() {
-        return report_empty(conn, state, incident, &level, now).await;
+        return report_empty(conn, state, incident, &level, why, now).await;
     }
     let id = incident.id;
     let who = users(&paged);
+    let (why_plain, why_body) = why.clone().unwrap_or_default();
     let plain = format!(
-        "Paging L{} {} for {id}: {}",
+        "{why_plain}{}Paging L{} {} for {id}: {}",
+        if why.is_some() { " " } else { "" },
         level.level,
         level.name,
         paged.join(", ")
     );
     let body = format!(
-        "*Paging L{} {}*: {who}. Acknowledge to take ownership of {id}.",
-        level.level, level.name
+        "{why_body}{}*Paging L{} {}*: {who}. Acknowledge to take ownership of {id}.",
+        if why.is_some() { "\n" } else { "" },
+        level.level,
+        level.name
     );
-    thread_note(conn, state, id, ":pager:", &plain, &body, now).await?;
+    let emoji = if why.is_some() {
+        ":arrow_double_up:"
+    } else {
+        ":pager:"
+    };
     let dm_plain = format!(
         "You are paged (L{} {}) for {id} ({}): {}",
         level.level,
@@ -176,6 +175,8 @@ pub async fn page(
         })
         .await?;
     }
+    // The DMs are queued first, so the pages go out before the thread mention.
+    thread_note(conn, state, id, emoji, &plain, &body, now).await?;
     audit::record(
         conn,
         &state.release.id,
@@ -193,10 +194,14 @@ async fn report_empty(
     state: &AppState,
     incident: &mut Incident,
     level: &EscalationLevel,
+    why: Option<(String, String)>,
     now: DateTime<Utc>,
 ) -> Result<(), WorkflowError> {
     let id = incident.id;
     let managers = release_managers(state);
+    let (why_plain, why_body) = why
+        .map(|(plain, body)| (format!("{plain} "), format!("{body}\n")))
+        .unwrap_or_default();
     let roles: Vec<&str> = level.roles.iter().map(Role::key).collect();
     let top =
         crate::domain::incident::next_level(&state.release.plan.escalation, level.level).is_none();
@@ -206,14 +211,14 @@ async fn report_empty(
         "it goes on up".to_string()
     };
     let plain = format!(
-        "Nobody is assigned to L{} {} ({}) for {id}, so {what}. Release managers: {}.",
+        "{why_plain}Nobody is assigned to L{} {} ({}) for {id}, so {what}. Release managers: {}.",
         level.level,
         level.name,
         roles.join(", "),
         managers.join(", ")
     );
     let body = format!(
-        "*Nobody is assigned to L{} {}* (`{}`) for {id}, so {what}. {}: please assign it with `/golive role`.",
+        "{why_body}*Nobody is assigned to L{} {}* (`{}`) for {id}, so {what}. {}: please assign it with `/golive role`.",
         level.level,
         level.name,
         roles.join("`, `"),

@@ -80,7 +80,7 @@ pub async fn raise(
     if let Some(key) = runbook {
         runbooks::attach_in(&mut tx, state, &incident, key, user, now).await?;
     }
-    escalation::page(&mut tx, state, &mut incident, now).await?;
+    escalation::page(&mut tx, state, &mut incident, None, now).await?;
     let open_p0 = incidents::open_p0_count(&mut tx, release_id).await?;
     advance(&mut tx, state, &mut incident, open_p0, now).await?;
     incidents::save(&mut tx, release_id, &incident).await?;
