@@ -49,16 +49,20 @@ struct IncidentPost<'a> {
     when: String,
     level: u8,
     level_name: &'a str,
+    /// Where it stands now (level and owner, or how it was closed).
+    standing: String,
+    open: bool,
     runbook: Option<&'a str>,
     value: String,
     runbooks: Vec<RunbookButton<'a>>,
 }
 
-/// The incident in the launch channel, with its buttons and one button per runbook.
+/// The incident in the launch channel as it stands, with its buttons and one button per runbook
+/// while it is open.
 pub fn incident_post(
     templates: &Templates,
     incident: &Incident,
-    first_level: &EscalationLevel,
+    ladder: &[EscalationLevel],
     contingencies: &[Contingency],
     zone: Tz,
     key: &str,
@@ -80,8 +84,13 @@ pub fn incident_post(
             slack_date(incident.opened_at, zone),
             local(incident.opened_at, zone)
         ),
-        level: first_level.level,
-        level_name: &first_level.name,
+        level: incident.level,
+        level_name: ladder
+            .iter()
+            .find(|l| l.level == incident.level)
+            .map_or("", |l| l.name.as_str()),
+        standing: standing(incident, ladder, zone),
+        open: incident.is_open(),
         runbook: runbook.map(|c| c.title.as_str()),
         value: incident_value(incident.id),
         runbooks: contingencies
@@ -99,6 +108,24 @@ pub fn incident_post(
             .collect(),
     };
     templates.render("incident", &context)
+}
+
+fn standing(incident: &Incident, ladder: &[EscalationLevel], zone: Tz) -> String {
+    if let Some(resolution) = &incident.resolved {
+        return format!(
+            ":white_check_mark: Resolved by <@{}> {}",
+            resolution.by,
+            slack_date(resolution.at, zone)
+        );
+    }
+    let level = ladder
+        .iter()
+        .find(|l| l.level == incident.level)
+        .map_or(String::new(), |l| format!(" {}", l.name));
+    let owner = incident
+        .owner()
+        .map_or("unacknowledged".to_string(), |o| format!("owned by <@{o}>"));
+    format!("At L{}{level} · {owner}", incident.level)
 }
 
 /// What a thread note or DM says.
@@ -265,7 +292,7 @@ mod tests {
         let post = incident_post(
             &templates,
             &incident,
-            &plan.escalation[0],
+            &plan.escalation,
             &plan.contingencies,
             zone,
             "incident:INC-3:m00000",

@@ -14,7 +14,7 @@ use super::WorkflowError;
 use crate::domain::incident::{people, Incident, IncidentId, Reason};
 use crate::domain::plan::{EscalationLevel, Role};
 use crate::slack::format::users;
-use crate::slack::incident_messages::{note, Note};
+use crate::slack::incident_messages::{self, note, Note};
 use crate::state::AppState;
 use crate::storage::incidents::{self, job_prefix, ESCALATION};
 use crate::storage::{audit, jobs};
@@ -27,11 +27,17 @@ pub async fn run(state: &AppState, job: jobs::Job) -> Result<(), WorkflowError> 
     if let Some(id) = incident_of(&job.key) {
         if let Some(mut incident) = incidents::load(&mut tx, &release_id, id).await? {
             let open_p0 = incidents::open_p0_count(&mut tx, &release_id).await?;
+            let level = incident.level;
             // The job is finished first: `advance` may schedule this same key again.
             jobs::complete(&mut tx, &release_id, &job.key, None, None, now).await?;
             advance(&mut tx, state, &mut incident, open_p0, now).await?;
             incidents::save(&mut tx, &release_id, &incident).await?;
             tx.commit().await?;
+            if incident.level != level {
+                // Off the pass, so the pages just queued are not held up by the update.
+                let state = state.clone();
+                tokio::spawn(async move { refresh_post(&state, &incident).await });
+            }
             return Ok(());
         }
     }
@@ -256,6 +262,38 @@ async fn report_empty(
     let reason = Reason::NobodyAssigned { level: level.level };
     Box::pin(climb(conn, state, incident, reason, now)).await?;
     Ok(())
+}
+
+/// Shows where the incident stands on its post in the launch channel. Best effort: an update is
+/// idempotent and the thread keeps the record, so a lost update only leaves the post behind.
+pub async fn refresh_post(state: &AppState, incident: &Incident) {
+    let found = match state.db.acquire().await {
+        Ok(mut conn) => incidents::incident_post(&mut conn, &state.release.id, incident.id)
+            .await
+            .ok()
+            .flatten(),
+        Err(_) => None,
+    };
+    let Some((channel, ts)) = found else {
+        return;
+    };
+    let plan = &state.release.plan;
+    let message = incident_messages::incident_post(
+        &state.templates,
+        incident,
+        &plan.escalation,
+        &plan.contingencies,
+        plan.release.timezone,
+        &incidents::message_key(incident.id, 0),
+    );
+    match message {
+        Ok(message) => {
+            if let Err(error) = state.slack.update(&channel, &ts, &message).await {
+                tracing::warn!(%error, id = %incident.id, "could not update an incident post");
+            }
+        }
+        Err(error) => tracing::error!(%error, "could not render an incident post"),
+    }
 }
 
 /// Queues a note in the incident's thread.

@@ -18,6 +18,7 @@ use crate::slack::format::duration;
 use crate::slack::incident_messages;
 use crate::slack::render::slack_escape;
 use crate::state::AppState;
+use crate::storage::incidents::message_key;
 use crate::storage::{audit, incidents};
 
 /// What a person asked for: done (with a confirmation), or refused (with the reason).
@@ -69,7 +70,7 @@ pub async fn raise(
             incident_messages::incident_post(
                 &state.templates,
                 &incident,
-                &plan.escalation[0],
+                &plan.escalation,
                 &plan.contingencies,
                 zone,
                 key,
@@ -84,11 +85,29 @@ pub async fn raise(
     let open_p0 = incidents::open_p0_count(&mut tx, release_id).await?;
     advance(&mut tx, state, &mut incident, open_p0, now).await?;
     incidents::save(&mut tx, release_id, &incident).await?;
-    if severity == Severity::P0 {
-        reevaluate_others(&mut tx, state, id, open_p0, now).await?;
-    }
+    // The post shows where the incident stands once its first steps are taken (a P0 is at L2).
+    let root = message_key(id, 0);
+    incident_posts::queue_as(&mut tx, release_id, id, &root, To::Channel, now, |key| {
+        incident_messages::incident_post(
+            &state.templates,
+            &incident,
+            &plan.escalation,
+            &plan.contingencies,
+            zone,
+            key,
+        )
+    })
+    .await?;
+    let moved = if severity == Severity::P0 {
+        reevaluate_others(&mut tx, state, id, open_p0, now).await?
+    } else {
+        Vec::new()
+    };
     tx.commit().await?;
     state.scheduler.wake();
+    for other in &moved {
+        escalation::refresh_post(state, other).await;
+    }
     Ok(Ok(format!(
         "{id} ({}) is open and L{} {} is paged in the launch channel's thread.",
         severity.as_str(),
@@ -97,14 +116,16 @@ pub async fn raise(
     )))
 }
 
-/// A new P0 can change what is due for the other open incidents ("multiple-open-p0").
+/// A new P0 can change what is due for the other open incidents ("multiple-open-p0"); returns
+/// those that moved.
 async fn reevaluate_others(
     conn: &mut sqlx::SqliteConnection,
     state: &AppState,
     raised: IncidentId,
     open_p0: usize,
     now: DateTime<Utc>,
-) -> Result<(), WorkflowError> {
+) -> Result<Vec<Incident>, WorkflowError> {
+    let mut moved = Vec::new();
     let ladder = &state.release.plan.escalation;
     for mut other in incidents::open(conn, &state.release.id).await? {
         let due_now = other
@@ -114,9 +135,10 @@ async fn reevaluate_others(
             incidents::cancel_waits(conn, &state.release.id, other.id).await?;
             advance(conn, state, &mut other, open_p0, now).await?;
             incidents::save(conn, &state.release.id, &other).await?;
+            moved.push(other);
         }
     }
-    Ok(())
+    Ok(moved)
 }
 
 /// Acknowledge: `user` owns the incident and its waits stop.
@@ -271,6 +293,7 @@ async fn change(
     incidents::save(&mut tx, release_id, &incident).await?;
     tx.commit().await?;
     state.scheduler.wake();
+    escalation::refresh_post(state, &incident).await;
     Ok(Ok(plain))
 }
 

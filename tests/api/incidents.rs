@@ -265,6 +265,11 @@ async fn an_acknowledgement_stops_the_timers_and_names_the_owner() {
         1,
         "{texts:#?}"
     );
+    let post = incident_post(&app, "INC-1").blocks.to_string();
+    assert!(
+        post.contains("At L1 Engineering On-Call · owned by <@U0ONCALL>"),
+        "{post}"
+    );
     app.advance(TimeDelta::hours(2)).await;
     assert!(dms(&app, LEAD).is_empty(), "{:?}", dms(&app, LEAD));
     let listed = app.command(MEMBER, "incidents").await.text();
