@@ -1,7 +1,8 @@
 //! golive: a Slack bot that runs a software release launch from a plan.
 //!
 //! Codemap (dependencies point inward: `domain` knows nothing of the others):
-//! - [`domain`]: the plan, days relative to L-Day, the timeline, commands, status. Pure: no IO,
+//! - [`domain`]: the plan, days relative to L-Day, the timeline, commands, status, incidents
+//!   on the escalation ladder and contingency runbooks. Pure: no IO,
 //!   time is an argument.
 //! - [`storage`]: SQLite through sqlx; the only module that writes SQL.
 //! - [`slack`]: the Slack adapter: Web API port, templates, inbound payload parsing.

@@ -8,8 +8,9 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{watch, Mutex, Notify};
 
 use crate::state::AppState;
+use crate::storage::incidents::ESCALATION;
 use crate::storage::jobs;
-use crate::workflows::{posts, schedule, WorkflowError};
+use crate::workflows::{escalation, incident_posts, posts, runbooks, schedule, WorkflowError};
 
 /// Coordination for the job loop.
 #[derive(Debug, Default)]
@@ -32,16 +33,28 @@ const BATCH: i64 = 100;
 /// Runs every job due now; returns when the next one falls due.
 pub async fn run_due(state: &AppState) -> Result<Option<DateTime<Utc>>, WorkflowError> {
     let _pass = state.scheduler.pass.lock().await;
+    // Jobs a job queues for now (an escalation's pages) run in the same pass; each job runs at
+    // most once per pass, so one that stays due cannot spin the loop.
+    let mut seen = std::collections::HashSet::new();
     loop {
         let due = {
             let mut conn = state.db.acquire().await?;
             jobs::due(&mut conn, state.clock.now(), BATCH).await?
         };
-        let full = due.len() as i64 == BATCH;
-        for job in due {
+        let fresh: Vec<jobs::Job> = due
+            .into_iter()
+            .filter(|job| seen.insert((job.release_id.clone(), job.key.clone())))
+            .collect();
+        if fresh.is_empty() {
+            break;
+        }
+        for job in fresh {
             let (release_id, key) = (job.release_id.clone(), job.key.clone());
             let outcome = match job.kind.as_str() {
                 schedule::POST => posts::run(state, job).await,
+                ESCALATION => escalation::run(state, job).await,
+                incident_posts::MESSAGE => incident_posts::run(state, job).await,
+                runbooks::CLOCK => runbooks::run_clock(state, job).await,
                 other => {
                     tracing::error!(kind = other, key, "unknown job kind; leaving it");
                     Ok(())
@@ -63,9 +76,6 @@ pub async fn run_due(state: &AppState) -> Result<Option<DateTime<Utc>>, Workflow
                 )
                 .await?;
             }
-        }
-        if !full {
-            break;
         }
     }
     let mut conn = state.db.acquire().await?;

@@ -199,3 +199,106 @@ async fn kill_9_mid_launch_loses_nothing_and_doubles_nothing() {
         "{posts:#?}"
     );
 }
+
+/// `golive serve` on a known port with HTTP commands enabled, at `speed`× from `clock_start`.
+fn serve_commands(
+    fake: &FakeSlack,
+    database: &str,
+    port: u16,
+    clock_start: &str,
+) -> std::process::Child {
+    Command::new(GOLIVE)
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--database",
+            database,
+        ])
+        .args(["--clock-start", clock_start, "--clock-speed", "120"])
+        .env("SLACK_BOT_TOKEN", "xoxb-test")
+        .env("SLACK_SIGNING_SECRET", SECRET)
+        .env("GOLIVE_RELEASE_MANAGERS", "U0RELMGR")
+        .env("SLACK_API_URL", fake.api_url())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("golive starts")
+}
+
+const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
+
+/// A signed `/golive <text>` from `user`, once golive answers on `port`.
+async fn command(fake: &FakeSlack, port: u16, user: &str, text: &str) {
+    let form = fake_slack::slash_command_form(user, "C0LAUNCH", text, &fake.response_url("cmd"));
+    let timestamp = chrono::Utc::now().timestamp();
+    let signature = fake_slack::sign(SECRET, timestamp, &form);
+    for _ in 0..400 {
+        let sent = reqwest::Client::new()
+            .post(format!("http://127.0.0.1:{port}/slack/commands"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-slack-request-timestamp", timestamp.to_string())
+            .header("x-slack-signature", &signature)
+            .body(form.clone())
+            .send()
+            .await;
+        if let Ok(response) = sent {
+            assert_eq!(response.status().as_u16(), 200);
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("golive never answered on port {port}");
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn kill_9_mid_escalation_wait_resumes_the_wait_and_pages_once() {
+    let fake = FakeSlack::start().await;
+    fake.add_channel("C0LAUNCH", "v4-launch");
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("golive.db").display());
+    let port = free_port();
+
+    // At 120×, the 15-minute L1 wait is 7.5 s of real time.
+    let mut first = serve_commands(&fake, &database, port, "2026-03-09T19:00:00Z");
+    command(&fake, port, "U0RELMGR", "role on-call <@U0ONCALL>").await;
+    command(&fake, port, "U0RELMGR", "role engineering-lead <@U0LEAD>").await;
+    command(&fake, port, "U0MEMBER", "escalate P1 disk full").await;
+    let paged = |user: &str| fake.messages(user).len();
+    for _ in 0..400 {
+        if paged("U0ONCALL") > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    first.kill().unwrap(); // SIGKILL, minutes into the 15-minute wait
+    first.wait().unwrap();
+    assert_eq!(paged("U0ONCALL"), 1);
+    assert_eq!(paged("U0LEAD"), 0);
+
+    // Back 13 minutes after the start: at least 2 minutes (1 s) of the wait are left.
+    let mut second = serve_commands(&fake, &database, free_port(), "2026-03-09T19:13:00Z");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(
+        paged("U0LEAD"),
+        0,
+        "the wait resumes; it does not restart or fire early"
+    );
+    for _ in 0..1_000 {
+        if paged("U0LEAD") > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    second.kill().unwrap();
+    second.wait().unwrap();
+    assert_eq!(paged("U0LEAD"), 1, "L2 paged once");
+    assert_eq!(paged("U0ONCALL"), 1, "L1 not paged again");
+}

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 
 use super::day::DayOffset;
+use super::incident::{IncidentId, Severity};
 use super::plan::Role;
 
 /// A parsed `/golive` command.
@@ -18,6 +19,20 @@ pub enum Command {
     Roles,
     /// Make these users the holders of a role.
     AssignRole(Role, Vec<String>),
+    /// Open an incident, optionally with a contingency runbook attached.
+    Escalate {
+        severity: Severity,
+        summary: String,
+        runbook: Option<String>,
+    },
+    /// List the open incidents.
+    Incidents,
+    /// Take ownership of an incident.
+    Ack(IncidentId),
+    /// Close an incident with an optional note.
+    Resolve(IncidentId, Option<String>),
+    /// End the rollout pause a runbook recorded.
+    RolloutResume,
 }
 
 /// One line of usage per command, in the order `help` shows them.
@@ -39,6 +54,23 @@ pub const USAGE: &[(&str, &str)] = &[
     (
         "role <role> <@user> [<@user> ...]",
         "make these people the holders of a role (release managers)",
+    ),
+    (
+        "escalate <P0|P1|P2> <summary> [--runbook <key>]",
+        "open an incident and page the escalation ladder, optionally with a contingency runbook",
+    ),
+    ("incidents", "the open incidents with level, owner and age"),
+    (
+        "ack <INC-n>",
+        "take ownership of an incident; its escalation timers stop",
+    ),
+    (
+        "resolve <INC-n> [note]",
+        "close an incident (its owner, engineering leads, release managers)",
+    ),
+    (
+        "rollout resume",
+        "end a rollout pause recorded by a runbook (release managers, engineering leads)",
     ),
 ];
 
@@ -70,6 +102,11 @@ impl Command {
             Self::Timeline(_) => "timeline",
             Self::LaunchDate(_) => "launch-date",
             Self::Roles | Self::AssignRole(..) => "role",
+            Self::Escalate { .. } => "escalate",
+            Self::Incidents => "incidents",
+            Self::Ack(_) => "ack",
+            Self::Resolve(..) => "resolve",
+            Self::RolloutResume => "rollout",
         }
     }
 
@@ -86,6 +123,14 @@ impl Command {
             "timeline" => parse_timeline(&rest),
             "launch-date" => parse_launch_date(&rest),
             "role" | "roles" => parse_role(&rest),
+            "escalate" => parse_escalate(&rest),
+            "incidents" => no_arguments(Command::Incidents, &rest, "incidents"),
+            "ack" => parse_incident_id(&rest, "ack <INC-n>").map(Command::Ack),
+            "resolve" => parse_resolve(&rest),
+            "rollout" => match rest.as_slice() {
+                ["resume"] => Ok(Command::RolloutResume),
+                _ => Err(malformed("say `rollout resume`.", "rollout resume")),
+            },
             _ => Err(CommandError::Unknown(verb.to_string())),
         }
     }
@@ -159,6 +204,54 @@ fn parse_role(rest: &[&str]) -> Result<Command, CommandError> {
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Command::AssignRole(role, users))
+}
+
+fn parse_escalate(rest: &[&str]) -> Result<Command, CommandError> {
+    const USAGE: &str = "escalate <P0|P1|P2> <summary> [--runbook <key>]";
+    let Some((severity, words)) = rest.split_first() else {
+        return Err(malformed("the severity is missing.", USAGE));
+    };
+    let severity: Severity = severity
+        .parse()
+        .map_err(|e: super::incident::IncidentError| malformed(e.to_string(), USAGE))?;
+    let mut summary = Vec::new();
+    let mut runbook = None;
+    let mut words = words.iter();
+    while let Some(word) = words.next() {
+        if *word == "--runbook" {
+            let key = words
+                .next()
+                .ok_or_else(|| malformed("name the runbook after `--runbook`.", USAGE))?;
+            runbook = Some(key.to_ascii_lowercase());
+        } else {
+            summary.push(*word);
+        }
+    }
+    if summary.is_empty() {
+        return Err(malformed("say what is wrong after the severity.", USAGE));
+    }
+    Ok(Command::Escalate {
+        severity,
+        summary: summary.join(" "),
+        runbook,
+    })
+}
+
+fn parse_incident_id(rest: &[&str], usage: &'static str) -> Result<IncidentId, CommandError> {
+    match rest {
+        [] => Err(malformed("name the incident, e.g. `INC-7`.", usage)),
+        [id] => id
+            .parse()
+            .map_err(|e: super::incident::IncidentError| malformed(e.to_string(), usage)),
+        [_, extra, ..] => Err(malformed(format!("unexpected `{extra}`."), usage)),
+    }
+}
+
+fn parse_resolve(rest: &[&str]) -> Result<Command, CommandError> {
+    const USAGE: &str = "resolve <INC-n> [note]";
+    let id = parse_incident_id(&rest[..rest.len().min(1)], USAGE)?;
+    let note = (rest.len() > 1).then(|| rest[1..].join(" "));
+    Ok(Command::Resolve(id, note))
 }
 
 /// The user id in an escaped mention (`<@U123>` or `<@U123|name>`).
@@ -235,6 +328,46 @@ mod tests {
             Command::parse("deploy now"),
             Err(CommandError::Unknown("deploy".into()))
         );
+    }
+
+    #[test]
+    fn escalate_takes_a_severity_a_summary_and_an_optional_runbook() {
+        assert_eq!(
+            Command::parse("escalate p0 checkout fails --runbook critical-bug"),
+            Ok(Command::Escalate {
+                severity: Severity::P0,
+                summary: "checkout fails".into(),
+                runbook: Some("critical-bug".into()),
+            })
+        );
+        assert!(Command::parse("escalate P3 meh").is_err());
+        assert!(Command::parse("escalate P1").is_err());
+        assert!(Command::parse("escalate P1 x --runbook").is_err());
+    }
+
+    #[test]
+    fn ack_and_resolve_name_an_incident() {
+        assert_eq!(Command::parse("ack INC-7"), Ok(Command::Ack(IncidentId(7))));
+        assert_eq!(
+            Command::parse("resolve inc-7 rolled back the flag"),
+            Ok(Command::Resolve(
+                IncidentId(7),
+                Some("rolled back the flag".into())
+            ))
+        );
+        assert_eq!(
+            Command::parse("resolve 7"),
+            Ok(Command::Resolve(IncidentId(7), None))
+        );
+        assert!(Command::parse("ack").is_err());
+        assert!(Command::parse("ack seven").is_err());
+    }
+
+    #[test]
+    fn incidents_and_rollout_resume_parse() {
+        assert_eq!(Command::parse("incidents"), Ok(Command::Incidents));
+        assert_eq!(Command::parse("rollout resume"), Ok(Command::RolloutResume));
+        assert!(Command::parse("rollout pause").is_err());
     }
 
     #[test]

@@ -81,6 +81,31 @@ pub struct VoteRef {
     pub vote: i64,
 }
 
+/// The value of an incident's buttons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentRef {
+    #[serde(rename = "n")]
+    pub incident: i64,
+}
+
+/// The value of a "Runbook" button: which contingency to attach to which incident.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunbookRef {
+    #[serde(rename = "n")]
+    pub incident: i64,
+    #[serde(rename = "r")]
+    pub runbook: String,
+}
+
+/// The value of a runbook step's "Done" button (0-based step).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepRef {
+    #[serde(rename = "n")]
+    pub incident: i64,
+    #[serde(rename = "s")]
+    pub step: usize,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -102,6 +102,17 @@ pub fn status(
     status: &Status,
     now: DateTime<Utc>,
 ) -> Result<Outgoing, TemplateError> {
+    status_with(templates, plan, status, now, Vec::new())
+}
+
+/// `/golive status` with more open items (incidents, a rollout pause) listed first.
+pub fn status_with(
+    templates: &Templates,
+    plan: &Plan,
+    status: &Status,
+    now: DateTime<Utc>,
+    mut open: Vec<String>,
+) -> Result<Outgoing, TemplateError> {
     let zone = plan.release.timezone;
     let release = &plan.release;
     let launch = match status.launch_date {
@@ -114,7 +125,6 @@ pub fn status(
         Countdown::Day(day) if day.0 == 0 => "launch day".to_string(),
         Countdown::Day(day) => format!("day {day}"),
     };
-    let mut open = Vec::new();
     if !status.overdue.is_empty() {
         open.push(format!(
             "{} scheduled post(s) overdue, being sent",

@@ -4,6 +4,7 @@ pub mod action_id;
 pub mod console;
 pub mod format;
 pub mod inbound;
+pub mod incident_messages;
 pub mod messages;
 pub mod port;
 pub mod render;

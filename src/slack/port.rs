@@ -97,6 +97,18 @@ pub trait SlackPort: Send + Sync + 'static {
     async fn respond(&self, response_url: &str, message: &Outgoing) -> Result<(), SlackError>;
     /// Looks in the channel's recent history for a post carrying `tag`.
     async fn find_post(&self, channel: &str, tag: &PostTag) -> Result<Option<Posted>, SlackError>;
+    /// Looks in the thread under `thread_ts` for a reply whose first block carries the block id
+    /// [`crate::slack::incident_messages::tag_block_id`] of `tag` (a thread's replies are not in
+    /// the channel history). By default, the channel history is searched.
+    async fn find_reply(
+        &self,
+        channel: &str,
+        thread_ts: &str,
+        tag: &PostTag,
+    ) -> Result<Option<Posted>, SlackError> {
+        let _ = thread_ts;
+        self.find_post(channel, tag).await
+    }
     /// conversations.list: the id of the channel called `name` (without '#').
     async fn channel_id(&self, name: &str) -> Result<Option<String>, SlackError>;
     /// usergroups.list: (handle, id) of every user group.

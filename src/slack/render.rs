@@ -38,6 +38,22 @@ const TEMPLATES: &[(&str, &str)] = &[
         "notice",
         include_str!("../../message-templates/notice.json.hbs"),
     ),
+    (
+        "incident",
+        include_str!("../../message-templates/incident.json.hbs"),
+    ),
+    (
+        "incident_note",
+        include_str!("../../message-templates/incident_note.json.hbs"),
+    ),
+    (
+        "runbook",
+        include_str!("../../message-templates/runbook.json.hbs"),
+    ),
+    (
+        "incidents",
+        include_str!("../../message-templates/incidents.json.hbs"),
+    ),
 ];
 
 /// Why a message could not be rendered: always a bug in a template or its context.

@@ -263,6 +263,52 @@ impl SlackPort for WebApi {
         Ok(None)
     }
 
+    async fn find_reply(
+        &self,
+        channel: &str,
+        thread_ts: &str,
+        tag: &PostTag,
+    ) -> Result<Option<Posted>, SlackError> {
+        let session = self.client.open_session(&self.token);
+        let wanted = crate::slack::incident_messages::tag_block_id(&tag.key);
+        let mut cursor: Option<SlackCursorId> = None;
+        for _page in 0..HISTORY_PAGES {
+            let mut request = SlackApiConversationsRepliesRequest::new(
+                channel.into(),
+                thread_ts.to_string().into(),
+            )
+            .with_limit(200);
+            request.cursor = cursor.clone();
+            let page = self
+                .with_retries("conversations.replies", true, || {
+                    session.conversations_replies(&request)
+                })
+                .await?;
+            let found = page.messages.iter().find(|m| {
+                m.content.blocks.iter().flatten().any(|block| {
+                    serde_json::to_value(block)
+                        .ok()
+                        .and_then(|b| b.get("block_id").cloned())
+                        .is_some_and(|id| id == wanted.as_str())
+                })
+            });
+            if let Some(found) = found {
+                return Ok(Some(Posted {
+                    channel: channel.to_string(),
+                    ts: found.origin.ts.to_string(),
+                }));
+            }
+            cursor = page
+                .response_metadata
+                .and_then(|m| m.next_cursor)
+                .filter(|c| !c.to_string().is_empty());
+            if cursor.is_none() {
+                break;
+            }
+        }
+        Ok(None)
+    }
+
     async fn channel_id(&self, name: &str) -> Result<Option<String>, SlackError> {
         let session = self.client.open_session(&self.token);
         let mut cursor: Option<SlackCursorId> = None;

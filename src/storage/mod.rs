@@ -5,9 +5,11 @@
 
 pub mod audit;
 pub mod deliveries;
+pub mod incidents;
 pub mod jobs;
 pub mod releases;
 pub mod roles;
+pub mod runbooks;
 pub mod writer;
 
 use std::str::FromStr;

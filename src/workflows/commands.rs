@@ -7,7 +7,7 @@ use futures_util::future::BoxFuture;
 use sqlx::SqliteConnection;
 
 use super::schedule::{sync_jobs, Sync};
-use super::WorkflowError;
+use super::{incidents, runbooks, WorkflowError};
 use crate::domain::command::{Command, CommandError};
 use crate::domain::day::DayOffset;
 use crate::domain::plan::Role;
@@ -61,7 +61,14 @@ async fn answer(state: &AppState, request: &CommandRequest) -> Result<Outgoing, 
                 &snapshot.roles,
                 now,
             );
-            Ok(messages::status(&state.templates, plan, &status, now)?)
+            let incidents = super::incident_reports::status_lines(state).await?;
+            Ok(messages::status_with(
+                &state.templates,
+                plan,
+                &status,
+                now,
+                incidents,
+            )?)
         }
         Command::Help => Ok(messages::help(&state.templates)?),
         Command::Timeline(day) => {
@@ -100,7 +107,47 @@ async fn answer(state: &AppState, request: &CommandRequest) -> Result<Outgoing, 
             }
             assign_role(state, &request.user, role, holders).await
         }
+        Command::Escalate {
+            severity,
+            summary,
+            runbook,
+        } => {
+            let outcome =
+                incidents::raise(state, &request.user, severity, &summary, runbook.as_deref())
+                    .await?;
+            answer_outcome(state, outcome)
+        }
+        Command::Incidents => super::incident_reports::list(state).await,
+        Command::Ack(id) => {
+            let outcome = incidents::acknowledge(state, &request.user, id).await?;
+            answer_outcome(state, outcome)
+        }
+        Command::Resolve(id, note) => {
+            let outcome = incidents::resolve(state, &request.user, id, note.as_deref()).await?;
+            answer_outcome(state, outcome)
+        }
+        Command::RolloutResume => {
+            let outcome = runbooks::resume_rollout(state, &request.user).await?;
+            answer_outcome(state, outcome)
+        }
     }
+}
+
+/// A done or refused incident step as an ephemeral answer.
+fn answer_outcome(
+    state: &AppState,
+    outcome: incidents::Outcome,
+) -> Result<Outgoing, WorkflowError> {
+    let (tone, text) = match outcome {
+        Ok(done) => (Tone::Done, done),
+        Err(refusal) => (Tone::Refused, refusal),
+    };
+    Ok(messages::notice(
+        &state.templates,
+        tone,
+        &text,
+        &slack_escape(&text),
+    )?)
 }
 
 fn parse_error(state: &AppState, error: &CommandError) -> Result<Outgoing, WorkflowError> {

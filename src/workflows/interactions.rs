@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use super::events::first_delivery;
+use super::incident_clicks;
 use crate::slack::action_id::ActionId;
 use crate::slack::inbound::{Action, Submission};
 use crate::slack::messages::{self, Tone};
@@ -24,16 +25,16 @@ pub async fn on_action(state: &AppState, action: Action) {
         ActionId::ChecklistConfirm
         | ActionId::ChecklistReopen
         | ActionId::VoteGo
-        | ActionId::VoteNoGo
-        | ActionId::IncidentAcknowledge
+        | ActionId::VoteNoGo => {
+            Err("This control is not handled by this version of golive.".to_string())
+        }
+        ActionId::IncidentAcknowledge
         | ActionId::IncidentEscalate
         | ActionId::IncidentResolve
         | ActionId::IncidentCustomerImpact
         | ActionId::IncidentRollbackConsidered
         | ActionId::IncidentRunbook
-        | ActionId::RunbookStepDone => {
-            Err("This control is not handled by this version of golive.".to_string())
-        }
+        | ActionId::RunbookStepDone => incident_clicks::on_click(state, &action).await,
     };
     if let Err(refusal) = outcome {
         tell(state, &action, &refusal).await;

@@ -1,9 +1,15 @@
 //! One function per use case: load → decide in the domain → save in one transaction → notify.
 
 pub mod commands;
+pub mod escalation;
 pub mod events;
+pub mod incident_clicks;
+pub mod incident_posts;
+pub mod incident_reports;
+pub mod incidents;
 pub mod interactions;
 pub mod posts;
+pub mod runbooks;
 pub mod schedule;
 pub mod setup;
 

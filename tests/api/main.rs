@@ -4,6 +4,7 @@ mod commands;
 mod fake_slack;
 mod fake_slack_selftest;
 mod harness;
+mod incidents;
 mod restarts;
 mod schedule;
 mod signatures;

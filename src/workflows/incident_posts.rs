@@ -1,0 +1,203 @@
+//! An incident's messages (the incident post, thread notes, pages by DM, runbook checklists),
+//! each sent exactly once.
+//!
+//! A message is rendered when its step is decided and queued as a `incident_message` job in the
+//! same transaction, so deciding and queueing are one atomic act. Sending follows the posting
+//! protocol of [`super::posts`]: the attempt is committed as `sending` before Slack is called,
+//! and an attempt found `sending` (the bot died or the outcome was unknown) first looks for the
+//! message in Slack: in the channel history by metadata, or in the thread by the tag block id.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::SqliteConnection;
+
+use super::setup::GOLIVE;
+use super::WorkflowError;
+use crate::domain::incident::IncidentId;
+use crate::slack::port::{Outgoing, PostTag, Posted};
+use crate::state::AppState;
+use crate::storage::incidents::{self, message_key};
+use crate::storage::{audit, jobs};
+
+/// The job kind of a queued incident message.
+pub const MESSAGE: &str = "incident_message";
+
+/// Where a queued message goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum To {
+    /// Top level in the launch channel (the incident post).
+    Channel,
+    /// The incident post's thread.
+    Thread,
+    /// A direct message to this user.
+    User(String),
+}
+
+#[derive(Serialize, Deserialize)]
+struct Queued {
+    #[serde(rename = "n")]
+    incident: i64,
+    to: To,
+    text: String,
+    blocks: serde_json::Value,
+}
+
+/// Queues a message for `id`, due `now`. `render` gets the job key, which the message carries.
+pub async fn queue(
+    conn: &mut SqliteConnection,
+    release_id: &str,
+    id: IncidentId,
+    to: To,
+    now: DateTime<Utc>,
+    render: impl FnOnce(&str) -> Result<Outgoing, crate::slack::render::TemplateError>,
+) -> Result<(), WorkflowError> {
+    let sequence = incidents::next_message(conn, release_id, id).await?;
+    queue_as(
+        conn,
+        release_id,
+        id,
+        &message_key(id, sequence),
+        to,
+        now,
+        render,
+    )
+    .await
+}
+
+/// Queues a message under a chosen key (a runbook checklist, which is updated in place later).
+pub async fn queue_as(
+    conn: &mut SqliteConnection,
+    release_id: &str,
+    id: IncidentId,
+    key: &str,
+    to: To,
+    now: DateTime<Utc>,
+    render: impl FnOnce(&str) -> Result<Outgoing, crate::slack::render::TemplateError>,
+) -> Result<(), WorkflowError> {
+    let message = render(key)?;
+    let payload = Queued {
+        incident: id.0,
+        to,
+        text: message.text,
+        blocks: serde_json::to_value(&message.blocks).unwrap_or_default(),
+    };
+    let payload = serde_json::to_string(&payload).unwrap_or_default();
+    jobs::schedule(conn, release_id, key, MESSAGE, now, &payload).await?;
+    Ok(())
+}
+
+/// Sends one queued message. Failures are recorded on the job and retried, never dropped.
+pub async fn run(state: &AppState, job: jobs::Job) -> Result<(), WorkflowError> {
+    let queued: Queued = match serde_json::from_str(&job.payload) {
+        Ok(queued) => queued,
+        Err(error) => {
+            tracing::error!(key = job.key, %error, "unreadable incident message; dropping it");
+            return finish(state, &job, None).await;
+        }
+    };
+    let id = IncidentId(queued.incident);
+    let (channel, thread_ts) = match &queued.to {
+        To::Channel => (state.release.channel(), None),
+        To::User(user) => (user.clone(), None),
+        To::Thread => {
+            let mut conn = state.db.acquire().await?;
+            match incidents::incident_post(&mut conn, &job.release_id, id).await? {
+                Some((channel, ts)) => (channel, Some(ts)),
+                // The incident post has not gone out yet; its thread waits for it.
+                None => return retry(state, &job, "incident post not sent yet", false).await,
+            }
+        }
+    };
+    let tag = PostTag {
+        release_id: job.release_id.clone(),
+        key: job.key.clone(),
+    };
+    if job.state == jobs::JobState::Sending {
+        let found = match &thread_ts {
+            Some(ts) => state.slack.find_reply(&channel, ts, &tag).await,
+            None => state.slack.find_post(&channel, &tag).await,
+        };
+        match found {
+            Ok(Some(posted)) => return finish(state, &job, Some(&posted)).await,
+            Ok(None) => {}
+            // A DM's history may not be readable by user id; a page sent twice beats a page lost.
+            Err(error) if matches!(queued.to, To::User(_)) && !error.is_transient() => {
+                tracing::warn!(key = job.key, %error, "cannot look for a DM page; sending it");
+            }
+            Err(error) => return retry(state, &job, &error.to_string(), true).await,
+        }
+    }
+    {
+        let mut conn = state.db.acquire().await?;
+        jobs::begin_attempt(&mut conn, &job.release_id, &job.key, state.clock.now()).await?;
+    }
+    let message = Outgoing {
+        text: queued.text,
+        blocks: serde_json::from_value(queued.blocks).unwrap_or_default(),
+        tag: Some(tag),
+        thread_ts,
+    };
+    match state.slack.post(&channel, &message).await {
+        Ok(posted) => finish(state, &job, Some(&posted)).await,
+        Err(error) => retry(state, &job, &error.to_string(), error.outcome_unknown()).await,
+    }
+}
+
+async fn finish(
+    state: &AppState,
+    job: &jobs::Job,
+    posted: Option<&Posted>,
+) -> Result<(), WorkflowError> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    jobs::complete(
+        &mut tx,
+        &job.release_id,
+        &job.key,
+        posted.map(|p| p.channel.as_str()),
+        posted.map(|p| p.ts.as_str()),
+        now,
+    )
+    .await?;
+    if let Some(posted) = posted {
+        let detail = format!("{} sent (ts {})", job.key, posted.ts);
+        audit::record(
+            &mut tx,
+            &job.release_id,
+            now,
+            GOLIVE,
+            "incident-message",
+            &detail,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn retry(
+    state: &AppState,
+    job: &jobs::Job,
+    error: &str,
+    outcome_unknown: bool,
+) -> Result<(), WorkflowError> {
+    let exponent = job.attempts.clamp(0, 6) as u32;
+    let wait = TimeDelta::seconds(5 * 2_i64.pow(exponent)).min(TimeDelta::minutes(5));
+    tracing::warn!(
+        key = job.key,
+        error,
+        "incident message not sent; will retry"
+    );
+    let mut conn = state.db.acquire().await?;
+    jobs::retry_later(
+        &mut conn,
+        &job.release_id,
+        &job.key,
+        error,
+        state.clock.now() + wait,
+        outcome_unknown,
+    )
+    .await?;
+    Ok(())
+}

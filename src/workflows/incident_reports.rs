@@ -1,0 +1,57 @@
+//! Reports on incidents: `/golive incidents` and the incident lines of `/golive status`.
+
+use super::WorkflowError;
+use crate::slack::format::{duration, local};
+use crate::slack::incident_messages;
+use crate::slack::port::Outgoing;
+use crate::state::AppState;
+use crate::storage::{incidents, runbooks};
+
+/// `/golive incidents`.
+pub async fn list(state: &AppState) -> Result<Outgoing, WorkflowError> {
+    let mut conn = state.db.acquire().await?;
+    let open = incidents::open(&mut conn, &state.release.id).await?;
+    Ok(incident_messages::incidents(
+        &state.templates,
+        &open,
+        &state.release.plan.escalation,
+        state.clock.now(),
+    )?)
+}
+
+/// Lines for `/golive status`: each open incident, and a rollout pause in force.
+pub async fn status_lines(state: &AppState) -> Result<Vec<String>, WorkflowError> {
+    let mut conn = state.db.acquire().await?;
+    let release_id = &state.release.id;
+    let now = state.clock.now();
+    let mut lines: Vec<String> = incidents::open(&mut conn, release_id)
+        .await?
+        .iter()
+        .map(|incident| {
+            let owner = incident
+                .owner()
+                .map_or("unacknowledged".to_string(), |o| format!("owned by {o}"));
+            format!(
+                "incident {} {} at L{}, {owner}, open {}: {}",
+                incident.id,
+                incident.severity.as_str(),
+                incident.level,
+                duration(now - incident.opened_at),
+                incident.summary
+            )
+        })
+        .collect();
+    if let Some(pause) = runbooks::rollout_pause(&mut conn, release_id).await? {
+        let zone = state.release.plan.release.timezone;
+        let cause = pause
+            .incident
+            .map(|i| format!(" for {i}"))
+            .unwrap_or_default();
+        lines.push(format!(
+            "rollout paused{cause} by {} since {} (`/golive rollout resume` ends it)",
+            pause.by,
+            local(pause.at, zone)
+        ));
+    }
+    Ok(lines)
+}

@@ -1,0 +1,308 @@
+//! Contingency runbooks on incidents: attaching one (its checklist goes to the thread and its
+//! clocks start), confirming steps (with their effects: rollout pause, hotfix recorded), the
+//! clocks themselves (`runbook_clock` jobs), and resuming the rollout.
+
+use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
+
+use super::escalation::{incident_of, release_managers, thread_note};
+use super::incident_posts::{self, To};
+use super::incidents::Outcome;
+use super::WorkflowError;
+use crate::domain::incident::{Incident, IncidentId};
+use crate::domain::plan::{Contingency, Role};
+use crate::domain::runbook::{self, ClockKind, StepEffect};
+use crate::slack::format::{local, users};
+use crate::slack::incident_messages;
+use crate::state::AppState;
+use crate::storage::incidents::{self, job_prefix};
+use crate::storage::{audit, jobs, runbooks as runbook_steps};
+
+/// The job kind of a runbook clock.
+pub const CLOCK: &str = "runbook_clock";
+
+/// The key of an incident's runbook checklist message (updated in place as steps are confirmed).
+fn checklist_key(id: IncidentId) -> String {
+    format!("{}runbook", job_prefix(id))
+}
+
+fn contingency<'a>(state: &'a AppState, key: &str) -> Option<&'a Contingency> {
+    state
+        .release
+        .plan
+        .contingencies
+        .iter()
+        .find(|c| c.key == key)
+}
+
+/// Attaches `key` inside the caller's transaction: checklist to the thread, clocks started.
+pub async fn attach_in(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    incident: &Incident,
+    key: &str,
+    user: &str,
+    now: DateTime<Utc>,
+) -> Result<(), WorkflowError> {
+    let Some(contingency) = contingency(state, key) else {
+        return Ok(());
+    };
+    let id = incident.id;
+    let release_id = &state.release.id;
+    let zone = state.release.plan.release.timezone;
+    let checklist =
+        |key: &str| incident_messages::runbook(&state.templates, id, contingency, &[], zone, key);
+    incident_posts::queue_as(
+        conn,
+        release_id,
+        id,
+        &checklist_key(id),
+        To::Thread,
+        now,
+        checklist,
+    )
+    .await?;
+    for clock in runbook::clocks(contingency, incident.severity, incident.opened_at) {
+        let job_key = format!("{}{}", job_prefix(id), clock.kind.key());
+        let payload = serde_json::json!({ "n": id.0, "deadline": clock.deadline }).to_string();
+        jobs::schedule(conn, release_id, &job_key, CLOCK, clock.due_at, &payload).await?;
+    }
+    let detail = format!("{id} runbook {key}");
+    audit::record(conn, release_id, now, user, "runbook-attach", &detail).await?;
+    Ok(())
+}
+
+/// The "Runbook: …" button.
+pub async fn attach(
+    state: &AppState,
+    user: &str,
+    id: IncidentId,
+    key: &str,
+) -> Result<Outcome, WorkflowError> {
+    let Some(contingency) = contingency(state, key) else {
+        return Ok(Err(format!("The plan has no runbook `{key}`.")));
+    };
+    let release_id = &state.release.id;
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let Some(mut incident) = incidents::load(&mut tx, release_id, id).await? else {
+        return Ok(Err(format!("There is no incident {id}.")));
+    };
+    if !incident.is_open() {
+        return Ok(Err(format!("{id} is already resolved.")));
+    }
+    if let Some(attached) = &incident.runbook {
+        return Ok(Err(format!(
+            "{id} already follows the runbook `{attached}`."
+        )));
+    }
+    incident.runbook = Some(key.to_string());
+    incidents::save(&mut tx, release_id, &incident).await?;
+    let plain = format!("{user} attached the runbook {} to {id}.", contingency.title);
+    let body = format!("<@{user}> attached the runbook *{}*.", contingency.title);
+    thread_note(&mut tx, state, id, ":clipboard:", &plain, &body, now).await?;
+    attach_in(&mut tx, state, &incident, key, user, now).await?;
+    tx.commit().await?;
+    state.scheduler.wake();
+    super::escalation::refresh_post(state, &incident).await;
+    Ok(Ok(plain))
+}
+
+/// A runbook step's "Done" button. Returns the refreshed checklist to show in place.
+pub async fn confirm_step(
+    state: &AppState,
+    user: &str,
+    id: IncidentId,
+    step: usize,
+) -> Result<Result<crate::slack::port::Outgoing, String>, WorkflowError> {
+    let release_id = &state.release.id;
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let Some(incident) = incidents::load(&mut tx, release_id, id).await? else {
+        return Ok(Err(format!("There is no incident {id}.")));
+    };
+    let Some(contingency) = incident
+        .runbook
+        .as_deref()
+        .and_then(|k| contingency(state, k))
+    else {
+        return Ok(Err(format!("{id} has no runbook.")));
+    };
+    let Some(text) = contingency.steps.get(step) else {
+        return Ok(Err("That step is not in the runbook.".into()));
+    };
+    if !runbook_steps::confirm_step(&mut tx, release_id, id, step, user, now).await? {
+        return Ok(Err(format!(
+            "Step {} of {id} is already confirmed.",
+            step + 1
+        )));
+    }
+    let mut plain = format!("Step {} of {id} confirmed by {user}: {text}.", step + 1);
+    match runbook::effect(text) {
+        Some(StepEffect::PauseRollout) => {
+            if runbook_steps::pause_rollout(&mut tx, release_id, id, user, now).await? {
+                plain.push_str(
+                    " Rollout paused: `/golive status` shows it until `/golive rollout resume`.",
+                );
+                audit::record(
+                    &mut tx,
+                    release_id,
+                    now,
+                    user,
+                    "rollout-pause",
+                    &id.to_string(),
+                )
+                .await?;
+            }
+        }
+        Some(StepEffect::HotfixDeployed) => {
+            incidents::record_hotfix(&mut tx, release_id, id, now).await?;
+            plain.push_str(" Hotfix recorded.");
+        }
+        Some(StepEffect::ReviewHeld) | None => {}
+    }
+    audit::record(&mut tx, release_id, now, user, "runbook-step", &plain).await?;
+    let body = plain.replacen(&format!("by {user}"), &format!("by <@{user}>"), 1);
+    thread_note(&mut tx, state, id, ":white_check_mark:", &plain, &body, now).await?;
+    let confirmed = runbook_steps::confirmed_steps(&mut tx, release_id, id).await?;
+    tx.commit().await?;
+    state.scheduler.wake();
+    let zone = state.release.plan.release.timezone;
+    let refreshed = incident_messages::runbook(
+        &state.templates,
+        id,
+        contingency,
+        &confirmed,
+        zone,
+        &checklist_key(id),
+    )?;
+    Ok(Ok(refreshed))
+}
+
+/// Runs one due runbook clock: a notice in the thread unless its condition was met.
+pub async fn run_clock(state: &AppState, job: jobs::Job) -> Result<(), WorkflowError> {
+    let release_id = job.release_id.clone();
+    let now = state.clock.now();
+    let kind = job.key.rsplit(':').next().and_then(ClockKind::parse);
+    let mut tx = state.db.begin().await?;
+    jobs::complete(&mut tx, &release_id, &job.key, None, None, now).await?;
+    let incident = match incident_of(&job.key) {
+        Some(id) => incidents::load(&mut tx, &release_id, id).await?,
+        None => None,
+    };
+    if let (Some(incident), Some(kind)) = (incident, kind) {
+        let deadline = serde_json::from_str::<serde_json::Value>(&job.payload)
+            .ok()
+            .and_then(|p| serde_json::from_value::<DateTime<Utc>>(p["deadline"].clone()).ok())
+            .unwrap_or(job.due_at);
+        notify(&mut tx, state, &incident, kind, deadline, now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn notify(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    incident: &Incident,
+    kind: ClockKind,
+    deadline: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), WorkflowError> {
+    let id = incident.id;
+    let release_id = &state.release.id;
+    let hotfix = incidents::hotfix_at(conn, release_id, id).await?;
+    let hotfix_clock = matches!(kind, ClockKind::HotfixReminder | ClockKind::HotfixBreach);
+    if hotfix_clock && (hotfix.is_some() || !incident.is_open()) {
+        return Ok(());
+    }
+    if kind == ClockKind::ReviewReminder && review_held(conn, state, incident).await? {
+        return Ok(());
+    }
+    let zone = state.release.plan.release.timezone;
+    let mut people: Vec<String> = incident.owner().map(str::to_string).into_iter().collect();
+    people.extend(release_managers(state));
+    people.dedup();
+    let by = local(deadline, zone);
+    let (emoji, plain) = match kind {
+        ClockKind::HotfixReminder => (
+            ":hourglass_flowing_sand:",
+            format!("Reminder: the hotfix for {id} is due by {by} and none is recorded yet."),
+        ),
+        ClockKind::HotfixBreach => (
+            ":x:",
+            format!("Hotfix deadline breached: {id} has no hotfix recorded at {by}."),
+        ),
+        ClockKind::ReviewReminder => (
+            ":memo:",
+            format!("Reminder: hold the post-incident review for {id} by {by}."),
+        ),
+    };
+    let body = format!("*{plain}* {}", users(&people));
+    thread_note(conn, state, id, emoji, &plain, &body, now).await?;
+    audit::record(
+        conn,
+        release_id,
+        now,
+        super::setup::GOLIVE,
+        kind.key(),
+        &plain,
+    )
+    .await?;
+    Ok(())
+}
+
+async fn review_held(
+    conn: &mut SqliteConnection,
+    state: &AppState,
+    incident: &Incident,
+) -> Result<bool, WorkflowError> {
+    let Some(contingency) = incident
+        .runbook
+        .as_deref()
+        .and_then(|k| contingency(state, k))
+    else {
+        return Ok(false);
+    };
+    let confirmed = runbook_steps::confirmed_steps(conn, &state.release.id, incident.id).await?;
+    Ok(confirmed.iter().any(|(step, _, _)| {
+        contingency
+            .steps
+            .get(*step)
+            .is_some_and(|text| runbook::effect(text) == Some(StepEffect::ReviewHeld))
+    }))
+}
+
+/// `/golive rollout resume`, by a release manager or an engineering lead.
+pub async fn resume_rollout(state: &AppState, user: &str) -> Result<Outcome, WorkflowError> {
+    let lead = state
+        .release
+        .snapshot()
+        .roles
+        .get(&Role::EngineeringLead)
+        .is_some_and(|holders| holders.iter().any(|u| u == user));
+    if !(lead || state.is_release_manager(user)) {
+        return Ok(Err(
+            "Only release managers and engineering leads can resume the rollout; nothing was changed.".into(),
+        ));
+    }
+    let release_id = &state.release.id;
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let Some(pause) = runbook_steps::rollout_pause(&mut tx, release_id).await? else {
+        return Ok(Err("The rollout is not paused.".into()));
+    };
+    runbook_steps::resume_rollout(&mut tx, release_id, user, now).await?;
+    audit::record(&mut tx, release_id, now, user, "rollout-resume", "").await?;
+    if let Some(id) = pause.incident {
+        let plain = format!("Rollout resumed by {user}.");
+        let body = format!("Rollout resumed by <@{user}>.");
+        thread_note(&mut tx, state, id, ":arrow_forward:", &plain, &body, now).await?;
+    }
+    tx.commit().await?;
+    state.scheduler.wake();
+    Ok(Ok(format!(
+        "The rollout is resumed (paused since {}).",
+        local(pause.at, state.release.plan.release.timezone)
+    )))
+}
