@@ -188,11 +188,14 @@ async fn kill_9_mid_launch_loses_nothing_and_doubles_nothing() {
         .iter()
         .find(|m| m.text.contains("Smoke tests"))
         .unwrap();
-    assert!(
-        smoke.text.contains("posted late by 30 min"),
-        "{}",
-        smoke.text
-    );
+    // At 3600× a few real milliseconds of start-up are minutes of plan time, so allow a margin.
+    let late_by = smoke
+        .text
+        .split("posted late by ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|minutes| minutes.parse::<u32>().ok());
+    assert!(matches!(late_by, Some(30..=40)), "{}", smoke.text);
     assert_eq!(
         count(&posts, "Feature flag gradual enable (10%)"),
         1,

@@ -95,6 +95,8 @@ pub fn block_actions_payload(
     action["action_id"] = action_id.into();
     action["block_id"] = block_id.into();
     action["value"] = value.into();
+    // Every click has its own action_ts; only a redelivery repeats one.
+    action["action_ts"] = action_ts().into();
     payload
 }
 
@@ -170,6 +172,12 @@ fn user_name(user_id: &str) -> String {
 }
 
 /// A fresh `trigger_id`; Slack's are single use.
+fn action_ts() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let number = NEXT.fetch_add(1, Ordering::Relaxed);
+    format!("1700000100.{number:06}")
+}
+
 fn trigger_id() -> String {
     static NEXT: AtomicU64 = AtomicU64::new(1);
     let number = NEXT.fetch_add(1, Ordering::Relaxed);
