@@ -9,7 +9,7 @@ use tokio::sync::{watch, Mutex, Notify};
 
 use crate::state::AppState;
 use crate::storage::jobs;
-use crate::workflows::{posts, schedule, WorkflowError};
+use crate::workflows::{checklists, posts, schedule, votes, WorkflowError};
 
 /// Coordination for the job loop.
 #[derive(Debug, Default)]
@@ -42,6 +42,8 @@ pub async fn run_due(state: &AppState) -> Result<Option<DateTime<Utc>>, Workflow
             let (release_id, key) = (job.release_id.clone(), job.key.clone());
             let outcome = match job.kind.as_str() {
                 schedule::POST => posts::run(state, job).await,
+                votes::VOTE_CLOSE => votes::close_at_deadline(state, job).await,
+                checklists::REMINDER => checklists::remind(state, job).await,
                 other => {
                     tracing::error!(kind = other, key, "unknown job kind; leaving it");
                     Ok(())

@@ -25,6 +25,8 @@ pub struct AppState {
     /// Release managers from `GOLIVE_RELEASE_MANAGERS`: always allowed, so a bad role
     /// assignment can never lock everyone out.
     pub bootstrap_release_managers: Arc<Vec<String>>,
+    /// Interactive messages with a chat.update in flight (checklists, votes).
+    pub refreshes: Arc<crate::workflows::refresh::Refreshes>,
 }
 
 impl AppState {

@@ -1,10 +1,12 @@
 //! The Slack adapter: the only code that knows Slack's wire types.
 
 pub mod action_id;
+pub mod checklist_messages;
 pub mod console;
 pub mod format;
 pub mod inbound;
 pub mod messages;
 pub mod port;
 pub mod render;
+pub mod vote_messages;
 pub mod web;

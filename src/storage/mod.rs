@@ -4,10 +4,12 @@
 //! several changes atomically. Times are stored as unix milliseconds (UTC).
 
 pub mod audit;
+pub mod checklists;
 pub mod deliveries;
 pub mod jobs;
 pub mod releases;
 pub mod roles;
+pub mod votes;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -3,8 +3,8 @@
 use chrono::NaiveDate;
 
 use super::schedule::{sync_jobs, Sync};
-use super::WorkflowError;
-use crate::domain::command::{Command, CommandError};
+use super::{checklists, votes, WorkflowError};
+use crate::domain::command::{Command, CommandError, GoNoGoCommand};
 use crate::domain::day::DayOffset;
 use crate::domain::plan::Role;
 use crate::domain::status;
@@ -49,7 +49,7 @@ async fn answer(state: &AppState, request: &CommandRequest) -> Result<Outgoing, 
         Command::Status => {
             let snapshot = release.snapshot();
             let now = state.clock.now();
-            let status = status::compute(
+            let mut status = status::compute(
                 plan,
                 snapshot.launch_date,
                 &snapshot.timeline,
@@ -57,6 +57,8 @@ async fn answer(state: &AppState, request: &CommandRequest) -> Result<Outgoing, 
                 &snapshot.roles,
                 now,
             );
+            status.open_checklists = checklists::open_lines(state).await?;
+            status.gonogo = votes::status_line(state).await?;
             Ok(messages::status(&state.templates, plan, &status, now)?)
         }
         Command::Help => Ok(messages::help(&state.templates)?),
@@ -95,6 +97,16 @@ async fn answer(state: &AppState, request: &CommandRequest) -> Result<Outgoing, 
                 return Ok(refusal);
             }
             assign_role(state, &request.user, role, holders).await
+        }
+        Command::Checklist(key) => checklists::post_on_demand(state, &request.user, &key).await,
+        Command::GoNoGo(action) => {
+            let what = "open or close the go/no-go vote";
+            if action != GoNoGoCommand::Status {
+                if let Some(refusal) = require_release_manager(state, &request.user, what)? {
+                    return Ok(refusal);
+                }
+            }
+            votes::command(state, &request.user, action).await
         }
     }
 }

@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 
 use super::events::first_delivery;
-use crate::slack::action_id::ActionId;
+use super::{checklists, votes};
+use crate::slack::action_id::{ActionId, NO_GO_REASON_MODAL, REOPEN_REASON_MODAL};
 use crate::slack::inbound::{Action, Submission};
 use crate::slack::messages::{self, Tone};
 use crate::slack::port::Outgoing;
@@ -21,11 +22,11 @@ pub async fn on_action(state: &AppState, action: Action) {
         }
     }
     let outcome: Result<(), String> = match action.action {
-        ActionId::ChecklistConfirm
-        | ActionId::ChecklistReopen
-        | ActionId::VoteGo
-        | ActionId::VoteNoGo
-        | ActionId::IncidentAcknowledge
+        ActionId::ChecklistConfirm => checklists::on_confirm(state, &action).await,
+        ActionId::ChecklistReopen => checklists::on_reopen(state, &action).await,
+        ActionId::VoteGo => votes::on_go(state, &action).await,
+        ActionId::VoteNoGo => votes::on_no_go(state, &action).await,
+        ActionId::IncidentAcknowledge
         | ActionId::IncidentEscalate
         | ActionId::IncidentResolve
         | ActionId::IncidentCustomerImpact
@@ -45,12 +46,17 @@ pub async fn on_submission(
     state: &AppState,
     submission: Submission,
 ) -> Result<(), HashMap<String, String>> {
-    let _ = state;
-    tracing::warn!(
-        callback_id = submission.callback_id,
-        "submission of an unknown modal"
-    );
-    Ok(())
+    match submission.callback_id.as_str() {
+        NO_GO_REASON_MODAL => votes::on_reason(state, &submission).await,
+        REOPEN_REASON_MODAL => checklists::on_reopen_reason(state, &submission).await,
+        _ => {
+            tracing::warn!(
+                callback_id = submission.callback_id,
+                "submission of an unknown modal"
+            );
+            Ok(())
+        }
+    }
 }
 
 /// Answers the person who clicked, visible only to them.

@@ -1,11 +1,15 @@
 //! One function per use case: load → decide in the domain → save in one transaction → notify.
 
+pub mod checklists;
 pub mod commands;
 pub mod events;
 pub mod interactions;
 pub mod posts;
+pub mod refresh;
+pub mod refusal;
 pub mod schedule;
 pub mod setup;
+pub mod votes;
 
 use crate::slack::port::SlackError;
 use crate::slack::render::TemplateError;

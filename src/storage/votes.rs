@@ -1,0 +1,261 @@
+//! The `votes` and `ballots` tables: go/no-go votes, each voter's current ballot, decisions.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::SqliteConnection;
+
+use super::{from_millis, to_millis, StoreError};
+use crate::domain::plan::{DecisionRule, Role};
+use crate::domain::vote::{Ballot, Choice, Vote, VoteState, Voter};
+
+/// A vote as stored, with where its message is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredVote {
+    pub id: i64,
+    pub vote: Vote,
+    pub opened_by: String,
+    pub opened_at: DateTime<Utc>,
+    pub closed_by: Option<String>,
+    pub message: Option<(String, String)>,
+}
+
+/// Why a vote could not be stored.
+#[derive(Debug, thiserror::Error)]
+pub enum VoteStoreError {
+    #[error("a vote is already open")]
+    AlreadyOpen,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Serialize, Deserialize)]
+struct VoterRow {
+    user: String,
+    roles: Vec<String>,
+}
+
+type VoteRow = (
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+);
+
+const COLUMNS: &str =
+    "id, state, voters, rule, deadline, opened_by, opened_at, channel, ts, decision, closed_by, closed_at";
+
+/// Stores a new open vote; refused while another vote of the release is open.
+pub async fn open(
+    conn: &mut SqliteConnection,
+    release_id: &str,
+    vote: &Vote,
+    opened_by: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, VoteStoreError> {
+    let voters: Vec<VoterRow> = vote
+        .voters
+        .iter()
+        .map(|v| VoterRow {
+            user: v.user.clone(),
+            roles: v.roles.iter().map(|r| r.key().to_string()).collect(),
+        })
+        .collect();
+    let voters = serde_json::to_string(&voters).unwrap_or_else(|_| "[]".into());
+    let inserted = sqlx::query(
+        "INSERT INTO votes (release_id, state, voters, rule, deadline, opened_by, opened_at)
+         VALUES (?, 'open', ?, 'unanimous', ?, ?, ?)",
+    )
+    .bind(release_id)
+    .bind(voters)
+    .bind(to_millis(vote.deadline))
+    .bind(opened_by)
+    .bind(to_millis(now))
+    .execute(conn)
+    .await;
+    match inserted {
+        Ok(done) => Ok(done.last_insert_rowid()),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            Err(VoteStoreError::AlreadyOpen)
+        }
+        Err(e) => Err(StoreError::from(e).into()),
+    }
+}
+
+/// Records where the vote's message was posted.
+pub async fn set_message(
+    conn: &mut SqliteConnection,
+    id: i64,
+    channel: &str,
+    ts: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE votes SET channel = ?, ts = ? WHERE id = ?")
+        .bind(channel)
+        .bind(ts)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Removes a vote whose message could not be posted, so another can be opened.
+pub async fn discard(conn: &mut SqliteConnection, id: i64) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM votes WHERE id = ? AND state = 'open'")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Saves a ballot, replacing the voter's earlier one; false when the vote is no longer open.
+pub async fn record_ballot(
+    conn: &mut SqliteConnection,
+    id: i64,
+    ballot: &Ballot,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "INSERT INTO ballots (vote_id, voter, choice, reason, cast_at)
+         SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM votes WHERE id = ? AND state = 'open')
+         ON CONFLICT (vote_id, voter) DO UPDATE
+            SET choice = excluded.choice, reason = excluded.reason, cast_at = excluded.cast_at",
+    )
+    .bind(id)
+    .bind(&ballot.voter)
+    .bind(ballot.choice.key())
+    .bind(&ballot.reason)
+    .bind(to_millis(ballot.at))
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() >= 1)
+}
+
+/// Closes an open vote with its decision; false when it was closed already.
+pub async fn close(
+    conn: &mut SqliteConnection,
+    id: i64,
+    decision: Choice,
+    closed_by: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE votes SET state = 'closed', decision = ?, closed_by = ?, closed_at = ?
+          WHERE id = ? AND state = 'open'",
+    )
+    .bind(decision.key())
+    .bind(closed_by)
+    .bind(to_millis(now))
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// One vote with its ballots.
+pub async fn load(conn: &mut SqliteConnection, id: i64) -> Result<Option<StoredVote>, StoreError> {
+    let row: Option<VoteRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM votes WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match row {
+        Some(row) => Ok(Some(with_ballots(conn, row).await?)),
+        None => Ok(None),
+    }
+}
+
+/// The release's most recent vote (open or closed).
+pub async fn latest(
+    conn: &mut SqliteConnection,
+    release_id: &str,
+) -> Result<Option<StoredVote>, StoreError> {
+    let row: Option<VoteRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM votes WHERE release_id = ? ORDER BY id DESC LIMIT 1"
+    ))
+    .bind(release_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match row {
+        Some(row) => Ok(Some(with_ballots(conn, row).await?)),
+        None => Ok(None),
+    }
+}
+
+async fn with_ballots(conn: &mut SqliteConnection, row: VoteRow) -> Result<StoredVote, StoreError> {
+    let (
+        id,
+        state,
+        voters,
+        rule,
+        deadline,
+        opened_by,
+        opened_at,
+        channel,
+        ts,
+        decision,
+        closed_by,
+        closed_at,
+    ) = row;
+    let corrupt = |what: &str| StoreError::Corrupt(format!("vote {id}: {what}"));
+    let voters: Vec<VoterRow> = serde_json::from_str(&voters).map_err(|_| corrupt("voters"))?;
+    let voters = voters
+        .into_iter()
+        .map(|v| Voter {
+            user: v.user,
+            roles: v
+                .roles
+                .iter()
+                .filter_map(|r| r.parse::<Role>().ok())
+                .collect(),
+        })
+        .collect();
+    if rule != "unanimous" {
+        return Err(corrupt("rule"));
+    }
+    let state = match (state.as_str(), decision.as_deref().and_then(Choice::parse)) {
+        ("open", None) => VoteState::Open,
+        ("closed", Some(decision)) => VoteState::Closed {
+            decision,
+            at: from_millis(closed_at.unwrap_or_default()),
+        },
+        _ => return Err(corrupt("state")),
+    };
+    let rows: Vec<(String, String, Option<String>, i64)> = sqlx::query_as(
+        "SELECT voter, choice, reason, cast_at FROM ballots WHERE vote_id = ? ORDER BY cast_at, voter",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    let ballots = rows
+        .into_iter()
+        .map(|(voter, choice, reason, at)| {
+            let choice = Choice::parse(&choice).ok_or_else(|| corrupt("ballot"))?;
+            Ok(Ballot {
+                voter,
+                choice,
+                reason,
+                at: from_millis(at),
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(StoredVote {
+        id,
+        vote: Vote {
+            voters,
+            deadline: from_millis(deadline),
+            rule: DecisionRule::Unanimous,
+            state,
+            ballots,
+        },
+        opened_by,
+        opened_at: from_millis(opened_at),
+        closed_by,
+        message: channel.zip(ts),
+    })
+}

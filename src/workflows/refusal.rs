@@ -1,0 +1,53 @@
+//! What a click or a modal submission gets back when it changes nothing: a refusal told to the
+//! person, or an internal failure that is logged and answered with an apology.
+
+use super::WorkflowError;
+use crate::slack::port::SlackError;
+use crate::slack::render::TemplateError;
+use crate::storage::StoreError;
+
+/// Why a click or submission changed nothing.
+#[derive(Debug)]
+pub enum Refusal {
+    /// Told to the person, ephemerally (or under the modal's input).
+    Told(String),
+    /// An internal failure; the person gets an apology.
+    Failed(WorkflowError),
+}
+
+/// A refusal with this text.
+pub fn told(text: impl Into<String>) -> Refusal {
+    Refusal::Told(text.into())
+}
+
+impl Refusal {
+    /// The text for the person; a failure is logged here, once.
+    pub fn text(self) -> String {
+        match self {
+            Refusal::Told(text) => text,
+            Refusal::Failed(error) => {
+                tracing::error!(%error, "interaction failed");
+                "Sorry, golive could not do that because of an internal error; nothing was changed."
+                    .to_string()
+            }
+        }
+    }
+}
+
+macro_rules! failed_from {
+    ($($error:ty),*) => {$(
+        impl From<$error> for Refusal {
+            fn from(error: $error) -> Self {
+                Refusal::Failed(error.into())
+            }
+        }
+    )*};
+}
+
+failed_from!(
+    WorkflowError,
+    StoreError,
+    SlackError,
+    TemplateError,
+    sqlx::Error
+);
