@@ -1,14 +1,14 @@
 //! Go/no-go messages: the vote with its live tally, the decision, the modal asking for a No-Go
 //! reason, and the blocked production-deployment milestone. One context struct per template.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::action_id::{
     ActionId, VoteRef, NO_GO_REASON_BLOCK, NO_GO_REASON_INPUT, NO_GO_REASON_MODAL,
 };
-use super::format::{local, slack_date, users};
+use super::format::{duration, local, owner_name, slack_date, users};
 use super::port::Outgoing;
 use super::render::{TemplateError, Templates};
 use crate::domain::plan::Plan;
@@ -203,30 +203,42 @@ struct BlockedContext<'a> {
     label: String,
     when: String,
     when_pt: String,
+    owner_name: Option<String>,
+    late: Option<String>,
     state: &'a str,
     managers: String,
 }
 
+/// Why a gated milestone is blocked and who is alerted.
+pub struct Blocked<'a> {
+    pub state: &'a str,
+    pub release_managers: &'a [String],
+    pub late_by: Option<TimeDelta>,
+}
+
 /// A gated milestone posted without a recorded Go: blocked, with the decision's state, and the
-/// release managers mentioned.
+/// release managers mentioned. The fallback text reads like the usual post with the block
+/// stated before the title.
 pub fn gate_blocked(
     templates: &Templates,
     plan: &Plan,
     occurrence: &Occurrence,
-    state: &str,
-    release_managers: &[String],
+    blocked: &Blocked,
 ) -> Result<Outgoing, TemplateError> {
     let zone = plan.release.timezone;
+    let managers = blocked.release_managers;
     let context = BlockedContext {
         title: &occurrence.title,
-        label: format!("Launch-day milestone · {} · gated on a Go", occurrence.day),
+        label: format!("Launch-day milestone · {}", occurrence.day),
         when: slack_date(occurrence.at, zone),
         when_pt: local(occurrence.at, zone),
-        state,
-        managers: if release_managers.is_empty() {
+        owner_name: occurrence.owner.as_ref().map(|o| owner_name(plan, o)),
+        late: blocked.late_by.map(duration),
+        state: blocked.state,
+        managers: if managers.is_empty() {
             "nobody holds the role".to_string()
         } else {
-            users(release_managers)
+            users(managers)
         },
     };
     templates.render("gate_blocked", &context)

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
 use super::refresh::{self, Target};
-use super::refusal::{told, Refusal};
+use super::refusal::{self, told, Refusal};
 use super::setup::GOLIVE;
 use super::WorkflowError;
 use crate::domain::checklist::{
@@ -237,7 +237,8 @@ pub async fn remind(state: &AppState, job: Job) -> Result<(), WorkflowError> {
 
 /// A click on an item's Confirm button.
 pub async fn on_confirm(state: &AppState, action: &Action) -> Result<(), String> {
-    confirm(state, action).await.map_err(Refusal::text)
+    let outcome = confirm(state, action).await;
+    refusal::answered(state, action, outcome).await
 }
 
 async fn confirm(state: &AppState, action: &Action) -> Result<(), Refusal> {
@@ -285,7 +286,8 @@ async fn confirm(state: &AppState, action: &Action) -> Result<(), Refusal> {
 
 /// A click on an item's Reopen button: asks for the reason in a modal.
 pub async fn on_reopen(state: &AppState, action: &Action) -> Result<(), String> {
-    reopen_clicked(state, action).await.map_err(Refusal::text)
+    let outcome = reopen_clicked(state, action).await;
+    refusal::answered(state, action, outcome).await
 }
 
 async fn reopen_clicked(state: &AppState, action: &Action) -> Result<(), Refusal> {

@@ -13,7 +13,7 @@ use super::{checklists, WorkflowError};
 use crate::domain::timeline::Occurrence;
 use crate::slack::messages::{self, Audience, Tone};
 use crate::slack::port::{Outgoing, PostTag, Posted};
-use crate::slack::vote_messages;
+use crate::slack::vote_messages::{self, Blocked};
 use crate::state::AppState;
 use crate::storage::audit;
 use crate::storage::jobs::{self, Job, JobState};
@@ -131,8 +131,12 @@ async fn compose(
     }
     if let GateState::Blocked(why) = votes::gate(state, occurrence).await? {
         let managers = votes::release_managers(state);
-        let message =
-            vote_messages::gate_blocked(&state.templates, plan, occurrence, &why, &managers)?;
+        let blocked = Blocked {
+            state: &why,
+            release_managers: &managers,
+            late_by,
+        };
+        let message = vote_messages::gate_blocked(&state.templates, plan, occurrence, &blocked)?;
         return Ok((message, Some(why)));
     }
     let message = messages::scheduled_post(&state.templates, plan, occurrence, audience, late_by)?;

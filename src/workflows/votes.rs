@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 
 use super::checklists;
 use super::refresh::{self, Target};
-use super::refusal::{told, Refusal};
+use super::refusal::{self, told, Refusal};
 use super::setup::GOLIVE;
 use super::WorkflowError;
 use crate::domain::command::GoNoGoCommand;
@@ -307,7 +307,8 @@ pub async fn render_live(
 
 /// A click on Go.
 pub async fn on_go(state: &AppState, action: &Action) -> Result<(), String> {
-    go(state, action).await.map_err(Refusal::text)
+    let outcome = go(state, action).await;
+    refusal::answered(state, action, outcome).await
 }
 
 async fn go(state: &AppState, action: &Action) -> Result<(), Refusal> {
@@ -323,7 +324,8 @@ async fn go(state: &AppState, action: &Action) -> Result<(), Refusal> {
 
 /// A click on No-Go: asks for the reason in a modal.
 pub async fn on_no_go(state: &AppState, action: &Action) -> Result<(), String> {
-    no_go_clicked(state, action).await.map_err(Refusal::text)
+    let outcome = no_go_clicked(state, action).await;
+    refusal::answered(state, action, outcome).await
 }
 
 async fn no_go_clicked(state: &AppState, action: &Action) -> Result<(), Refusal> {
