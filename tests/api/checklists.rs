@@ -31,8 +31,7 @@ fn checklist_post(app: &TestApp, title: &str) -> Message {
     app.fake
         .messages(CHANNEL)
         .into_iter()
-        .filter(|m| m.text.starts_with(title))
-        .next_back()
+        .rfind(|m| m.text.starts_with(title))
         .unwrap_or_else(|| panic!("no checklist {title}"))
 }
 
