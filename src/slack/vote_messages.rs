@@ -8,9 +8,10 @@ use serde_json::{json, Value};
 use super::action_id::{
     ActionId, VoteRef, NO_GO_REASON_BLOCK, NO_GO_REASON_INPUT, NO_GO_REASON_MODAL,
 };
+use super::checklist_messages::truncate;
 use super::format::{duration, local, owner_name, slack_date, users};
 use super::port::Outgoing;
-use super::render::{TemplateError, Templates};
+use super::render::{slack_escape, TemplateError, Templates};
 use crate::domain::plan::Plan;
 use crate::domain::timeline::Occurrence;
 use crate::domain::vote::{Choice, Outcome, Vote, VoteState};
@@ -22,7 +23,8 @@ struct VoteContext {
     deadline: String,
     deadline_pt: String,
     rule: &'static str,
-    voters: Vec<VoterLine>,
+    /// The voter lines (mrkdwn), cut into sections within Slack's 3,000 characters each.
+    voter_sections: Vec<String>,
     tally: String,
     open: bool,
     decision: Option<&'static str>,
@@ -31,13 +33,42 @@ struct VoteContext {
     no_go_action: &'static str,
 }
 
-#[derive(Serialize)]
-struct VoterLine {
-    emoji: &'static str,
-    mention: String,
-    roles: String,
-    vote: &'static str,
-    reason: Option<String>,
+/// Most characters golive puts in one section's text (Slack allows 3,000).
+const SECTION_TEXT: usize = 2_900;
+
+/// "✅ <@U1> (QA Lead): Go" or "⛔ <@U1> (QA Lead): No-Go: _reason_".
+fn voter_line(vote: &Vote, voter: &crate::domain::vote::Voter) -> String {
+    let ballot = vote.ballots.iter().find(|b| b.voter == voter.user);
+    let (emoji, said) = match ballot.map(|b| b.choice) {
+        Some(Choice::Go) => (":white_check_mark:", "Go"),
+        Some(Choice::NoGo) => (":no_entry:", "No-Go"),
+        None => (":hourglass_flowing_sand:", "not voted yet"),
+    };
+    let roles: Vec<&str> = voter.roles.iter().map(|r| r.title()).collect();
+    let reason = ballot
+        .and_then(|b| b.reason.as_deref())
+        .map(|r| format!(": _{}_", slack_escape(&truncate(r, 500))))
+        .unwrap_or_default();
+    format!(
+        "{emoji} <@{}> ({}): {said}{reason}",
+        voter.user,
+        roles.join(", ")
+    )
+}
+
+/// Lines joined into as few section texts as fit; the first starts with the heading.
+fn sections(lines: &[String]) -> Vec<String> {
+    let mut sections = vec!["*Voters*".to_string()];
+    for line in lines {
+        let last = sections.last_mut().expect("never empty");
+        if last.len() + 1 + line.len() > SECTION_TEXT {
+            sections.push(line.clone());
+        } else {
+            last.push('\n');
+            last.push_str(line);
+        }
+    }
+    sections
 }
 
 const RULE: &str = "Go only if every voter votes Go; a No-Go or a missing vote means No-Go";
@@ -57,25 +88,10 @@ pub fn vote(
         || "on L-Day".to_string(),
         |d| format!("on {}", d.format("%a %Y-%m-%d")),
     );
-    let voters = vote
+    let lines: Vec<String> = vote
         .voters
         .iter()
-        .map(|voter| {
-            let ballot = vote.ballots.iter().find(|b| b.voter == voter.user);
-            let (emoji, said) = match ballot.map(|b| b.choice) {
-                Some(Choice::Go) => (":white_check_mark:", "Go"),
-                Some(Choice::NoGo) => (":no_entry:", "No-Go"),
-                None => (":hourglass_flowing_sand:", "not voted yet"),
-            };
-            let roles: Vec<&str> = voter.roles.iter().map(|r| r.title()).collect();
-            VoterLine {
-                emoji,
-                mention: format!("<@{}>", voter.user),
-                roles: roles.join(", "),
-                vote: said,
-                reason: ballot.and_then(|b| b.reason.clone()),
-            }
-        })
+        .map(|voter| voter_line(vote, voter))
         .collect();
     let decision = match vote.state {
         VoteState::Open => None,
@@ -90,7 +106,7 @@ pub fn vote(
         deadline: slack_date(vote.deadline, zone),
         deadline_pt: local(vote.deadline, zone),
         rule: RULE,
-        voters,
+        voter_sections: sections(&lines),
         tally: tally(&vote.decide()),
         open: vote.state == VoteState::Open,
         decision,
@@ -257,6 +273,33 @@ mod tests {
     use crate::domain::plan::Role;
 
     #[test]
+    fn many_voters_are_spread_over_sections_within_slacks_limit() {
+        let plan = Plan::embedded();
+        let templates = Templates::new().unwrap();
+        let users: Vec<String> = (0..200).map(|n| format!("U0VOTER{n:03}")).collect();
+        let holders: BTreeMap<Role, Vec<String>> = plan
+            .gonogo
+            .voters
+            .iter()
+            .map(|role| (*role, users.clone()))
+            .collect();
+        let deadline: DateTime<Utc> = "2026-03-09T22:00:00Z".parse().unwrap();
+        let vote = Vote::open(&plan.gonogo.voters, &holders, deadline, plan.gonogo.rule).unwrap();
+        let message = super::vote(&templates, &plan, 1, &vote, None).unwrap();
+        let blocks = serde_json::to_value(&message.blocks).unwrap();
+        let blocks = blocks.as_array().unwrap();
+        assert!(blocks.len() <= 50);
+        let mut shown = 0;
+        for block in blocks {
+            if let Some(text) = block["text"]["text"].as_str() {
+                assert!(text.chars().count() <= 3000, "{} characters", text.len());
+                shown += text.matches("not voted yet").count();
+            }
+        }
+        assert_eq!(shown, 200);
+    }
+
+    #[test]
     fn an_open_vote_shows_every_voter_and_both_buttons() {
         let plan = Plan::embedded();
         let templates = Templates::new().unwrap();
@@ -273,6 +316,7 @@ mod tests {
         let blocks = serde_json::to_value(&message.blocks).unwrap();
         let voters = blocks[2]["text"]["text"].as_str().unwrap();
         assert_eq!(voters.matches("not voted yet").count(), 6, "{voters}");
+        assert!(voters.starts_with("*Voters*\n:hourglass_flowing_sand: <@U0> (Engineering Lead)"));
         assert_eq!(blocks[4]["elements"][0]["value"], r#"{"v":7}"#);
         assert_eq!(blocks[4]["elements"][1]["action_id"], "vote.nogo");
     }

@@ -54,7 +54,13 @@ fn vote_message(app: &TestApp) -> Message {
 }
 
 fn value(message: &Message) -> String {
-    message.blocks[4]["elements"][0]["value"]
+    let actions = message
+        .blocks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["type"] == "actions");
+    actions.expect("the vote is open")["elements"][0]["value"]
         .as_str()
         .unwrap()
         .to_string()
