@@ -160,17 +160,26 @@ pub async fn close(
 
 /// One vote with its ballots.
 pub async fn load(conn: &mut SqliteConnection, id: i64) -> Result<Option<StoredVote>, StoreError> {
+    let Some(mut stored) = load_without_ballots(conn, id).await? else {
+        return Ok(None);
+    };
+    stored.vote.ballots = ballots(conn, id).await?;
+    Ok(Some(stored))
+}
+
+/// One vote without its ballots: enough to judge a new ballot, and cheaper on every click.
+pub async fn load_without_ballots(
+    conn: &mut SqliteConnection,
+    id: i64,
+) -> Result<Option<StoredVote>, StoreError> {
     let row: Option<VoteRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM votes WHERE id = ?"))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
-    match row {
-        Some(row) => Ok(Some(with_ballots(conn, row).await?)),
-        None => Ok(None),
-    }
+    row.map(from_row).transpose()
 }
 
-/// The release's most recent vote (open or closed).
+/// The release's most recent vote (open or closed), with its ballots.
 pub async fn latest(
     conn: &mut SqliteConnection,
     release_id: &str,
@@ -181,13 +190,14 @@ pub async fn latest(
     .bind(release_id)
     .fetch_optional(&mut *conn)
     .await?;
-    match row {
-        Some(row) => Ok(Some(with_ballots(conn, row).await?)),
-        None => Ok(None),
-    }
+    let Some(mut stored) = row.map(from_row).transpose()? else {
+        return Ok(None);
+    };
+    stored.vote.ballots = ballots(conn, stored.id).await?;
+    Ok(Some(stored))
 }
 
-async fn with_ballots(conn: &mut SqliteConnection, row: VoteRow) -> Result<StoredVote, StoreError> {
+fn from_row(row: VoteRow) -> Result<StoredVote, StoreError> {
     let (
         id,
         state,
@@ -226,24 +236,6 @@ async fn with_ballots(conn: &mut SqliteConnection, row: VoteRow) -> Result<Store
         },
         _ => return Err(corrupt("state")),
     };
-    let rows: Vec<(String, String, Option<String>, i64)> = sqlx::query_as(
-        "SELECT voter, choice, reason, cast_at FROM ballots WHERE vote_id = ? ORDER BY cast_at, voter",
-    )
-    .bind(id)
-    .fetch_all(conn)
-    .await?;
-    let ballots = rows
-        .into_iter()
-        .map(|(voter, choice, reason, at)| {
-            let choice = Choice::parse(&choice).ok_or_else(|| corrupt("ballot"))?;
-            Ok(Ballot {
-                voter,
-                choice,
-                reason,
-                at: from_millis(at),
-            })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
     Ok(StoredVote {
         id,
         vote: Vote {
@@ -251,11 +243,32 @@ async fn with_ballots(conn: &mut SqliteConnection, row: VoteRow) -> Result<Store
             deadline: from_millis(deadline),
             rule: DecisionRule::Unanimous,
             state,
-            ballots,
+            ballots: Vec::new(),
         },
         opened_by,
         opened_at: from_millis(opened_at),
         closed_by,
         message: channel.zip(ts),
     })
+}
+
+async fn ballots(conn: &mut SqliteConnection, id: i64) -> Result<Vec<Ballot>, StoreError> {
+    let rows: Vec<(String, String, Option<String>, i64)> = sqlx::query_as(
+        "SELECT voter, choice, reason, cast_at FROM ballots WHERE vote_id = ? ORDER BY cast_at, voter",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|(voter, choice, reason, at)| {
+            let choice = Choice::parse(&choice)
+                .ok_or_else(|| StoreError::Corrupt(format!("vote {id}: ballot {voter}")))?;
+            Ok(Ballot {
+                voter,
+                choice,
+                reason,
+                at: from_millis(at),
+            })
+        })
+        .collect()
 }

@@ -366,7 +366,7 @@ async fn clicked_vote(state: &AppState, value: &str) -> Result<StoredVote, Refus
     let reference: VoteRef = serde_json::from_str(value)
         .map_err(|_| told("That button is not golive's; nothing was changed."))?;
     let mut conn = state.db.acquire().await?;
-    votes::load(&mut conn, reference.vote)
+    votes::load_without_ballots(&mut conn, reference.vote)
         .await?
         .ok_or_else(|| told("That vote no longer exists; nothing was changed."))
 }

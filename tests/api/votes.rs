@@ -340,11 +340,19 @@ async fn fifty_voters_clicking_at_once_lose_no_vote() {
         .iter()
         .map(|user| {
             let (app, vote, user) = (app.clone(), vote.clone(), user.clone());
-            tokio::spawn(async move { go(&app, &user, &vote).await })
+            tokio::spawn(async move {
+                let started = std::time::Instant::now();
+                go(&app, &user, &vote).await;
+                started.elapsed()
+            })
         })
         .collect();
     for click in clicks {
-        click.await.unwrap();
+        let acknowledged_in = click.await.unwrap();
+        assert!(
+            acknowledged_in < Duration::from_secs(3),
+            "{acknowledged_in:?}"
+        );
     }
     app.wait_for_message(&vote.ts, |m| {
         m.text.contains("Go 50 · No-Go 0 · not voted 0")
