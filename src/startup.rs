@@ -142,6 +142,7 @@ impl Application {
             scheduler: Arc::new(scheduler::Scheduler::default()),
             bootstrap_release_managers: Arc::new(config.release_managers.clone()),
             refreshes: Arc::default(),
+            ballots: Arc::default(),
         };
         Ok(Self {
             state,

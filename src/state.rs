@@ -27,6 +27,8 @@ pub struct AppState {
     pub bootstrap_release_managers: Arc<Vec<String>>,
     /// Interactive messages with a chat.update in flight (checklists, votes).
     pub refreshes: Arc<crate::workflows::refresh::Refreshes>,
+    /// Ballots waiting to be written together (see `workflows::ballots`).
+    pub ballots: Arc<crate::workflows::ballots::BallotBatch>,
 }
 
 impl AppState {

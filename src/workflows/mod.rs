@@ -1,5 +1,6 @@
 //! One function per use case: load → decide in the domain → save in one transaction → notify.
 
+pub mod ballots;
 pub mod checklists;
 pub mod commands;
 pub mod events;

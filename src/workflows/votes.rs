@@ -8,11 +8,11 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 
-use super::checklists;
 use super::refresh::{self, Target};
 use super::refusal::{self, told, Refusal};
 use super::setup::GOLIVE;
 use super::WorkflowError;
+use super::{ballots, checklists};
 use crate::domain::command::GoNoGoCommand;
 use crate::domain::day::resolve;
 use crate::domain::plan::{slug, Gate, Role};
@@ -376,27 +376,11 @@ async fn record(
     stored: &StoredVote,
     ballot: &crate::domain::vote::Ballot,
 ) -> Result<(), Refusal> {
-    let release = &state.release.id;
-    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
-    if !votes::record_ballot(&mut tx, stored.id, ballot).await? {
+    if !ballots::record(state, stored.id, ballot.clone()).await? {
         return Err(told(
             "The vote closed before your vote arrived; it was not counted.",
         ));
     }
-    let mut detail = format!("vote {}: {}", stored.id, ballot.choice.key());
-    if let Some(reason) = &ballot.reason {
-        detail.push_str(&format!(" ({reason})"));
-    }
-    audit::record(
-        &mut tx,
-        release,
-        ballot.at,
-        &ballot.voter,
-        "ballot",
-        &detail,
-    )
-    .await?;
-    tx.commit().await?;
     Ok(())
 }
 
