@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use super::events::first_delivery;
-use super::{checklists, votes};
+use super::{checklist_clicks, votes};
 use crate::slack::action_id::{ActionId, NO_GO_REASON_MODAL, REOPEN_REASON_MODAL};
 use crate::slack::inbound::{Action, Submission};
 use crate::slack::messages::{self, Tone};
@@ -22,8 +22,8 @@ pub async fn on_action(state: &AppState, action: Action) {
         }
     }
     let outcome: Result<(), String> = match action.action {
-        ActionId::ChecklistConfirm => checklists::on_confirm(state, &action).await,
-        ActionId::ChecklistReopen => checklists::on_reopen(state, &action).await,
+        ActionId::ChecklistConfirm => checklist_clicks::on_confirm(state, &action).await,
+        ActionId::ChecklistReopen => checklist_clicks::on_reopen(state, &action).await,
         ActionId::VoteGo => votes::on_go(state, &action).await,
         ActionId::VoteNoGo => votes::on_no_go(state, &action).await,
         ActionId::IncidentAcknowledge
@@ -48,7 +48,7 @@ pub async fn on_submission(
 ) -> Result<(), HashMap<String, String>> {
     match submission.callback_id.as_str() {
         NO_GO_REASON_MODAL => votes::on_reason(state, &submission).await,
-        REOPEN_REASON_MODAL => checklists::on_reopen_reason(state, &submission).await,
+        REOPEN_REASON_MODAL => checklist_clicks::on_reopen_reason(state, &submission).await,
         _ => {
             tracing::warn!(
                 callback_id = submission.callback_id,

@@ -1,9 +1,11 @@
 //! One function per use case: load → decide in the domain → save in one transaction → notify.
 
 pub mod ballots;
+pub mod checklist_clicks;
 pub mod checklists;
 pub mod commands;
 pub mod events;
+pub mod gate;
 pub mod interactions;
 pub mod posts;
 pub mod refresh;

@@ -7,8 +7,8 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+use super::gate::{self, GateState};
 use super::setup::GOLIVE;
-use super::votes::{self, GateState};
 use super::{checklists, WorkflowError};
 use crate::domain::timeline::Occurrence;
 use crate::slack::messages::{self, Audience, Tone};
@@ -129,8 +129,8 @@ async fn compose(
     if let Some(checklist) = checklists::scheduled_message(state, &occurrence.key).await? {
         return Ok((checklist, None));
     }
-    if let GateState::Blocked(why) = votes::gate(state, occurrence).await? {
-        let managers = votes::release_managers(state);
+    if let GateState::Blocked(why) = gate::gate(state, occurrence).await? {
+        let managers = gate::release_managers(state);
         let blocked = Blocked {
             state: &why,
             release_managers: &managers,
@@ -152,7 +152,7 @@ async fn alert_release_managers(state: &AppState, occurrence: &Occurrence, why: 
     let Ok(alert) = messages::notice(&state.templates, Tone::Refused, &text, &text) else {
         return;
     };
-    for manager in votes::release_managers(state) {
+    for manager in gate::release_managers(state) {
         if let Err(error) = state.slack.post(&manager, &alert).await {
             tracing::error!(%error, manager, "could not alert a release manager");
         }

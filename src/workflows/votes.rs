@@ -15,8 +15,7 @@ use super::WorkflowError;
 use super::{ballots, checklists};
 use crate::domain::command::GoNoGoCommand;
 use crate::domain::day::resolve;
-use crate::domain::plan::{slug, Gate, Role};
-use crate::domain::timeline::{Occurrence, OccurrenceKind};
+use crate::domain::plan::{slug, Role};
 use crate::domain::vote::{Choice, Outcome, Vote, VoteError, VoteState};
 use crate::slack::action_id::{VoteRef, NO_GO_REASON_BLOCK, NO_GO_REASON_INPUT};
 use crate::slack::format::{local, users};
@@ -426,68 +425,6 @@ fn refusal(state: &AppState, stored: &StoredVote, error: VoteError) -> Refusal {
         VoteError::ReasonRequired => told("A No-Go needs a reason."),
         VoteError::VacantRoles(_) => told(format!("{error}.")),
     }
-}
-
-/// Whether a gated milestone may be posted as usual, or why it is blocked.
-pub enum GateState {
-    Open,
-    Blocked(String),
-}
-
-/// For a launch-day milestone gated on a Go: whether a Go is recorded. Other posts pass.
-pub async fn gate(state: &AppState, occurrence: &Occurrence) -> Result<GateState, WorkflowError> {
-    let gated = occurrence.kind == OccurrenceKind::Milestone
-        && state.release.plan.launch_day.iter().any(|m| {
-            m.gate == Some(Gate::GoDecision) && occurrence.key == format!("milestone:{}", m.key)
-        });
-    if !gated {
-        return Ok(GateState::Open);
-    }
-    let latest = {
-        let mut conn = state.db.acquire().await?;
-        votes::latest(&mut conn, &state.release.id).await?
-    };
-    let zone = state.release.plan.release.timezone;
-    let blocked = match latest {
-        None => "no go/no-go vote has been held".to_string(),
-        Some(stored) => match stored.vote.state {
-            VoteState::Closed {
-                decision: Choice::Go,
-                ..
-            } => return Ok(GateState::Open),
-            VoteState::Closed { at, .. } => {
-                let outcome = stored.vote.decide();
-                format!(
-                    "the vote decided No-Go at {} ({})",
-                    local(at, zone),
-                    tally(&outcome)
-                )
-            }
-            VoteState::Open => format!(
-                "the vote is still open until {} ({})",
-                local(stored.vote.deadline, zone),
-                tally(&stored.vote.decide())
-            ),
-        },
-    };
-    Ok(GateState::Blocked(blocked))
-}
-
-/// The release managers, who are alerted when the gate blocks.
-pub fn release_managers(state: &AppState) -> Vec<String> {
-    let mut managers: Vec<String> = state
-        .release
-        .snapshot()
-        .roles
-        .get(&Role::ReleaseManager)
-        .cloned()
-        .unwrap_or_default();
-    for user in state.bootstrap_release_managers.iter() {
-        if !managers.contains(user) {
-            managers.push(user.clone());
-        }
-    }
-    managers
 }
 
 /// One line for `/golive status` while a vote is open.
