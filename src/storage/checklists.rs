@@ -142,3 +142,47 @@ pub async fn confirmations(
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::{connect, releases};
+
+    #[tokio::test]
+    async fn a_second_confirmation_of_an_item_keeps_the_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
+            .await
+            .unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        releases::ensure(&mut conn, "r", "R", "1", "#c", None, Utc::now())
+            .await
+            .unwrap();
+        let first = Confirmation {
+            by: "U1".into(),
+            at: from_millis(1_000),
+        };
+        let second = Confirmation {
+            by: "U2".into(),
+            at: from_millis(2_000),
+        };
+        assert!(confirm_item(&mut conn, "r", "l-1", "i", &first)
+            .await
+            .unwrap());
+        assert!(!confirm_item(&mut conn, "r", "l-1", "i", &second)
+            .await
+            .unwrap());
+        let stored = confirmations(&mut conn, "r", "l-1").await.unwrap();
+        assert_eq!(stored["i"], first);
+        assert!(!reopen_item(&mut conn, "r", "l-1", "i", &second)
+            .await
+            .unwrap());
+        assert!(reopen_item(&mut conn, "r", "l-1", "i", &first)
+            .await
+            .unwrap());
+        assert!(confirmations(&mut conn, "r", "l-1")
+            .await
+            .unwrap()
+            .is_empty());
+    }
+}

@@ -272,3 +272,92 @@ async fn ballots(conn: &mut SqliteConnection, id: i64) -> Result<Vec<Ballot>, St
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::storage::{connect, releases};
+
+    async fn store() -> (tempfile::TempDir, sqlx::SqlitePool) {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
+            .await
+            .unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        releases::ensure(&mut conn, "r", "R", "1", "#c", None, Utc::now())
+            .await
+            .unwrap();
+        (dir, pool)
+    }
+
+    fn vote() -> Vote {
+        let holders = BTreeMap::from([(Role::QaLead, vec!["UQA".to_string()])]);
+        let deadline = "2026-03-09T22:00:00Z".parse().unwrap();
+        Vote::open(&[Role::QaLead], &holders, deadline, DecisionRule::Unanimous).unwrap()
+    }
+
+    fn ballot(choice: Choice, reason: Option<&str>) -> Ballot {
+        Ballot {
+            voter: "UQA".into(),
+            choice,
+            reason: reason.map(Into::into),
+            at: Utc::now(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_second_open_vote_of_a_release_is_refused() {
+        let (_dir, pool) = store().await;
+        let mut conn = pool.acquire().await.unwrap();
+        let first = open(&mut conn, "r", &vote(), "URM", Utc::now())
+            .await
+            .unwrap();
+        let second = open(&mut conn, "r", &vote(), "URM", Utc::now()).await;
+        assert!(matches!(second, Err(VoteStoreError::AlreadyOpen)));
+        assert!(close(&mut conn, first, Choice::NoGo, "URM", Utc::now())
+            .await
+            .unwrap());
+        assert!(open(&mut conn, "r", &vote(), "URM", Utc::now())
+            .await
+            .is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_changed_ballot_replaces_the_first_and_a_closed_vote_takes_none() {
+        let (_dir, pool) = store().await;
+        let mut conn = pool.acquire().await.unwrap();
+        let id = open(&mut conn, "r", &vote(), "URM", Utc::now())
+            .await
+            .unwrap();
+        assert!(record_ballot(&mut conn, id, &ballot(Choice::Go, None))
+            .await
+            .unwrap());
+        let no_go = ballot(Choice::NoGo, Some("flaky"));
+        assert!(record_ballot(&mut conn, id, &no_go).await.unwrap());
+        let stored = load(&mut conn, id).await.unwrap().unwrap();
+        assert_eq!(stored.vote.ballots.len(), 1);
+        assert_eq!(stored.vote.ballots[0].reason.as_deref(), Some("flaky"));
+        assert!(close(&mut conn, id, Choice::NoGo, "URM", Utc::now())
+            .await
+            .unwrap());
+        assert!(!close(&mut conn, id, Choice::Go, "URM", Utc::now())
+            .await
+            .unwrap());
+        assert!(!record_ballot(&mut conn, id, &ballot(Choice::Go, None))
+            .await
+            .unwrap());
+    }
+
+    #[tokio::test]
+    async fn the_schema_refuses_a_no_go_without_a_reason() {
+        let (_dir, pool) = store().await;
+        let mut conn = pool.acquire().await.unwrap();
+        let id = open(&mut conn, "r", &vote(), "URM", Utc::now())
+            .await
+            .unwrap();
+        let refused = record_ballot(&mut conn, id, &ballot(Choice::NoGo, Some(" "))).await;
+        assert!(refused.is_err());
+    }
+}

@@ -63,73 +63,80 @@ async fn open(
         Err(text) => return notice(state, Tone::Refused, &text),
     };
     let plan = &state.release.plan;
-    let snapshot = state.release.snapshot();
-    let vote = match Vote::open(
-        &plan.gonogo.voters,
-        &snapshot.roles,
-        deadline,
-        plan.gonogo.rule,
-    ) {
+    let roles = &state.release.snapshot().roles;
+    let vote = match Vote::open(&plan.gonogo.voters, roles, deadline, plan.gonogo.rule) {
         Ok(vote) => vote,
         Err(error) => {
-            let text = format!(
-                "{}. Assign the role(s) with `/golive role <role> @user`.",
-                capitalized(&error.to_string())
-            );
+            let error = capitalized(&error.to_string());
+            let text = format!("{error}. Assign the role(s) with `/golive role <role> @user`.");
             return notice(state, Tone::Refused, &text);
         }
     };
-    let release = &state.release.id;
-    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
-    let id = match votes::open(&mut tx, release, &vote, user, now).await {
-        Ok(id) => id,
-        Err(VoteStoreError::AlreadyOpen) => {
-            let text = "A go/no-go vote is already open; see `/golive gonogo status`. Nothing was changed.";
-            return notice(state, Tone::Refused, text);
-        }
-        Err(VoteStoreError::Store(error)) => return Err(error.into()),
+    let Some(id) = store_open(state, user, &vote, now).await? else {
+        let text =
+            "A go/no-go vote is already open; see `/golive gonogo status`. Nothing was changed.";
+        return notice(state, Tone::Refused, text);
     };
-    let payload = serde_json::json!({ "vote": id }).to_string();
-    jobs::schedule(
-        &mut tx,
-        release,
-        &close_key(id),
-        VOTE_CLOSE,
-        deadline,
-        &payload,
-    )
-    .await?;
-    let detail = format!(
-        "vote {id} opened, closes {}",
-        local(deadline, plan.release.timezone)
-    );
-    audit::record(&mut tx, release, now, user, "gonogo-open", &detail).await?;
-    tx.commit().await?;
     state.scheduler.wake();
-    let message = vote_messages::vote(&state.templates, plan, id, &vote, snapshot.launch_date)?;
-    let posted = match state.slack.post(&state.release.channel(), &message).await {
-        Ok(posted) => posted,
-        Err(error) => {
-            // Without its message nobody can vote: withdraw it so it can be opened again.
-            let mut tx = state.db.begin().await?;
-            votes::discard(&mut tx, id).await?;
-            jobs::complete(&mut tx, release, &close_key(id), None, None, now).await?;
-            tx.commit().await?;
-            return Err(error.into());
-        }
-    };
-    let mut conn = state.db.acquire().await?;
-    votes::set_message(&mut conn, id, &posted.channel, &posted.ts).await?;
+    post_vote(state, id, &vote, now).await?;
+    let voters: Vec<&str> = vote.voters.iter().map(|v| v.user.as_str()).collect();
     let text = format!(
         "Go/no-go vote opened; it closes {}. Voters: {}.",
         local(deadline, plan.release.timezone),
-        vote.voters
-            .iter()
-            .map(|v| v.user.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+        voters.join(", ")
     );
     notice(state, Tone::Done, &text)
+}
+
+/// Stores the open vote and its deadline job; None while another vote is open.
+async fn store_open(
+    state: &AppState,
+    user: &str,
+    vote: &Vote,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, WorkflowError> {
+    let release = &state.release.id;
+    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    let id = match votes::open(&mut tx, release, vote, user, now).await {
+        Ok(id) => id,
+        Err(VoteStoreError::AlreadyOpen) => return Ok(None),
+        Err(VoteStoreError::Store(error)) => return Err(error.into()),
+    };
+    let payload = serde_json::json!({ "vote": id }).to_string();
+    let (key, deadline) = (close_key(id), vote.deadline);
+    jobs::schedule(&mut tx, release, &key, VOTE_CLOSE, deadline, &payload).await?;
+    let zone = state.release.plan.release.timezone;
+    let detail = format!("vote {id} opened, closes {}", local(deadline, zone));
+    audit::record(&mut tx, release, now, user, "gonogo-open", &detail).await?;
+    tx.commit().await?;
+    Ok(Some(id))
+}
+
+/// Posts the vote and remembers where; if it cannot be posted nobody can vote, so the vote is
+/// withdrawn and can be opened again.
+async fn post_vote(
+    state: &AppState,
+    id: i64,
+    vote: &Vote,
+    now: DateTime<Utc>,
+) -> Result<(), WorkflowError> {
+    let launch = state.release.snapshot().launch_date;
+    let message = vote_messages::vote(&state.templates, &state.release.plan, id, vote, launch)?;
+    match state.slack.post(&state.release.channel(), &message).await {
+        Ok(posted) => {
+            let mut conn = state.db.acquire().await?;
+            votes::set_message(&mut conn, id, &posted.channel, &posted.ts).await?;
+            Ok(())
+        }
+        Err(error) => {
+            let mut tx = state.db.begin().await?;
+            votes::discard(&mut tx, id).await?;
+            let release = &state.release.id;
+            jobs::complete(&mut tx, release, &close_key(id), None, None, now).await?;
+            tx.commit().await?;
+            Err(error.into())
+        }
+    }
 }
 
 /// The plan's deadline (e.g. L-1 15:00), or the next `time` of day in the plan's zone.
