@@ -373,7 +373,7 @@ async fn votes(
     )
     .await;
     let mut last = (count().await, std::time::Instant::now());
-    while last.0 < clicks.ok && last.1.elapsed() < Duration::from_secs(5) {
+    while last.0 < clicks.ok && last.1.elapsed() < Duration::from_secs(30) {
         tokio::time::sleep(Duration::from_millis(2)).await;
         let now = count().await;
         if now != last.0 {

@@ -8,11 +8,12 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 
+use super::ballots::{self, Click, Counted};
+use super::checklists;
 use super::refresh::{self, Target};
 use super::refusal::{self, told, Refusal};
 use super::setup::GOLIVE;
 use super::WorkflowError;
-use super::{ballots, checklists};
 use crate::domain::command::GoNoGoCommand;
 use crate::domain::day::resolve;
 use crate::domain::plan::{slug, Role};
@@ -318,14 +319,39 @@ pub async fn on_go(state: &AppState, action: &Action) -> Result<(), String> {
 }
 
 async fn go(state: &AppState, action: &Action) -> Result<(), Refusal> {
-    let stored = clicked_vote(state, &action.value).await?;
-    let ballot = stored
-        .vote
-        .cast(&action.user, Choice::Go, None, state.clock.now())
-        .map_err(|error| refusal(state, &stored, error))?;
-    record(state, &stored, &ballot).await?;
-    refresh::request(state, Target::Vote(stored.id)).await;
-    Ok(())
+    let reference = vote_ref(&action.value)?;
+    cast(state, reference.vote, &action.user, Choice::Go, None).await
+}
+
+/// Judges and stores a ballot (with other clicks arriving at the same time), then refreshes
+/// the vote's message.
+async fn cast(
+    state: &AppState,
+    vote: i64,
+    voter: &str,
+    choice: Choice,
+    reason: Option<&str>,
+) -> Result<(), Refusal> {
+    let click = Click {
+        vote,
+        voter: voter.to_string(),
+        choice,
+        reason: reason.map(str::to_string),
+        at: state.clock.now(),
+    };
+    match ballots::cast(state, click).await? {
+        Counted::Stored => {
+            refresh::spawn(state, Target::Vote(vote));
+            Ok(())
+        }
+        Counted::Refused(error, stored) => Err(refusal(state, &stored, error)),
+        Counted::NoSuchVote => Err(told("That vote no longer exists; nothing was changed.")),
+    }
+}
+
+fn vote_ref(value: &str) -> Result<VoteRef, Refusal> {
+    serde_json::from_str(value)
+        .map_err(|_| told("That button is not golive's; nothing was changed."))
 }
 
 /// A click on No-Go: asks for the reason in a modal.
@@ -352,42 +378,29 @@ pub async fn on_reason(
 ) -> Result<(), HashMap<String, String>> {
     let error = |text: String| HashMap::from([(NO_GO_REASON_BLOCK.to_string(), text)]);
     let result = async {
-        let stored = clicked_vote(state, &submission.private_metadata).await?;
+        let reference = vote_ref(&submission.private_metadata)?;
         let reason = submission
             .inputs
             .get(NO_GO_REASON_INPUT)
             .map(String::as_str);
-        let ballot = stored
-            .vote
-            .cast(&submission.user, Choice::NoGo, reason, state.clock.now())
-            .map_err(|error| refusal(state, &stored, error))?;
-        record(state, &stored, &ballot).await?;
-        refresh::spawn(state, Target::Vote(stored.id));
-        Ok::<(), Refusal>(())
+        cast(
+            state,
+            reference.vote,
+            &submission.user,
+            Choice::NoGo,
+            Some(reason.unwrap_or_default()),
+        )
+        .await
     };
     result.await.map_err(|refusal| error(refusal.text()))
 }
 
 async fn clicked_vote(state: &AppState, value: &str) -> Result<StoredVote, Refusal> {
-    let reference: VoteRef = serde_json::from_str(value)
-        .map_err(|_| told("That button is not golive's; nothing was changed."))?;
+    let reference = vote_ref(value)?;
     let mut conn = state.db.acquire().await?;
     votes::load_without_ballots(&mut conn, reference.vote)
         .await?
         .ok_or_else(|| told("That vote no longer exists; nothing was changed."))
-}
-
-async fn record(
-    state: &AppState,
-    stored: &StoredVote,
-    ballot: &crate::domain::vote::Ballot,
-) -> Result<(), Refusal> {
-    if !ballots::record(state, stored.id, ballot.clone()).await? {
-        return Err(told(
-            "The vote closed before your vote arrived; it was not counted.",
-        ));
-    }
-    Ok(())
 }
 
 fn refusal(state: &AppState, stored: &StoredVote, error: VoteError) -> Refusal {
