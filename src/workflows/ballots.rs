@@ -18,7 +18,7 @@ use super::WorkflowError;
 use crate::domain::vote::{Choice, VoteError};
 use crate::state::AppState;
 use crate::storage::votes::{self, StoredVote};
-use crate::storage::{audit, StoreError};
+use crate::storage::{audit, deliveries, StoreError};
 
 /// A click asking to cast a ballot.
 #[derive(Debug, Clone)]
@@ -28,6 +28,9 @@ pub struct Click {
     pub choice: Choice,
     pub reason: Option<String>,
     pub at: DateTime<Utc>,
+    /// Slack's delivery id of a button click, recorded in the same transaction as the ballot,
+    /// so a redelivered click counts once.
+    pub delivery: Option<String>,
 }
 
 /// What became of a click.
@@ -39,6 +42,8 @@ pub enum Counted {
     Refused(VoteError, Box<StoredVote>),
     /// There is no such vote.
     NoSuchVote,
+    /// Slack delivered this click before; it was handled then.
+    Duplicate,
 }
 
 /// Clicks waiting for the next batch, and the batch writer's own connection.
@@ -121,6 +126,12 @@ async fn write_all(
     let mut loaded: HashMap<i64, Option<StoredVote>> = HashMap::new();
     let mut counted = Vec::with_capacity(clicks.len());
     for click in clicks {
+        if let Some(delivery) = &click.delivery {
+            if !deliveries::first_delivery(&mut tx, delivery, click.at).await? {
+                counted.push(Counted::Duplicate);
+                continue;
+            }
+        }
         if let std::collections::hash_map::Entry::Vacant(entry) = loaded.entry(click.vote) {
             entry.insert(votes::load_without_ballots(&mut tx, click.vote).await?);
         }

@@ -13,6 +13,11 @@ use crate::state::AppState;
 /// Handles a click after it has been acknowledged. Slack's redeliveries of the same click are
 /// dropped here, so a click counts once.
 pub async fn on_action(state: &AppState, action: Action) {
+    if action.action == ActionId::VoteGo {
+        // De-duplicated in the same transaction as the ballot: the hot path of a vote.
+        let _ = votes::on_go(state, &action).await;
+        return;
+    }
     match first_delivery(state, &action.delivery_id).await {
         Ok(true) => {}
         Ok(false) => return,
@@ -24,7 +29,7 @@ pub async fn on_action(state: &AppState, action: Action) {
     let outcome: Result<(), String> = match action.action {
         ActionId::ChecklistConfirm => checklist_clicks::on_confirm(state, &action).await,
         ActionId::ChecklistReopen => checklist_clicks::on_reopen(state, &action).await,
-        ActionId::VoteGo => votes::on_go(state, &action).await,
+        ActionId::VoteGo => Ok(()), // handled above
         ActionId::VoteNoGo => votes::on_no_go(state, &action).await,
         ActionId::IncidentAcknowledge
         | ActionId::IncidentEscalate

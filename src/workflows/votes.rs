@@ -312,7 +312,8 @@ pub async fn render_live(
     Ok(Some((channel, ts, message)))
 }
 
-/// A click on Go.
+/// A click on Go. Its delivery id is recorded with the ballot (see [`ballots`]), so the caller
+/// routes it here before its own de-duplication.
 pub async fn on_go(state: &AppState, action: &Action) -> Result<(), String> {
     let outcome = go(state, action).await;
     refusal::answered(state, action, outcome).await
@@ -320,30 +321,27 @@ pub async fn on_go(state: &AppState, action: &Action) -> Result<(), String> {
 
 async fn go(state: &AppState, action: &Action) -> Result<(), Refusal> {
     let reference = vote_ref(&action.value)?;
-    cast(state, reference.vote, &action.user, Choice::Go, None).await
+    let click = Click {
+        vote: reference.vote,
+        voter: action.user.clone(),
+        choice: Choice::Go,
+        reason: None,
+        at: state.clock.now(),
+        delivery: Some(action.delivery_id.clone()),
+    };
+    cast(state, click).await
 }
 
 /// Judges and stores a ballot (with other clicks arriving at the same time), then refreshes
 /// the vote's message.
-async fn cast(
-    state: &AppState,
-    vote: i64,
-    voter: &str,
-    choice: Choice,
-    reason: Option<&str>,
-) -> Result<(), Refusal> {
-    let click = Click {
-        vote,
-        voter: voter.to_string(),
-        choice,
-        reason: reason.map(str::to_string),
-        at: state.clock.now(),
-    };
+async fn cast(state: &AppState, click: Click) -> Result<(), Refusal> {
+    let vote = click.vote;
     match ballots::cast(state, click).await? {
         Counted::Stored => {
             refresh::spawn(state, Target::Vote(vote));
             Ok(())
         }
+        Counted::Duplicate => Ok(()),
         Counted::Refused(error, stored) => Err(refusal(state, &stored, error)),
         Counted::NoSuchVote => Err(told("That vote no longer exists; nothing was changed.")),
     }
@@ -379,18 +377,16 @@ pub async fn on_reason(
     let error = |text: String| HashMap::from([(NO_GO_REASON_BLOCK.to_string(), text)]);
     let result = async {
         let reference = vote_ref(&submission.private_metadata)?;
-        let reason = submission
-            .inputs
-            .get(NO_GO_REASON_INPUT)
-            .map(String::as_str);
-        cast(
-            state,
-            reference.vote,
-            &submission.user,
-            Choice::NoGo,
-            Some(reason.unwrap_or_default()),
-        )
-        .await
+        let reason = submission.inputs.get(NO_GO_REASON_INPUT).cloned();
+        let click = Click {
+            vote: reference.vote,
+            voter: submission.user.clone(),
+            choice: Choice::NoGo,
+            reason: Some(reason.unwrap_or_default()),
+            at: state.clock.now(),
+            delivery: None,
+        };
+        cast(state, click).await
     };
     result.await.map_err(|refusal| error(refusal.text()))
 }
