@@ -1,4 +1,5 @@
-//! The pure core of golive: plans, days relative to L-Day and timelines. No IO, no clock.
+//! The pure core of golive: plans, days relative to L-Day, timelines, and the checklist and
+//! go/no-go vote state machines. No IO, no clock.
 
 pub mod checklist;
 pub mod command;
