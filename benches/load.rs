@@ -8,7 +8,9 @@
 //! spawn → first answered `GET /healthz` (best and median of 5 fresh starts), idle and peak RSS,
 //! and three scenarios over HTTP/1.1 keep-alive: `/golive status` and `/golive role on-call` at
 //! maximum throughput (64 connections, closed loop), and `/golive status` paced at 1,000 req/s
-//! (open loop). Every request carries a fresh valid signature; every answer must be a 200 with an
+//! (open loop), then Go clicks on an open go/no-go vote (signed block_actions over
+//! `/slack/interactivity`, 64 connections) until every acknowledged click is stored, counted in
+//! golive's database. Every request carries a fresh valid signature; every answer must be a 200 with an
 //! ephemeral JSON message that reports success, or it counts as an error.
 //!
 //! The load generator shares the machine with golive, so throughput is "golive plus its client".
@@ -62,6 +64,7 @@ const TARGET_IDLE_RSS_MB: f64 = 20.0;
 const TARGET_STATUS_RPS: f64 = 20_000.0;
 const TARGET_WRITE_RPS: f64 = 10_000.0;
 const TARGET_PACED_P99_MS: f64 = 5.0;
+const TARGET_VOTES_PER_S: f64 = 10_000.0;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -109,7 +112,7 @@ fn main() -> ExitCode {
         .build()
         .expect("tokio runtime");
     let addr = server.addr;
-    let (forgery, status, writes, paced) = runtime.block_on(async {
+    let (forgery, status, writes, paced, (votes, stored)) = runtime.block_on(async {
         let forgery = client::refuses_bad_signature(addr).await;
         println!("a. /golive status, {} connections…", plan.connections);
         let status = client::closed_loop(
@@ -138,7 +141,12 @@ fn main() -> ExitCode {
             plan.duration,
         )
         .await;
-        (forgery, status, writes, paced)
+        println!(
+            "d. Go clicks on the vote, {} connections…",
+            plan.connections
+        );
+        let votes = votes(addr, &server.database(), plan).await;
+        (forgery, status, writes, paced, votes)
     });
     drop(runtime);
     let peak_rss = server.memory("VmHWM").unwrap_or(0);
@@ -221,12 +229,26 @@ fn main() -> ExitCode {
         percentile(&paced.latencies_from_schedule, 99.0),
         percentile(&paced.latencies_from_schedule, 100.0),
     ));
-    let errors = status.errors + writes.errors + paced.errors;
+    let v = verdict("stored votes", stored.rate >= TARGET_VOTES_PER_S);
     table.push(format!(
-        "| Failed requests (a / b / c) | {} / {} / {} | 0 | {} |",
+        "| d. Go clicks (signed block_actions), {} conns: acknowledged | {:.0} clicks/s, p50 {:.2} ms, p99 {:.2} ms | < 3 s each | {} |",
+        plan.connections,
+        votes.rate(),
+        percentile(&votes.latencies, 50.0),
+        percentile(&votes.latencies, 99.0),
+        if percentile(&votes.latencies, 100.0) < 3000.0 { "✅" } else { "❌" }
+    ));
+    table.push(format!(
+        "| d. same, stored (ballot upsert + audit row, counted in SQLite) | {} of {} stored, {:.0} votes/s | ≥ {TARGET_VOTES_PER_S:.0} votes/s, all stored | {v} |",
+        stored.count, votes.ok, stored.rate
+    ));
+    let errors = status.errors + writes.errors + paced.errors + votes.errors;
+    table.push(format!(
+        "| Failed requests (a / b / c / d) | {} / {} / {} / {} | 0 | {} |",
         status.errors,
         writes.errors,
         paced.errors,
+        votes.errors,
         if errors == 0 { "✅" } else { "❌ ERRORS" }
     ));
     table.push(format!(
@@ -268,7 +290,7 @@ fn main() -> ExitCode {
             println!("!!! golive DIED during the run");
         }
         println!("!!! {errors} REQUEST(S) FAILED — the figures above are not valid.");
-        for (name, outcome) in [("a", &status), ("b", &writes), ("c", &paced)] {
+        for (name, outcome) in [("a", &status), ("b", &writes), ("c", &paced), ("d", &votes)] {
             for sample in &outcome.samples {
                 println!("!!! {name}: {sample}");
             }
@@ -294,6 +316,78 @@ fn main() -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Votes counted in the store after the click scenario.
+struct Stored {
+    count: u64,
+    /// Stored votes per second, from the first click to the last vote stored.
+    rate: f64,
+}
+
+/// Registers `client::VOTERS` voters in every voting role, opens the vote, clicks Go from
+/// `plan.connections` connections for `plan.duration`, then waits until every acknowledged click
+/// is stored (each one is a `ballot` row in the audit log).
+async fn votes(
+    addr: std::net::SocketAddr,
+    database: &std::path::Path,
+    plan: &Plan,
+) -> (Outcome, Stored) {
+    let mentions: Vec<String> = (0..client::VOTERS).map(|n| format!("<@U0V{n}>")).collect();
+    for role in [
+        "engineering-lead",
+        "qa-lead",
+        "sre-lead",
+        "security-lead",
+        "product-manager",
+        "support-lead",
+    ] {
+        let answer = client::command(addr, &format!("role {role} {}", mentions.join(" "))).await;
+        answer.unwrap_or_else(|why| panic!("assigning {role} failed: {why}"));
+    }
+    // A minute ago in the plan's zone: the deadline is then almost a day away.
+    let deadline = (chrono::Utc::now() - chrono::TimeDelta::minutes(1))
+        .with_timezone(&chrono_tz::America::Los_Angeles)
+        .format("%H:%M");
+    let opened = client::command(addr, &format!("gonogo open --deadline {deadline}")).await;
+    let opened = opened.unwrap_or_else(|why| panic!("opening the vote failed: {why}"));
+    assert!(opened.contains("vote opened"), "opening the vote: {opened}");
+
+    let store = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", database.display()))
+        .await
+        .expect("open golive's database read-only");
+    let count = || async {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE action = 'ballot'")
+            .fetch_one(&store)
+            .await
+            .expect("count stored votes");
+        n as u64
+    };
+    let start = std::time::Instant::now();
+    let clicks = client::closed_loop(
+        addr,
+        Kind::VoteGo,
+        plan.connections,
+        Duration::ZERO,
+        plan.duration,
+    )
+    .await;
+    let mut last = (count().await, std::time::Instant::now());
+    while last.0 < clicks.ok && last.1.elapsed() < Duration::from_secs(30) {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        let now = count().await;
+        if now != last.0 {
+            last = (now, std::time::Instant::now());
+        }
+    }
+    let rate = last.0 as f64 / last.1.duration_since(start).as_secs_f64();
+    (
+        clicks,
+        Stored {
+            count: last.0,
+            rate,
+        },
+    )
 }
 
 /// CPU count, model and load, for the report.

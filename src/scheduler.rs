@@ -10,7 +10,9 @@ use tokio::sync::{watch, Mutex, Notify};
 use crate::state::AppState;
 use crate::storage::incidents::ESCALATION;
 use crate::storage::jobs;
-use crate::workflows::{escalation, incident_posts, posts, runbooks, schedule, WorkflowError};
+use crate::workflows::{
+    checklists, escalation, incident_posts, posts, runbooks, schedule, votes, WorkflowError,
+};
 
 /// Coordination for the job loop.
 #[derive(Debug, Default)]
@@ -55,6 +57,8 @@ pub async fn run_due(state: &AppState) -> Result<Option<DateTime<Utc>>, Workflow
                 ESCALATION => escalation::run(state, job).await,
                 incident_posts::MESSAGE => incident_posts::run(state, job).await,
                 runbooks::CLOCK => runbooks::run_clock(state, job).await,
+                votes::VOTE_CLOSE => votes::close_at_deadline(state, job).await,
+                checklists::REMINDER => checklists::remind(state, job).await,
                 other => {
                     tracing::error!(kind = other, key, "unknown job kind; leaving it");
                     Ok(())

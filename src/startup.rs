@@ -143,6 +143,8 @@ impl Application {
             metrics,
             scheduler: Arc::new(scheduler::Scheduler::default()),
             bootstrap_release_managers: Arc::new(config.release_managers.clone()),
+            refreshes: Arc::default(),
+            ballots: Arc::default(),
         };
         Ok(Self {
             state,

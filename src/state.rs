@@ -29,6 +29,10 @@ pub struct AppState {
     /// Release managers from `GOLIVE_RELEASE_MANAGERS`: always allowed, so a bad role
     /// assignment can never lock everyone out.
     pub bootstrap_release_managers: Arc<Vec<String>>,
+    /// Interactive messages with a chat.update in flight (checklists, votes).
+    pub refreshes: Arc<crate::workflows::refresh::Refreshes>,
+    /// Ballots waiting to be written together (see `workflows::ballots`).
+    pub ballots: Arc<crate::workflows::ballots::BallotBatch>,
 }
 
 impl AppState {

@@ -25,6 +25,27 @@ pub enum Kind {
     Status,
     /// `/golive role on-call <@U0BENCHn>`: a role assignment plus an audit row in SQLite.
     AssignRole,
+    /// A signed block_actions click on Go in vote 1 by voter `n % VOTERS`: acknowledged at
+    /// once, then de-duplicated, checked and stored (a ballot upsert plus an audit row).
+    VoteGo,
+}
+
+/// How many voters the vote benchmark registers (each voting role held by all of them).
+pub const VOTERS: u64 = 100;
+
+/// The Go click as Slack sends it (the recorded fixture), with placeholders for the voter and
+/// the click's `action_ts`, which together make each click a distinct delivery.
+fn click_template() -> String {
+    let mut payload: serde_json::Value = serde_json::from_str(include_str!(
+        "../../tests/fixtures/slack/block_actions_button.json"
+    ))
+    .expect("the block_actions fixture is JSON");
+    payload["user"]["id"] = "__USER__".into();
+    let action = &mut payload["actions"][0];
+    action["action_id"] = "vote.go".into();
+    action["value"] = r#"{"v":1}"#.into();
+    action["action_ts"] = "__TS__".into();
+    payload.to_string()
 }
 
 impl Kind {
@@ -33,6 +54,7 @@ impl Kind {
         match self {
             Kind::Status => "status".to_string(),
             Kind::AssignRole => format!("role on-call <@U0BENCH{n}>"),
+            Kind::VoteGo => String::new(),
         }
     }
 
@@ -45,7 +67,7 @@ impl Kind {
             || lower.contains("working on it");
         !failed
             && match self {
-                Kind::Status => true,
+                Kind::Status | Kind::VoteGo => true,
                 Kind::AssignRole => text.contains("is now held by"),
             }
     }
@@ -113,6 +135,7 @@ struct Signer {
     mac: Hmac<Sha256>,
     host: String,
     channel: usize,
+    click: String,
 }
 
 impl Signer {
@@ -121,7 +144,18 @@ impl Signer {
             mac: Hmac::new_from_slice(SIGNING_SECRET.as_bytes()).expect("any key length works"),
             host: addr.to_string(),
             channel,
+            click: click_template(),
         }
+    }
+
+    /// A signed Go click by voter `n % VOTERS`, unique through its `action_ts`.
+    fn click(&self, n: u64) -> Request<Full<Bytes>> {
+        let payload = self
+            .click
+            .replace("__USER__", &format!("U0V{}", n % VOTERS))
+            .replace("__TS__", &format!("1700000100.{n:06}"));
+        let body = serde_urlencoded::to_string([("payload", payload)]).expect("form encoding");
+        self.signed("/slack/interactivity", body)
     }
 
     fn request(&self, text: &str) -> Request<Full<Bytes>> {
@@ -145,6 +179,10 @@ impl Signer {
             ("trigger_id", "1.2.bench"),
         ])
         .expect("form encoding");
+        self.signed("/slack/commands", body)
+    }
+
+    fn signed(&self, path: &str, body: String) -> Request<Full<Bytes>> {
         let ts = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .expect("clock after 1970")
@@ -156,7 +194,7 @@ impl Signer {
         mac.update(b":");
         mac.update(body.as_bytes());
         let signature = format!("v0={}", hex::encode(mac.finalize().into_bytes()));
-        Request::post("/slack/commands")
+        Request::post(path)
             .header(header::HOST, &self.host)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header("x-slack-request-timestamp", ts)
@@ -190,7 +228,10 @@ impl Connection {
 
     /// Sends one signed command and checks the answer: its text, or why it failed.
     async fn call(&mut self, kind: Kind, n: u64) -> Result<String, String> {
-        let request = self.signer.request(&kind.text(n));
+        let request = match kind {
+            Kind::VoteGo => self.signer.click(n),
+            _ => self.signer.request(&kind.text(n)),
+        };
         self.send(request, kind).await
     }
 
@@ -217,6 +258,17 @@ impl Connection {
                 String::from_utf8_lossy(&body[..body.len().min(200)])
             ));
         }
+        if matches!(kind, Kind::VoteGo) {
+            // A click is acknowledged with an empty 200; what it did shows in the store.
+            return if body.is_empty() {
+                Ok("(empty acknowledgement)".to_string())
+            } else {
+                Err(format!(
+                    "unexpected click answer: {}",
+                    String::from_utf8_lossy(&body)
+                ))
+            };
+        }
         #[derive(serde::Deserialize)]
         struct Answer {
             response_type: Option<String>,
@@ -234,6 +286,13 @@ impl Connection {
         }
         Ok(text)
     }
+}
+
+/// Sends one signed `/golive <text>` as the release manager and returns the answer's text.
+pub async fn command(addr: SocketAddr, text: &str) -> Result<String, String> {
+    let mut connection = Connection::open(addr, 0).await;
+    let request = connection.signer.request(text);
+    connection.send(request, Kind::Status).await
 }
 
 /// Whether golive refuses a request whose signature is wrong (it must answer 401), so the

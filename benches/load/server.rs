@@ -85,6 +85,11 @@ impl Server {
         }
     }
 
+    /// The SQLite database file golive writes.
+    pub fn database(&self) -> PathBuf {
+        self.dir.path().join("golive.db")
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }

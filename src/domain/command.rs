@@ -1,7 +1,7 @@
 //! `/golive` command text → [`Command`]: every malformed input becomes a [`CommandError`] that
 //! says what was wrong and shows the usage.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveTime};
 
 use super::day::DayOffset;
 use super::incident::{IncidentId, Severity};
@@ -33,6 +33,21 @@ pub enum Command {
     Resolve(IncidentId, Option<String>),
     /// End the rollout pause a runbook recorded.
     RolloutResume,
+    /// Post a checklist now: "l-7", "l-1", "l-day", "l+7" or "phase-N".
+    Checklist(String),
+    /// Open, close or show the go/no-go vote.
+    GoNoGo(GoNoGoCommand),
+}
+
+/// What `/golive gonogo` is asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GoNoGoCommand {
+    /// Open the vote; the deadline is the plan's unless a time of day is given.
+    Open {
+        deadline: Option<NaiveTime>,
+    },
+    Close,
+    Status,
 }
 
 /// One line of usage per command, in the order `help` shows them.
@@ -72,6 +87,22 @@ pub const USAGE: &[(&str, &str)] = &[
         "rollout resume",
         "end a rollout pause recorded by a runbook (release managers, engineering leads)",
     ),
+    (
+        "checklist <l-7|l-1|l-day|l+7|phase-N>",
+        "post a checklist (or a phase's exit criteria) with a Confirm button per item",
+    ),
+    (
+        "gonogo open [--deadline HH:MM]",
+        "open the go/no-go vote; the deadline defaults to the plan's (release managers)",
+    ),
+    (
+        "gonogo close",
+        "close the vote now and post the decision (release managers)",
+    ),
+    (
+        "gonogo status",
+        "who has voted what, and the decision so far",
+    ),
 ];
 
 /// Why a command could not be understood.
@@ -107,6 +138,8 @@ impl Command {
             Self::Ack(_) => "ack",
             Self::Resolve(..) => "resolve",
             Self::RolloutResume => "rollout",
+            Self::Checklist(_) => "checklist",
+            Self::GoNoGo(_) => "gonogo",
         }
     }
 
@@ -131,6 +164,8 @@ impl Command {
                 ["resume"] => Ok(Command::RolloutResume),
                 _ => Err(malformed("say `rollout resume`.", "rollout resume")),
             },
+            "checklist" => parse_checklist(&rest),
+            "gonogo" | "go-no-go" => parse_gonogo(&rest),
             _ => Err(CommandError::Unknown(verb.to_string())),
         }
     }
@@ -254,6 +289,43 @@ fn parse_resolve(rest: &[&str]) -> Result<Command, CommandError> {
     Ok(Command::Resolve(id, note))
 }
 
+fn parse_checklist(rest: &[&str]) -> Result<Command, CommandError> {
+    const USAGE: &str = "checklist <l-7|l-1|l-day|l+7|phase-N>";
+    match rest {
+        [] => Err(malformed("name the checklist.", USAGE)),
+        [key] => Ok(Command::Checklist(key.to_ascii_lowercase())),
+        [_, extra, ..] => Err(malformed(format!("unexpected `{extra}`."), USAGE)),
+    }
+}
+
+fn parse_gonogo(rest: &[&str]) -> Result<Command, CommandError> {
+    const USAGE: &str = "gonogo <open [--deadline HH:MM]|close|status>";
+    let Some((verb, args)) = rest.split_first() else {
+        return Ok(Command::GoNoGo(GoNoGoCommand::Status));
+    };
+    let command = match (verb.to_ascii_lowercase().as_str(), args) {
+        ("open", []) => GoNoGoCommand::Open { deadline: None },
+        ("open", ["--deadline", time]) => {
+            let time =
+                super::day::parse_time(time).map_err(|e| malformed(format!("{e}."), USAGE))?;
+            GoNoGoCommand::Open {
+                deadline: Some(time),
+            }
+        }
+        ("open", ["--deadline"]) => return Err(malformed("the deadline time is missing.", USAGE)),
+        ("close", []) => GoNoGoCommand::Close,
+        ("status", []) => GoNoGoCommand::Status,
+        (_, [extra, ..]) => return Err(malformed(format!("unexpected `{extra}`."), USAGE)),
+        (other, []) => {
+            return Err(malformed(
+                format!("`{other}` is not a gonogo action."),
+                USAGE,
+            ))
+        }
+    };
+    Ok(Command::GoNoGo(command))
+}
+
 /// The user id in an escaped mention (`<@U123>` or `<@U123|name>`).
 pub fn user_id(mention: &str) -> Option<String> {
     let inner = mention.strip_prefix("<@")?.strip_suffix('>')?;
@@ -368,6 +440,39 @@ mod tests {
         assert_eq!(Command::parse("incidents"), Ok(Command::Incidents));
         assert_eq!(Command::parse("rollout resume"), Ok(Command::RolloutResume));
         assert!(Command::parse("rollout pause").is_err());
+    }
+
+    #[test]
+    fn checklist_names_the_checklist() {
+        assert_eq!(
+            Command::parse("checklist L-1"),
+            Ok(Command::Checklist("l-1".into()))
+        );
+        assert!(Command::parse("checklist").is_err());
+    }
+
+    #[test]
+    fn gonogo_opens_with_an_optional_deadline() {
+        assert_eq!(
+            Command::parse("gonogo open"),
+            Ok(Command::GoNoGo(GoNoGoCommand::Open { deadline: None }))
+        );
+        assert_eq!(
+            Command::parse("gonogo open --deadline 15:30"),
+            Ok(Command::GoNoGo(GoNoGoCommand::Open {
+                deadline: NaiveTime::from_hms_opt(15, 30, 0)
+            }))
+        );
+        assert!(Command::parse("gonogo open --deadline 3pm").is_err());
+        assert_eq!(
+            Command::parse("gonogo close"),
+            Ok(Command::GoNoGo(GoNoGoCommand::Close))
+        );
+        assert_eq!(
+            Command::parse("gonogo status"),
+            Ok(Command::GoNoGo(GoNoGoCommand::Status))
+        );
+        assert!(Command::parse("gonogo maybe").is_err());
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! The pure core of golive: plans, days relative to L-Day, timelines, incidents and runbooks.
-//! No IO, no clock.
+//! The pure core of golive: plans, days relative to L-Day, timelines, the checklist and go/no-go
+//! vote state machines, incidents and runbooks. No IO, no clock.
 
+pub mod checklist;
 pub mod command;
 pub mod day;
 pub mod incident;
@@ -8,3 +9,4 @@ pub mod plan;
 pub mod runbook;
 pub mod status;
 pub mod timeline;
+pub mod vote;

@@ -35,6 +35,10 @@ pub struct Status<'a> {
     /// Roles the escalation ladder or the plan needs that nobody holds.
     pub unassigned_roles: Vec<Role>,
     pub remaining: usize,
+    /// One line per posted checklist with open items (filled in from the store by the caller).
+    pub open_checklists: Vec<String>,
+    /// The open go/no-go vote, if any (filled in from the store by the caller).
+    pub gonogo: Option<String>,
 }
 
 /// Computes the status. `posted` maps occurrence keys to when they were posted.
@@ -66,6 +70,8 @@ pub fn compute<'a>(
             .filter(|r| roles.get(r).is_none_or(|users| users.is_empty()))
             .collect(),
         remaining,
+        open_checklists: Vec::new(),
+        gonogo: None,
     }
 }
 

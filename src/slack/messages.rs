@@ -141,6 +141,8 @@ pub fn status_with(
         let keys: Vec<&str> = status.unassigned_roles.iter().map(|r| r.key()).collect();
         open.push(format!("nobody holds: {}", keys.join(", ")));
     }
+    open.extend(status.gonogo.iter().cloned());
+    open.extend(status.open_checklists.iter().cloned());
     let context = StatusContext {
         release: format!(
             "{} {} \"{}\"",

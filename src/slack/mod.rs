@@ -1,6 +1,7 @@
 //! The Slack adapter: the only code that knows Slack's wire types.
 
 pub mod action_id;
+pub mod checklist_messages;
 pub mod console;
 pub mod format;
 pub mod inbound;
@@ -8,4 +9,5 @@ pub mod incident_messages;
 pub mod messages;
 pub mod port;
 pub mod render;
+pub mod vote_messages;
 pub mod web;

@@ -113,4 +113,10 @@ pub trait SlackPort: Send + Sync + 'static {
     async fn channel_id(&self, name: &str) -> Result<Option<String>, SlackError>;
     /// usergroups.list: (handle, id) of every user group.
     async fn usergroups(&self) -> Result<Vec<(String, String)>, SlackError>;
+    /// usergroups.users.list: the user ids in a user group (by group id). Ports without user
+    /// groups (the console) know no members.
+    async fn usergroup_members(&self, group_id: &str) -> Result<Vec<String>, SlackError> {
+        let _ = group_id;
+        Ok(Vec::new())
+    }
 }

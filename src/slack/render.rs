@@ -54,6 +54,30 @@ const TEMPLATES: &[(&str, &str)] = &[
         "incidents",
         include_str!("../../message-templates/incidents.json.hbs"),
     ),
+    (
+        "checklist",
+        include_str!("../../message-templates/checklist.json.hbs"),
+    ),
+    (
+        "checklist_reminder",
+        include_str!("../../message-templates/checklist_reminder.json.hbs"),
+    ),
+    (
+        "checklist_summary",
+        include_str!("../../message-templates/checklist_summary.json.hbs"),
+    ),
+    (
+        "vote",
+        include_str!("../../message-templates/vote.json.hbs"),
+    ),
+    (
+        "vote_decision",
+        include_str!("../../message-templates/vote_decision.json.hbs"),
+    ),
+    (
+        "gate_blocked",
+        include_str!("../../message-templates/gate_blocked.json.hbs"),
+    ),
 ];
 
 /// Why a message could not be rendered: always a bug in a template or its context.

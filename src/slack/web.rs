@@ -357,4 +357,15 @@ impl SlackPort for WebApi {
             .map(|g| (g.handle, g.id.to_string()))
             .collect())
     }
+
+    async fn usergroup_members(&self, group_id: &str) -> Result<Vec<String>, SlackError> {
+        let session = self.client.open_session(&self.token);
+        let request = SlackApiUserGroupsUsersListRequest::new(group_id.to_string().into());
+        let members = self
+            .with_retries("usergroups.users.list", true, || {
+                session.usergroups_users_list(&request)
+            })
+            .await?;
+        Ok(members.users.into_iter().map(|u| u.to_string()).collect())
+    }
 }

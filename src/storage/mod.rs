@@ -4,12 +4,14 @@
 //! several changes atomically. Times are stored as unix milliseconds (UTC).
 
 pub mod audit;
+pub mod checklists;
 pub mod deliveries;
 pub mod incidents;
 pub mod jobs;
 pub mod releases;
 pub mod roles;
 pub mod runbooks;
+pub mod votes;
 pub mod writer;
 
 use std::str::FromStr;

@@ -7,8 +7,8 @@ use futures_util::future::BoxFuture;
 use sqlx::SqliteConnection;
 
 use super::schedule::{sync_jobs, Sync};
-use super::{incidents, runbooks, WorkflowError};
-use crate::domain::command::{Command, CommandError};
+use super::{checklists, incidents, runbooks, votes, WorkflowError};
+use crate::domain::command::{Command, CommandError, GoNoGoCommand};
 use crate::domain::day::DayOffset;
 use crate::domain::plan::Role;
 use crate::domain::status;
@@ -53,7 +53,7 @@ async fn answer(state: &AppState, request: &CommandRequest) -> Result<Outgoing, 
         Command::Status => {
             let snapshot = release.snapshot();
             let now = state.clock.now();
-            let status = status::compute(
+            let mut status = status::compute(
                 plan,
                 snapshot.launch_date,
                 &snapshot.timeline,
@@ -62,6 +62,8 @@ async fn answer(state: &AppState, request: &CommandRequest) -> Result<Outgoing, 
                 now,
             );
             let incidents = super::incident_reports::status_lines(state).await?;
+            status.open_checklists = checklists::open_lines(state).await?;
+            status.gonogo = votes::status_line(state).await?;
             Ok(messages::status_with(
                 &state.templates,
                 plan,
@@ -129,6 +131,16 @@ async fn answer(state: &AppState, request: &CommandRequest) -> Result<Outgoing, 
         Command::RolloutResume => {
             let outcome = runbooks::resume_rollout(state, &request.user).await?;
             answer_outcome(state, outcome)
+        }
+        Command::Checklist(key) => checklists::post_on_demand(state, &request.user, &key).await,
+        Command::GoNoGo(action) => {
+            let what = "open or close the go/no-go vote";
+            if action != GoNoGoCommand::Status {
+                if let Some(refusal) = require_release_manager(state, &request.user, what)? {
+                    return Ok(refusal);
+                }
+            }
+            votes::command(state, &request.user, action).await
         }
     }
 }

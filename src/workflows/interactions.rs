@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use super::events::first_delivery;
-use super::incident_clicks;
-use crate::slack::action_id::ActionId;
+use super::{checklist_clicks, incident_clicks, votes};
+use crate::slack::action_id::{ActionId, NO_GO_REASON_MODAL, REOPEN_REASON_MODAL};
 use crate::slack::inbound::{Action, Submission};
 use crate::slack::messages::{self, Tone};
 use crate::slack::port::Outgoing;
@@ -13,6 +13,11 @@ use crate::state::AppState;
 /// Handles a click after it has been acknowledged. Slack's redeliveries of the same click are
 /// dropped here, so a click counts once.
 pub async fn on_action(state: &AppState, action: Action) {
+    if action.action == ActionId::VoteGo {
+        // De-duplicated in the same transaction as the ballot: the hot path of a vote.
+        let _ = votes::on_go(state, &action).await;
+        return;
+    }
     match first_delivery(state, &action.delivery_id).await {
         Ok(true) => {}
         Ok(false) => return,
@@ -22,12 +27,10 @@ pub async fn on_action(state: &AppState, action: Action) {
         }
     }
     let outcome: Result<(), String> = match action.action {
-        ActionId::ChecklistConfirm
-        | ActionId::ChecklistReopen
-        | ActionId::VoteGo
-        | ActionId::VoteNoGo => {
-            Err("This control is not handled by this version of golive.".to_string())
-        }
+        ActionId::ChecklistConfirm => checklist_clicks::on_confirm(state, &action).await,
+        ActionId::ChecklistReopen => checklist_clicks::on_reopen(state, &action).await,
+        ActionId::VoteGo => Ok(()), // handled above
+        ActionId::VoteNoGo => votes::on_no_go(state, &action).await,
         ActionId::IncidentAcknowledge
         | ActionId::IncidentEscalate
         | ActionId::IncidentResolve
@@ -46,12 +49,17 @@ pub async fn on_submission(
     state: &AppState,
     submission: Submission,
 ) -> Result<(), HashMap<String, String>> {
-    let _ = state;
-    tracing::warn!(
-        callback_id = submission.callback_id,
-        "submission of an unknown modal"
-    );
-    Ok(())
+    match submission.callback_id.as_str() {
+        NO_GO_REASON_MODAL => votes::on_reason(state, &submission).await,
+        REOPEN_REASON_MODAL => checklist_clicks::on_reopen_reason(state, &submission).await,
+        _ => {
+            tracing::warn!(
+                callback_id = submission.callback_id,
+                "submission of an unknown modal"
+            );
+            Ok(())
+        }
+    }
 }
 
 /// Answers the person who clicked, visible only to them.

@@ -1,17 +1,24 @@
 //! One function per use case: load → decide in the domain → save in one transaction → notify.
 
+pub mod ballots;
+pub mod checklist_clicks;
+pub mod checklists;
 pub mod commands;
 pub mod escalation;
 pub mod events;
+pub mod gate;
 pub mod incident_clicks;
 pub mod incident_posts;
 pub mod incident_reports;
 pub mod incidents;
 pub mod interactions;
 pub mod posts;
+pub mod refresh;
+pub mod refusal;
 pub mod runbooks;
 pub mod schedule;
 pub mod setup;
+pub mod votes;
 
 use crate::slack::port::SlackError;
 use crate::slack::render::TemplateError;

@@ -7,10 +7,13 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+use super::gate::{self, GateState};
 use super::setup::GOLIVE;
-use super::WorkflowError;
-use crate::slack::messages::{self, Audience};
-use crate::slack::port::{PostTag, Posted};
+use super::{checklists, WorkflowError};
+use crate::domain::timeline::Occurrence;
+use crate::slack::messages::{self, Audience, Tone};
+use crate::slack::port::{Outgoing, PostTag, Posted};
+use crate::slack::vote_messages::{self, Blocked};
 use crate::state::AppState;
 use crate::storage::audit;
 use crate::storage::jobs::{self, Job, JobState};
@@ -62,20 +65,18 @@ pub async fn run(state: &AppState, job: Job) -> Result<(), WorkflowError> {
         groups: &ids.groups,
         roles: &snapshot.roles,
     };
-    let mut message = messages::scheduled_post(
-        &state.templates,
-        &release.plan,
-        occurrence,
-        &audience,
-        late_by,
-    )?;
+    let (mut message, blocked) = compose(state, occurrence, &audience, late_by).await?;
     message.tag = Some(tag);
     match state.slack.post(&channel, &message).await {
         Ok(posted) => {
             if late_by.is_some() {
                 state.metrics.late_post();
             }
-            record_posted(state, &job, &posted, "posted").await
+            record_posted(state, &job, &posted, "posted").await?;
+            if let Some(blocked) = blocked {
+                alert_release_managers(state, occurrence, &blocked).await;
+            }
+            Ok(())
         }
         Err(error) => retry_later(state, &job, &error.to_string(), error.outcome_unknown()).await,
     }
@@ -98,6 +99,7 @@ async fn record_posted(
         now,
     )
     .await?;
+    checklists::scheduled_post_made(&mut tx, state, &job.key, posted, now).await?;
     audit::record(
         &mut tx,
         &job.release_id,
@@ -113,6 +115,48 @@ async fn record_posted(
     });
     tracing::info!(key = job.key, ts = posted.ts, "{how}");
     Ok(())
+}
+
+/// The message for an occurrence: a checklist is posted as the interactive checklist, and a
+/// milestone gated on a Go is posted as blocked (with why) while no Go is recorded.
+async fn compose(
+    state: &AppState,
+    occurrence: &Occurrence,
+    audience: &Audience<'_>,
+    late_by: Option<TimeDelta>,
+) -> Result<(Outgoing, Option<String>), WorkflowError> {
+    let plan = &state.release.plan;
+    if let Some(checklist) = checklists::scheduled_message(state, &occurrence.key).await? {
+        return Ok((checklist, None));
+    }
+    if let GateState::Blocked(why) = gate::gate(state, occurrence).await? {
+        let managers = gate::release_managers(state);
+        let blocked = Blocked {
+            state: &why,
+            release_managers: &managers,
+            late_by,
+        };
+        let message = vote_messages::gate_blocked(&state.templates, plan, occurrence, &blocked)?;
+        return Ok((message, Some(why)));
+    }
+    let message = messages::scheduled_post(&state.templates, plan, occurrence, audience, late_by)?;
+    Ok((message, None))
+}
+
+/// Tells each release manager directly that a gated milestone is blocked.
+async fn alert_release_managers(state: &AppState, occurrence: &Occurrence, why: &str) {
+    let text = format!(
+        "“{}” is BLOCKED: {why}. Production deployment must not begin without a recorded Go.",
+        occurrence.title
+    );
+    let Ok(alert) = messages::notice(&state.templates, Tone::Refused, &text, &text) else {
+        return;
+    };
+    for manager in gate::release_managers(state) {
+        if let Err(error) = state.slack.post(&manager, &alert).await {
+            tracing::error!(%error, manager, "could not alert a release manager");
+        }
+    }
 }
 
 /// Backs off 5 s, 10 s, 20 s … up to 5 minutes of clock time between attempts.

@@ -280,3 +280,116 @@ pub fn pacific(date: &str, time: &str) -> DateTime<Utc> {
 pub fn date(text: &str) -> NaiveDate {
     text.parse().unwrap()
 }
+
+/// Distinct `action_ts` values, so separate clicks are not mistaken for Slack's redeliveries.
+static NEXT_ACTION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+impl TestApp {
+    /// A click by `user` on a button of a posted message, as Slack would send it: returns the
+    /// payload (to deliver again) and golive's answer.
+    pub async fn click(
+        &self,
+        user: &str,
+        message: &fake_slack::Message,
+        block_id: &str,
+        action_id: &str,
+        value: &str,
+    ) -> (Value, Reply) {
+        let mut payload = fake_slack::block_actions_payload(
+            user,
+            message,
+            block_id,
+            action_id,
+            value,
+            &self.fake.response_url("click"),
+        );
+        let n = NEXT_ACTION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        payload["actions"][0]["action_ts"] = format!("1700000100.{n:06}").into();
+        let reply = self.interact(&payload).await;
+        (payload, reply)
+    }
+
+    /// Delivers an interaction payload (a click or a modal submission) over signed HTTP.
+    pub async fn interact(&self, payload: &Value) -> Reply {
+        let form = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
+        self.post_signed(
+            "/slack/interactivity",
+            "application/x-www-form-urlencoded",
+            &form,
+            Utc::now().timestamp(),
+        )
+        .await
+    }
+
+    /// `user` submits a modal golive opened with a text input's value.
+    pub async fn submit(
+        &self,
+        user: &str,
+        view: &Value,
+        block_id: &str,
+        action_id: &str,
+        text: &str,
+    ) -> Reply {
+        let values = serde_json::json!({
+            block_id: { action_id: { "type": "plain_text_input", "value": text } }
+        });
+        let payload = fake_slack::view_submission_payload(user, view, values);
+        self.interact(&payload).await
+    }
+
+    /// The launch channel's message with this ts, as it reads now.
+    pub fn message(&self, ts: &str) -> fake_slack::Message {
+        self.fake
+            .messages(CHANNEL)
+            .into_iter()
+            .find(|m| m.ts == ts)
+            .unwrap_or_else(|| panic!("no message {ts}"))
+    }
+
+    /// Waits (up to 10 s) until the message with this ts satisfies `check`; returns it.
+    pub async fn wait_for_message(
+        &self,
+        ts: &str,
+        check: impl Fn(&fake_slack::Message) -> bool,
+    ) -> fake_slack::Message {
+        for _ in 0..2_000 {
+            let message = self.message(ts);
+            if check(&message) {
+                return message;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let message = self.message(ts);
+        panic!(
+            "message {ts} never reached the expected state: {}",
+            message.text
+        );
+    }
+
+    /// Waits (up to 10 s) until `user` has at least `n` ephemeral messages; returns their texts.
+    pub async fn wait_for_ephemerals(&self, user: &str, n: usize) -> Vec<String> {
+        let texts = || -> Vec<String> {
+            let mine = self
+                .fake
+                .ephemerals()
+                .into_iter()
+                .filter(|e| e.user == user);
+            mine.map(|e| e.text).collect()
+        };
+        for _ in 0..2_000 {
+            if texts().len() >= n {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        texts()
+    }
+
+    /// The release's audit log.
+    pub async fn audit(&self) -> Vec<golive::storage::audit::AuditEntry> {
+        let mut conn = self.state.db.acquire().await.unwrap();
+        golive::storage::audit::list(&mut conn, &self.state.release.id)
+            .await
+            .unwrap()
+    }
+}

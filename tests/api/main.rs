@@ -1,5 +1,6 @@
 //! The API test binary: every integration test module is declared here.
 
+mod checklists;
 mod commands;
 mod fake_slack;
 mod fake_slack_selftest;
@@ -9,3 +10,4 @@ mod restarts;
 mod schedule;
 mod signatures;
 mod socket_mode;
+mod votes;

@@ -1,0 +1,323 @@
+//! Go/no-go messages: the vote with its live tally, the decision, the modal asking for a No-Go
+//! reason, and the blocked production-deployment milestone. One context struct per template.
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::action_id::{
+    ActionId, VoteRef, NO_GO_REASON_BLOCK, NO_GO_REASON_INPUT, NO_GO_REASON_MODAL,
+};
+use super::checklist_messages::truncate;
+use super::format::{duration, local, slack_date, users};
+use super::port::Outgoing;
+use super::render::{slack_escape, TemplateError, Templates};
+use crate::domain::plan::Plan;
+use crate::domain::timeline::Occurrence;
+use crate::domain::vote::{Choice, Outcome, Vote, VoteState};
+
+#[derive(Serialize)]
+struct VoteContext {
+    header: String,
+    question: String,
+    deadline: String,
+    deadline_pt: String,
+    rule: &'static str,
+    /// The voter lines (mrkdwn), cut into sections within Slack's 3,000 characters each.
+    voter_sections: Vec<String>,
+    tally: String,
+    open: bool,
+    decision: Option<&'static str>,
+    value: String,
+    go_action: &'static str,
+    no_go_action: &'static str,
+}
+
+/// Most characters golive puts in one section's text (Slack allows 3,000).
+const SECTION_TEXT: usize = 2_900;
+
+/// "✅ <@U1> (QA Lead): Go" or "⛔ <@U1> (QA Lead): No-Go: _reason_".
+fn voter_line(vote: &Vote, voter: &crate::domain::vote::Voter) -> String {
+    let ballot = vote.ballots.iter().find(|b| b.voter == voter.user);
+    let (emoji, said) = match ballot.map(|b| b.choice) {
+        Some(Choice::Go) => (":white_check_mark:", "Go"),
+        Some(Choice::NoGo) => (":no_entry:", "No-Go"),
+        None => (":hourglass_flowing_sand:", "not voted yet"),
+    };
+    let roles: Vec<&str> = voter.roles.iter().map(|r| r.title()).collect();
+    let reason = ballot
+        .and_then(|b| b.reason.as_deref())
+        .map(|r| format!(": _{}_", slack_escape(&truncate(r, 500))))
+        .unwrap_or_default();
+    format!(
+        "{emoji} <@{}> ({}): {said}{reason}",
+        voter.user,
+        roles.join(", ")
+    )
+}
+
+/// Lines joined into as few section texts as fit; the first starts with the heading.
+fn sections(lines: &[String]) -> Vec<String> {
+    let mut sections = vec!["*Voters*".to_string()];
+    for line in lines {
+        let last = sections.last_mut().expect("never empty");
+        if last.len() + 1 + line.len() > SECTION_TEXT {
+            sections.push(line.clone());
+        } else {
+            last.push('\n');
+            last.push_str(line);
+        }
+    }
+    sections
+}
+
+const RULE: &str = "Go only if every voter votes Go; a No-Go or a missing vote means No-Go";
+
+/// The vote message: question, deadline, every voter with their current vote, and the buttons
+/// while it is open.
+pub fn vote(
+    templates: &Templates,
+    plan: &Plan,
+    id: i64,
+    vote: &Vote,
+    launch_date: Option<NaiveDate>,
+) -> Result<Outgoing, TemplateError> {
+    let zone = plan.release.timezone;
+    let release = &plan.release;
+    let on = launch_date.map_or_else(
+        || "on L-Day".to_string(),
+        |d| format!("on {}", d.format("%a %Y-%m-%d")),
+    );
+    let lines: Vec<String> = vote
+        .voters
+        .iter()
+        .map(|voter| voter_line(vote, voter))
+        .collect();
+    let decision = match vote.state {
+        VoteState::Open => None,
+        VoteState::Closed { decision, .. } => Some(choice_name(decision)),
+    };
+    let context = VoteContext {
+        header: format!("Go/no-go: {} {}", release.name, release.version),
+        question: format!(
+            "Do we launch *{} {} \"{}\"* {on}?",
+            release.name, release.version, release.codename
+        ),
+        deadline: slack_date(vote.deadline, zone),
+        deadline_pt: local(vote.deadline, zone),
+        rule: RULE,
+        voter_sections: sections(&lines),
+        tally: tally(&vote.decide()),
+        open: vote.state == VoteState::Open,
+        decision,
+        value: serde_json::to_string(&VoteRef { vote: id }).unwrap_or_default(),
+        go_action: ActionId::VoteGo.as_str(),
+        no_go_action: ActionId::VoteNoGo.as_str(),
+    };
+    templates.render("vote", &context)
+}
+
+#[derive(Serialize)]
+struct DecisionContext {
+    release: String,
+    emoji: &'static str,
+    decision: &'static str,
+    tally: String,
+    how: String,
+    reasons: Vec<ReasonLine>,
+    missing: Option<String>,
+    missing_plain: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ReasonLine {
+    voter: String,
+    voter_plain: String,
+    reason: String,
+}
+
+/// The decision, with the tally and every No-Go reason. `closed_by` is None at the deadline.
+pub fn decision(
+    templates: &Templates,
+    plan: &Plan,
+    outcome: &Outcome,
+    closed_by: Option<&str>,
+) -> Result<Outgoing, TemplateError> {
+    let release = &plan.release;
+    let (emoji, decision) = match outcome.decision {
+        Choice::Go => (":white_check_mark:", "Go"),
+        Choice::NoGo => (":no_entry:", "No-Go"),
+    };
+    let context = DecisionContext {
+        release: format!("{} {}", release.name, release.version),
+        emoji,
+        decision,
+        tally: tally(outcome),
+        how: closed_by.map_or("closed at the deadline".to_string(), |u| {
+            format!("closed by <@{u}>")
+        }),
+        reasons: outcome
+            .reasons
+            .iter()
+            .map(|(voter, reason)| ReasonLine {
+                voter: format!("<@{voter}>"),
+                voter_plain: voter.clone(),
+                reason: reason.clone(),
+            })
+            .collect(),
+        missing: (!outcome.missing.is_empty()).then(|| users(&outcome.missing)),
+        missing_plain: (!outcome.missing.is_empty()).then(|| outcome.missing.join(", ")),
+    };
+    templates.render("vote_decision", &context)
+}
+
+/// "Go 4 · No-Go 1 · not voted 1"
+pub fn tally(outcome: &Outcome) -> String {
+    format!(
+        "Go {} · No-Go {} · not voted {}",
+        outcome.go,
+        outcome.no_go,
+        outcome.missing.len()
+    )
+}
+
+/// "Go" or "No-Go".
+pub fn choice_name(choice: Choice) -> &'static str {
+    match choice {
+        Choice::Go => "Go",
+        Choice::NoGo => "No-Go",
+    }
+}
+
+/// The modal asking for a No-Go reason; the vote rides along as private metadata.
+pub fn no_go_modal(vote: VoteRef) -> Value {
+    json!({
+        "type": "modal",
+        "callback_id": NO_GO_REASON_MODAL,
+        "private_metadata": serde_json::to_string(&vote).unwrap_or_default(),
+        "title": { "type": "plain_text", "text": "Vote No-Go" },
+        "submit": { "type": "plain_text", "text": "Vote No-Go" },
+        "close": { "type": "plain_text", "text": "Cancel" },
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": NO_GO_REASON_BLOCK,
+                "label": { "type": "plain_text", "text": "Why No-Go?" },
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": NO_GO_REASON_INPUT,
+                    "multiline": true
+                }
+            }
+        ]
+    })
+}
+
+#[derive(Serialize)]
+struct BlockedContext<'a> {
+    title: &'a str,
+    label: String,
+    when: String,
+    when_pt: String,
+    owner_name: Option<String>,
+    late: Option<String>,
+    state: &'a str,
+    managers: String,
+}
+
+/// Why a gated milestone is blocked and who is alerted.
+pub struct Blocked<'a> {
+    pub state: &'a str,
+    pub release_managers: &'a [String],
+    pub late_by: Option<TimeDelta>,
+}
+
+/// A gated milestone posted without a recorded Go: blocked, with the decision's state, and the
+/// release managers mentioned. The fallback text reads like the usual post with the block
+/// stated before the title.
+pub fn gate_blocked(
+    templates: &Templates,
+    plan: &Plan,
+    occurrence: &Occurrence,
+    blocked: &Blocked,
+) -> Result<Outgoing, TemplateError> {
+    let zone = plan.release.timezone;
+    let managers = blocked.release_managers;
+    let context = BlockedContext {
+        title: &occurrence.title,
+        label: format!("Launch-day milestone · {}", occurrence.day),
+        when: slack_date(occurrence.at, zone),
+        when_pt: local(occurrence.at, zone),
+        owner_name: occurrence.owner.as_ref().map(|o| plan.owner_name(o)),
+        late: blocked.late_by.map(duration),
+        state: blocked.state,
+        managers: if managers.is_empty() {
+            "nobody holds the role".to_string()
+        } else {
+            users(managers)
+        },
+    };
+    templates.render("gate_blocked", &context)
+}
+
+/// When a vote closes, in words: "at Mon 2026-03-09 15:00 PDT".
+pub fn when(at: DateTime<Utc>, plan: &Plan) -> String {
+    local(at, plan.release.timezone)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::domain::plan::Role;
+
+    #[test]
+    fn many_voters_are_spread_over_sections_within_slacks_limit() {
+        let plan = Plan::embedded();
+        let templates = Templates::new().unwrap();
+        let users: Vec<String> = (0..200).map(|n| format!("U0VOTER{n:03}")).collect();
+        let holders: BTreeMap<Role, Vec<String>> = plan
+            .gonogo
+            .voters
+            .iter()
+            .map(|role| (*role, users.clone()))
+            .collect();
+        let deadline: DateTime<Utc> = "2026-03-09T22:00:00Z".parse().unwrap();
+        let vote = Vote::open(&plan.gonogo.voters, &holders, deadline, plan.gonogo.rule).unwrap();
+        let message = super::vote(&templates, &plan, 1, &vote, None).unwrap();
+        let blocks = serde_json::to_value(&message.blocks).unwrap();
+        let blocks = blocks.as_array().unwrap();
+        assert!(blocks.len() <= 50);
+        let mut shown = 0;
+        for block in blocks {
+            if let Some(text) = block["text"]["text"].as_str() {
+                assert!(text.chars().count() <= 3000, "{} characters", text.len());
+                shown += text.matches("not voted yet").count();
+            }
+        }
+        assert_eq!(shown, 200);
+    }
+
+    #[test]
+    fn an_open_vote_shows_every_voter_and_both_buttons() {
+        let plan = Plan::embedded();
+        let templates = Templates::new().unwrap();
+        let holders: BTreeMap<Role, Vec<String>> = plan
+            .gonogo
+            .voters
+            .iter()
+            .enumerate()
+            .map(|(n, role)| (*role, vec![format!("U{n}")]))
+            .collect();
+        let deadline: DateTime<Utc> = "2026-03-09T22:00:00Z".parse().unwrap();
+        let vote = Vote::open(&plan.gonogo.voters, &holders, deadline, plan.gonogo.rule).unwrap();
+        let message = super::vote(&templates, &plan, 7, &vote, None).unwrap();
+        let blocks = serde_json::to_value(&message.blocks).unwrap();
+        let voters = blocks[2]["text"]["text"].as_str().unwrap();
+        assert_eq!(voters.matches("not voted yet").count(), 6, "{voters}");
+        assert!(voters.starts_with("*Voters*\n:hourglass_flowing_sand: <@U0> (Engineering Lead)"));
+        assert_eq!(blocks[4]["elements"][0]["value"], r#"{"v":7}"#);
+        assert_eq!(blocks[4]["elements"][1]["action_id"], "vote.nogo");
+    }
+}

@@ -1,0 +1,364 @@
+//! The `votes` and `ballots` tables: go/no-go votes, each voter's current ballot, decisions.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::SqliteConnection;
+
+use super::{from_millis, to_millis, StoreError};
+use crate::domain::plan::{DecisionRule, Role};
+use crate::domain::vote::{Ballot, Choice, Vote, VoteState, Voter};
+
+/// A vote as stored, with where its message is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredVote {
+    pub id: i64,
+    pub vote: Vote,
+    pub opened_by: String,
+    pub opened_at: DateTime<Utc>,
+    pub closed_by: Option<String>,
+    pub message: Option<(String, String)>,
+}
+
+/// Why a vote could not be stored.
+#[derive(Debug, thiserror::Error)]
+pub enum VoteStoreError {
+    #[error("a vote is already open")]
+    AlreadyOpen,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Serialize, Deserialize)]
+struct VoterRow {
+    user: String,
+    roles: Vec<String>,
+}
+
+type VoteRow = (
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+);
+
+const COLUMNS: &str =
+    "id, state, voters, rule, deadline, opened_by, opened_at, channel, ts, decision, closed_by, closed_at";
+
+/// Stores a new open vote; refused while another vote of the release is open.
+pub async fn open(
+    conn: &mut SqliteConnection,
+    release_id: &str,
+    vote: &Vote,
+    opened_by: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, VoteStoreError> {
+    let voters: Vec<VoterRow> = vote
+        .voters
+        .iter()
+        .map(|v| VoterRow {
+            user: v.user.clone(),
+            roles: v.roles.iter().map(|r| r.key().to_string()).collect(),
+        })
+        .collect();
+    let voters = serde_json::to_string(&voters).unwrap_or_else(|_| "[]".into());
+    let inserted = sqlx::query(
+        "INSERT INTO votes (release_id, state, voters, rule, deadline, opened_by, opened_at)
+         VALUES (?, 'open', ?, 'unanimous', ?, ?, ?)",
+    )
+    .bind(release_id)
+    .bind(voters)
+    .bind(to_millis(vote.deadline))
+    .bind(opened_by)
+    .bind(to_millis(now))
+    .execute(conn)
+    .await;
+    match inserted {
+        Ok(done) => Ok(done.last_insert_rowid()),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            Err(VoteStoreError::AlreadyOpen)
+        }
+        Err(e) => Err(StoreError::from(e).into()),
+    }
+}
+
+/// Records where the vote's message was posted.
+pub async fn set_message(
+    conn: &mut SqliteConnection,
+    id: i64,
+    channel: &str,
+    ts: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE votes SET channel = ?, ts = ? WHERE id = ?")
+        .bind(channel)
+        .bind(ts)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Removes a vote whose message could not be posted, so another can be opened.
+pub async fn discard(conn: &mut SqliteConnection, id: i64) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM votes WHERE id = ? AND state = 'open'")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Saves a ballot, replacing the voter's earlier one; false when the vote is no longer open.
+pub async fn record_ballot(
+    conn: &mut SqliteConnection,
+    id: i64,
+    ballot: &Ballot,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "INSERT INTO ballots (vote_id, voter, choice, reason, cast_at)
+         SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM votes WHERE id = ? AND state = 'open')
+         ON CONFLICT (vote_id, voter) DO UPDATE
+            SET choice = excluded.choice, reason = excluded.reason, cast_at = excluded.cast_at",
+    )
+    .bind(id)
+    .bind(&ballot.voter)
+    .bind(ballot.choice.key())
+    .bind(&ballot.reason)
+    .bind(to_millis(ballot.at))
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() >= 1)
+}
+
+/// Closes an open vote with its decision; false when it was closed already.
+pub async fn close(
+    conn: &mut SqliteConnection,
+    id: i64,
+    decision: Choice,
+    closed_by: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE votes SET state = 'closed', decision = ?, closed_by = ?, closed_at = ?
+          WHERE id = ? AND state = 'open'",
+    )
+    .bind(decision.key())
+    .bind(closed_by)
+    .bind(to_millis(now))
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// One vote with its ballots.
+pub async fn load(conn: &mut SqliteConnection, id: i64) -> Result<Option<StoredVote>, StoreError> {
+    let Some(mut stored) = load_without_ballots(conn, id).await? else {
+        return Ok(None);
+    };
+    stored.vote.ballots = ballots(conn, id).await?;
+    Ok(Some(stored))
+}
+
+/// One vote without its ballots: enough to judge a new ballot, and cheaper on every click.
+pub async fn load_without_ballots(
+    conn: &mut SqliteConnection,
+    id: i64,
+) -> Result<Option<StoredVote>, StoreError> {
+    let row: Option<VoteRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM votes WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(from_row).transpose()
+}
+
+/// The release's most recent vote (open or closed), with its ballots.
+pub async fn latest(
+    conn: &mut SqliteConnection,
+    release_id: &str,
+) -> Result<Option<StoredVote>, StoreError> {
+    let row: Option<VoteRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM votes WHERE release_id = ? ORDER BY id DESC LIMIT 1"
+    ))
+    .bind(release_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(mut stored) = row.map(from_row).transpose()? else {
+        return Ok(None);
+    };
+    stored.vote.ballots = ballots(conn, stored.id).await?;
+    Ok(Some(stored))
+}
+
+fn from_row(row: VoteRow) -> Result<StoredVote, StoreError> {
+    let (
+        id,
+        state,
+        voters,
+        rule,
+        deadline,
+        opened_by,
+        opened_at,
+        channel,
+        ts,
+        decision,
+        closed_by,
+        closed_at,
+    ) = row;
+    let corrupt = |what: &str| StoreError::Corrupt(format!("vote {id}: {what}"));
+    let voters: Vec<VoterRow> = serde_json::from_str(&voters).map_err(|_| corrupt("voters"))?;
+    let voters = voters
+        .into_iter()
+        .map(|v| Voter {
+            user: v.user,
+            roles: v
+                .roles
+                .iter()
+                .filter_map(|r| r.parse::<Role>().ok())
+                .collect(),
+        })
+        .collect();
+    if rule != "unanimous" {
+        return Err(corrupt("rule"));
+    }
+    let state = match (state.as_str(), decision.as_deref().and_then(Choice::parse)) {
+        ("open", None) => VoteState::Open,
+        ("closed", Some(decision)) => VoteState::Closed {
+            decision,
+            at: from_millis(closed_at.unwrap_or_default()),
+        },
+        _ => return Err(corrupt("state")),
+    };
+    Ok(StoredVote {
+        id,
+        vote: Vote {
+            voters,
+            deadline: from_millis(deadline),
+            rule: DecisionRule::Unanimous,
+            state,
+            ballots: Vec::new(),
+        },
+        opened_by,
+        opened_at: from_millis(opened_at),
+        closed_by,
+        message: channel.zip(ts),
+    })
+}
+
+async fn ballots(conn: &mut SqliteConnection, id: i64) -> Result<Vec<Ballot>, StoreError> {
+    let rows: Vec<(String, String, Option<String>, i64)> = sqlx::query_as(
+        "SELECT voter, choice, reason, cast_at FROM ballots WHERE vote_id = ? ORDER BY cast_at, voter",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|(voter, choice, reason, at)| {
+            let choice = Choice::parse(&choice)
+                .ok_or_else(|| StoreError::Corrupt(format!("vote {id}: ballot {voter}")))?;
+            Ok(Ballot {
+                voter,
+                choice,
+                reason,
+                at: from_millis(at),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::storage::{connect, releases};
+
+    async fn store() -> (tempfile::TempDir, sqlx::SqlitePool) {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
+            .await
+            .unwrap()
+            .pool;
+        let mut conn = pool.acquire().await.unwrap();
+        releases::ensure(&mut conn, "r", "R", "1", "#c", None, Utc::now())
+            .await
+            .unwrap();
+        (dir, pool)
+    }
+
+    fn vote() -> Vote {
+        let holders = BTreeMap::from([(Role::QaLead, vec!["UQA".to_string()])]);
+        let deadline = "2026-03-09T22:00:00Z".parse().unwrap();
+        Vote::open(&[Role::QaLead], &holders, deadline, DecisionRule::Unanimous).unwrap()
+    }
+
+    fn ballot(choice: Choice, reason: Option<&str>) -> Ballot {
+        Ballot {
+            voter: "UQA".into(),
+            choice,
+            reason: reason.map(Into::into),
+            at: Utc::now(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_second_open_vote_of_a_release_is_refused() {
+        let (_dir, pool) = store().await;
+        let mut conn = pool.acquire().await.unwrap();
+        let first = open(&mut conn, "r", &vote(), "URM", Utc::now())
+            .await
+            .unwrap();
+        let second = open(&mut conn, "r", &vote(), "URM", Utc::now()).await;
+        assert!(matches!(second, Err(VoteStoreError::AlreadyOpen)));
+        assert!(close(&mut conn, first, Choice::NoGo, "URM", Utc::now())
+            .await
+            .unwrap());
+        assert!(open(&mut conn, "r", &vote(), "URM", Utc::now())
+            .await
+            .is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_changed_ballot_replaces_the_first_and_a_closed_vote_takes_none() {
+        let (_dir, pool) = store().await;
+        let mut conn = pool.acquire().await.unwrap();
+        let id = open(&mut conn, "r", &vote(), "URM", Utc::now())
+            .await
+            .unwrap();
+        assert!(record_ballot(&mut conn, id, &ballot(Choice::Go, None))
+            .await
+            .unwrap());
+        let no_go = ballot(Choice::NoGo, Some("flaky"));
+        assert!(record_ballot(&mut conn, id, &no_go).await.unwrap());
+        let stored = load(&mut conn, id).await.unwrap().unwrap();
+        assert_eq!(stored.vote.ballots.len(), 1);
+        assert_eq!(stored.vote.ballots[0].reason.as_deref(), Some("flaky"));
+        assert!(close(&mut conn, id, Choice::NoGo, "URM", Utc::now())
+            .await
+            .unwrap());
+        assert!(!close(&mut conn, id, Choice::Go, "URM", Utc::now())
+            .await
+            .unwrap());
+        assert!(!record_ballot(&mut conn, id, &ballot(Choice::Go, None))
+            .await
+            .unwrap());
+    }
+
+    #[tokio::test]
+    async fn the_schema_refuses_a_no_go_without_a_reason() {
+        let (_dir, pool) = store().await;
+        let mut conn = pool.acquire().await.unwrap();
+        let id = open(&mut conn, "r", &vote(), "URM", Utc::now())
+            .await
+            .unwrap();
+        let refused = record_ballot(&mut conn, id, &ballot(Choice::NoGo, Some(" "))).await;
+        assert!(refused.is_err());
+    }
+}

@@ -1,0 +1,252 @@
+//! Clicks on checklist items: Confirm, Reopen (with its reason modal), and who may do either.
+//!
+//! A click counts only on the live (latest) post of a checklist and only from the item owner's
+//! people or a release manager. Each change is one guarded write (see `storage::checklists`);
+//! the live post is then rendered again from the store.
+
+use std::collections::HashMap;
+
+use super::checklists::progress;
+use super::refresh::{self, Target};
+use super::refusal::{self, told, Refusal};
+use crate::domain::checklist::{may_confirm, ChecklistError, ChecklistSpec};
+use crate::domain::plan::Owner;
+use crate::slack::action_id::ItemRef;
+use crate::slack::checklist_messages::{self, REOPEN_REASON_BLOCK, REOPEN_REASON_INPUT};
+use crate::slack::format::{local, owner_mention};
+use crate::slack::inbound::{Action, Submission};
+use crate::state::AppState;
+use crate::storage::{audit, checklists};
+
+/// A click on an item's Confirm button.
+pub async fn on_confirm(state: &AppState, action: &Action) -> Result<(), String> {
+    let outcome = confirm(state, action).await;
+    refusal::answered(state, action, outcome).await
+}
+
+async fn confirm(state: &AppState, action: &Action) -> Result<(), Refusal> {
+    let (spec, item) = clicked_item(state, action).await?;
+    let text = spec
+        .item(&item.item)
+        .map(|i| i.text.clone())
+        .unwrap_or_default();
+    let now = state.clock.now();
+    let mut conn = state.db.acquire().await?;
+    let progress = progress(&mut conn, state, spec).await?;
+    drop(conn);
+    let confirmed = progress
+        .confirm(&item.item, &action.user, now)
+        .map_err(|error| refusal(state, error))?;
+    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    let release = &state.release.id;
+    let stored = checklists::confirm_item(
+        &mut tx,
+        release,
+        &item.checklist,
+        &item.item,
+        &confirmed.confirmation,
+    )
+    .await?;
+    if !stored {
+        return Err(told(format!(
+            "“{text}” was confirmed by someone else a moment ago; nothing was changed."
+        )));
+    }
+    let detail = format!("{}/{}: {text}", item.checklist, item.item);
+    audit::record(
+        &mut tx,
+        release,
+        now,
+        &action.user,
+        "checklist-confirm",
+        &detail,
+    )
+    .await?;
+    tx.commit().await?;
+    refresh::request(state, Target::Checklist(item.checklist)).await;
+    Ok(())
+}
+
+/// A click on an item's Reopen button: asks for the reason in a modal.
+pub async fn on_reopen(state: &AppState, action: &Action) -> Result<(), String> {
+    let outcome = reopen_clicked(state, action).await;
+    refusal::answered(state, action, outcome).await
+}
+
+async fn reopen_clicked(state: &AppState, action: &Action) -> Result<(), Refusal> {
+    let (spec, item) = clicked_item(state, action).await?;
+    let Some(text) = spec.item(&item.item).map(|i| i.text.clone()) else {
+        return Err(told(
+            "That item is no longer on the checklist; nothing was changed.",
+        ));
+    };
+    let mut conn = state.db.acquire().await?;
+    let progress = progress(&mut conn, state, spec).await?;
+    drop(conn);
+    if !progress.confirmed.contains_key(&item.item) {
+        return Err(told(format!(
+            "“{text}” is open already; nothing was changed."
+        )));
+    }
+    let view = checklist_messages::reopen_modal(&item, &text);
+    state.slack.open_view(&action.trigger_id, &view).await?;
+    Ok(())
+}
+
+/// The reopen modal was submitted. An empty reason keeps the modal open with an error.
+pub async fn on_reopen_reason(
+    state: &AppState,
+    submission: &Submission,
+) -> Result<(), HashMap<String, String>> {
+    let error = |text: String| HashMap::from([(REOPEN_REASON_BLOCK.to_string(), text)]);
+    match reopen(state, submission).await {
+        Ok(()) => Ok(()),
+        Err(refusal) => Err(error(refusal.text())),
+    }
+}
+
+async fn reopen(state: &AppState, submission: &Submission) -> Result<(), Refusal> {
+    let item: ItemRef = serde_json::from_str(&submission.private_metadata)
+        .map_err(|_| told("This form is not golive's; nothing was changed."))?;
+    let spec = ChecklistSpec::from_plan(&state.release.plan, &item.checklist)
+        .map_err(|error| told(format!("{error}.")))?;
+    permitted(state, &spec, &item, &submission.user).await?;
+    let reason = submission
+        .inputs
+        .get(REOPEN_REASON_INPUT)
+        .map(String::as_str)
+        .unwrap_or_default();
+    let now = state.clock.now();
+    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    let progress = progress(&mut tx, state, spec).await?;
+    let reopened = progress
+        .reopen(&item.item, &submission.user, reason, now)
+        .map_err(|error| refusal(state, error))?;
+    let release = &state.release.id;
+    checklists::reopen_item(&mut tx, release, &item.checklist, &item.item, &reopened.was).await?;
+    let detail = format!(
+        "{}/{} (confirmed by {}): {}",
+        item.checklist, item.item, reopened.was.by, reopened.reason
+    );
+    audit::record(
+        &mut tx,
+        release,
+        now,
+        &submission.user,
+        "checklist-reopen",
+        &detail,
+    )
+    .await?;
+    tx.commit().await?;
+    refresh::spawn(state, Target::Checklist(item.checklist));
+    Ok(())
+}
+
+/// The checklist and item a click names, after checking the click is on the live post and the
+/// person may change the item.
+async fn clicked_item(
+    state: &AppState,
+    action: &Action,
+) -> Result<(ChecklistSpec, ItemRef), Refusal> {
+    let item: ItemRef = serde_json::from_str(&action.value)
+        .map_err(|_| told("That button is not golive's; nothing was changed."))?;
+    let spec = ChecklistSpec::from_plan(&state.release.plan, &item.checklist)
+        .map_err(|error| told(format!("{error}.")))?;
+    let live = {
+        let mut conn = state.db.acquire().await?;
+        checklists::latest_post(&mut conn, &state.release.id, &spec.key).await?
+    };
+    if live
+        .as_ref()
+        .is_none_or(|post| post.ts != action.message_ts)
+    {
+        return Err(told(format!(
+            "This is an old post of the checklist “{}”; use its latest post in the channel (or `/golive checklist {}`). Nothing was changed.",
+            spec.title, spec.key
+        )));
+    }
+    permitted(state, &spec, &item, &action.user).await?;
+    Ok((spec, item))
+}
+
+/// Refuses unless `user` is a release manager or one of the item owner's people.
+async fn permitted(
+    state: &AppState,
+    spec: &ChecklistSpec,
+    item: &ItemRef,
+    user: &str,
+) -> Result<(), Refusal> {
+    let Some(found) = spec.item(&item.item) else {
+        return Err(told(
+            "That item is no longer on the checklist; nothing was changed.",
+        ));
+    };
+    let release_manager = state.is_release_manager(user);
+    let people = if release_manager {
+        Vec::new()
+    } else {
+        owner_people(state, &found.owner, user).await
+    };
+    if may_confirm(&found.owner, user, &people, release_manager) {
+        return Ok(());
+    }
+    let plan = &state.release.plan;
+    let ids = state.release.slack_ids();
+    let roles = state.release.snapshot().roles.clone();
+    let who = owner_mention(plan, &found.owner, &ids.groups, &roles);
+    Err(told(format!(
+        "Only {} ({who}) or a release manager can change “{}”; nothing was changed.",
+        plan.owner_name(&found.owner),
+        found.text
+    )))
+}
+
+/// The people of an owner team: its lead role's holders, its listed members, and (only when
+/// needed, since it is a Web API call) its user group's members.
+async fn owner_people(state: &AppState, owner: &Owner, user: &str) -> Vec<String> {
+    let Owner::Team(key) = owner else {
+        return Vec::new();
+    };
+    let Some(team) = state.release.plan.team(key) else {
+        return Vec::new();
+    };
+    let snapshot = state.release.snapshot();
+    let mut people: Vec<String> = team.members.clone();
+    if let Some(holders) = team.lead_role.and_then(|role| snapshot.roles.get(&role)) {
+        people.extend(holders.iter().cloned());
+    }
+    if people.iter().any(|p| p == user) {
+        return people;
+    }
+    let ids = state.release.slack_ids();
+    if let Some(group) = team.usergroup.as_ref().and_then(|h| ids.groups.get(h)) {
+        match state.slack.usergroup_members(group).await {
+            Ok(members) => people.extend(members),
+            Err(error) => tracing::warn!(%error, group, "could not list a user group's members"),
+        }
+    }
+    people
+}
+
+fn refusal(state: &AppState, error: ChecklistError) -> Refusal {
+    let zone = state.release.plan.release.timezone;
+    match error {
+        ChecklistError::AlreadyConfirmed { text, by } => told(format!(
+            "“{text}” was already confirmed by <@{}> at {}; nothing was changed.",
+            by.by,
+            local(by.at, zone)
+        )),
+        other => told(format!(
+            "{}; nothing was changed.",
+            capitalized(&other.to_string())
+        )),
+    }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
