@@ -136,6 +136,8 @@ impl Application {
         let state = AppState {
             db,
             writer: store.writer,
+            store_changes: store.changes,
+            status_extras: Arc::default(),
             slack,
             templates: Arc::new(templates),
             clock,
@@ -144,7 +146,6 @@ impl Application {
             scheduler: Arc::new(scheduler::Scheduler::default()),
             bootstrap_release_managers: Arc::new(config.release_managers.clone()),
             refreshes: Arc::default(),
-            ballots: Arc::default(),
         };
         Ok(Self {
             state,

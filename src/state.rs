@@ -24,6 +24,10 @@ pub struct AppState {
     pub clock: SharedClock,
     pub release: Arc<Release>,
     pub metrics: Arc<Metrics>,
+    /// Bumped by SQLite's commit hook on every connection: "the store has changed".
+    pub store_changes: Arc<std::sync::atomic::AtomicU64>,
+    /// Cached store-backed status lines (see `workflows::status_extras`).
+    pub status_extras: Arc<crate::workflows::status_extras::StatusExtrasCache>,
     /// The job loop's wake-up call and pass lock.
     pub scheduler: Arc<Scheduler>,
     /// Release managers from `GOLIVE_RELEASE_MANAGERS`: always allowed, so a bad role
@@ -31,8 +35,6 @@ pub struct AppState {
     pub bootstrap_release_managers: Arc<Vec<String>>,
     /// Interactive messages with a chat.update in flight (checklists, votes).
     pub refreshes: Arc<crate::workflows::refresh::Refreshes>,
-    /// Ballots waiting to be written together (see `workflows::ballots`).
-    pub ballots: Arc<crate::workflows::ballots::BallotBatch>,
 }
 
 impl AppState {

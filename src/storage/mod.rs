@@ -15,6 +15,8 @@ pub mod votes;
 pub mod writer;
 
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -39,20 +41,45 @@ pub enum StoreError {
 pub struct Store {
     pub pool: SqlitePool,
     pub writer: writer::Writer,
+    /// Counts commits on any of the store's connections (see [`count_commits`]).
+    pub changes: Arc<AtomicU64>,
 }
 
 /// Opens (creating if missing) the database at `url`, in WAL mode, applies the migrations and
 /// starts the writer.
 pub async fn connect(url: &str) -> Result<Store, StoreError> {
     let options = options(url)?;
+    let changes = Arc::new(AtomicU64::new(0));
+    let counter = changes.clone();
     let pool = SqlitePoolOptions::new()
         .max_connections(4)
         .min_connections(1)
+        .after_connect(move |conn, _| {
+            let counter = counter.clone();
+            Box::pin(async move { count_commits(conn, counter).await })
+        })
         .connect_with(options.clone())
         .await?;
     sqlx::migrate!("./migrations").run(&pool).await?;
-    let writer = writer::Writer::start(&options).await?;
-    Ok(Store { pool, writer })
+    let writer = writer::Writer::start(&options, changes.clone()).await?;
+    Ok(Store {
+        pool,
+        writer,
+        changes,
+    })
+}
+
+/// Makes `conn` bump `changes` whenever it commits, so readers can tell cheaply whether anything
+/// changed since they last looked.
+pub async fn count_commits(
+    conn: &mut sqlx::SqliteConnection,
+    changes: Arc<AtomicU64>,
+) -> Result<(), sqlx::Error> {
+    conn.lock_handle().await?.set_commit_hook(move || {
+        changes.fetch_add(1, Ordering::Release);
+        true
+    });
+    Ok(())
 }
 
 fn options(url: &str) -> Result<SqliteConnectOptions, StoreError> {
@@ -74,4 +101,30 @@ pub fn to_millis(at: DateTime<Utc>) -> i64 {
 /// A stored instant back as a time; corrupt values fall back to the epoch rather than panic.
 pub fn from_millis(millis: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(millis).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn every_commit_on_any_connection_is_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = connect(&format!("sqlite://{}", dir.path().join("c.db").display()))
+            .await
+            .unwrap();
+        let before = store.changes.load(Ordering::Acquire);
+        let mut conn = store.pool.acquire().await.unwrap();
+        releases::ensure(&mut conn, "r", "R", "1", "#c", None, Utc::now())
+            .await
+            .unwrap();
+        assert!(store.changes.load(Ordering::Acquire) > before);
+        let read = store.changes.load(Ordering::Acquire);
+        releases::load(&mut conn, "r").await.unwrap();
+        assert_eq!(
+            store.changes.load(Ordering::Acquire),
+            read,
+            "a read is not a change"
+        );
+    }
 }

@@ -11,6 +11,7 @@
 //! as values); an error means the database failed, and then the whole batch is rolled back and
 //! every change in it reports the error.
 
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
 use futures_util::future::BoxFuture;
@@ -42,8 +43,12 @@ pub struct Writer {
 
 impl Writer {
     /// Opens the writer's own connection and starts its task.
-    pub async fn start(options: &SqliteConnectOptions) -> Result<Self, StoreError> {
-        let conn = SqliteConnection::connect_with(options).await?;
+    pub async fn start(
+        options: &SqliteConnectOptions,
+        changes: Arc<AtomicU64>,
+    ) -> Result<Self, StoreError> {
+        let mut conn = SqliteConnection::connect_with(options).await?;
+        super::count_commits(&mut conn, changes).await?;
         let (queue, receiver) = mpsc::unbounded_channel();
         tokio::spawn(run(conn, receiver));
         Ok(Self { queue })
@@ -105,7 +110,9 @@ async fn commit_batch(conn: &mut SqliteConnection, batch: Vec<Queued>) {
     let mut completions = Vec::with_capacity(batch.len());
     let mut failures = Vec::with_capacity(batch.len());
     let outcome: Result<(), StoreError> = async {
-        let mut tx = conn.begin().await?;
+        // IMMEDIATE takes the write lock up front: a deferred transaction that reads first could
+        // fail to upgrade while the pool writes, instead of waiting for it.
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
         for queued in batch {
             failures.push(queued.fail);
             completions.push((queued.change)(&mut tx).await?);
@@ -143,7 +150,11 @@ mod tests {
             .execute(&pool)
             .await
             .unwrap();
-        (Writer::start(&options).await.unwrap(), pool, dir)
+        (
+            Writer::start(&options, Arc::default()).await.unwrap(),
+            pool,
+            dir,
+        )
     }
 
     fn insert(

@@ -61,15 +61,15 @@ async fn answer(state: &AppState, request: &CommandRequest) -> Result<Outgoing, 
                 &snapshot.roles,
                 now,
             );
-            let incidents = super::incident_reports::status_lines(state).await?;
-            status.open_checklists = checklists::open_lines(state).await?;
-            status.gonogo = votes::status_line(state).await?;
+            let extras = super::status_extras::load(state).await?;
+            status.open_checklists = extras.checklists.clone();
+            status.gonogo = extras.gonogo.clone();
             Ok(messages::status_with(
                 &state.templates,
                 plan,
                 &status,
                 now,
-                incidents,
+                extras.incidents.clone(),
             )?)
         }
         Command::Help => Ok(messages::help(&state.templates)?),

@@ -18,6 +18,7 @@ pub mod refusal;
 pub mod runbooks;
 pub mod schedule;
 pub mod setup;
+pub mod status_extras;
 pub mod votes;
 
 use crate::slack::port::SlackError;
