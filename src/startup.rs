@@ -138,6 +138,7 @@ impl Application {
             writer: store.writer,
             store_changes: store.changes,
             status_extras: Arc::default(),
+            ballots: Arc::default(),
             slack,
             templates: Arc::new(templates),
             clock,

@@ -28,6 +28,8 @@ pub struct AppState {
     pub store_changes: Arc<std::sync::atomic::AtomicU64>,
     /// Cached store-backed status lines (see `workflows::status_extras`).
     pub status_extras: Arc<crate::workflows::status_extras::StatusExtrasCache>,
+    /// Ballots waiting to be written together (see `workflows::ballots`).
+    pub ballots: Arc<crate::workflows::ballots::BallotBatch>,
     /// The job loop's wake-up call and pass lock.
     pub scheduler: Arc<Scheduler>,
     /// Release managers from `GOLIVE_RELEASE_MANAGERS`: always allowed, so a bad role

@@ -1,13 +1,19 @@
-//! Casting a ballot: judged and stored through the store's single writer.
+//! Ballots are judged and written in batches, as one change on the store's single writer.
 //!
-//! Each click is one change on the writer (see `storage::writer`): inside the write transaction
-//! it records the delivery id, reads the vote, asks the domain whether the click counts, and
-//! upserts the ballot with its audit row. Under a burst the writer commits many clicks at once;
-//! judging inside the write transaction means no ballot lands after a close.
+//! Whoever finds no batch in progress takes every click waiting and hands them to the writer as
+//! one change: inside the write transaction it reads each vote once, asks the domain whether each
+//! click counts, and upserts the ballots that do with their audit rows; then it tells each
+//! clicker how theirs went. Under a burst a vote is read once per batch rather than once per
+//! click. A lone click is written at once. Judging inside the write transaction also means no
+//! ballot lands after a close.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
 use sqlx::SqliteConnection;
+use tokio::sync::oneshot;
 
 use super::WorkflowError;
 use crate::domain::vote::{Choice, VoteError};
@@ -41,47 +47,117 @@ pub enum Counted {
     Duplicate,
 }
 
-/// Judges and stores one click.
+/// Clicks waiting for the next batch; `in_flight` is held while a batch is on the writer.
+#[derive(Debug, Default)]
+pub struct BallotBatch {
+    waiting: Mutex<Vec<Waiting>>,
+    in_flight: tokio::sync::Mutex<()>,
+}
+
+#[derive(Debug)]
+struct Waiting {
+    click: Click,
+    done: oneshot::Sender<Result<Counted, String>>,
+}
+
+/// Judges and stores one click, together with whatever other clicks are waiting.
 pub async fn cast(state: &AppState, click: Click) -> Result<Counted, WorkflowError> {
+    let batch = &state.ballots;
+    let (done, outcome) = oneshot::channel();
+    lock(&batch.waiting).push(Waiting { click, done });
+    {
+        let _in_flight = batch.in_flight.lock().await;
+        let waiting = std::mem::take(&mut *lock(&batch.waiting));
+        if !waiting.is_empty() {
+            write(state, waiting).await;
+        }
+    }
+    match outcome.await {
+        Ok(Ok(counted)) => Ok(counted),
+        Ok(Err(error)) => Err(StoreError::Corrupt(format!("ballot batch failed: {error}")).into()),
+        Err(_) => Err(StoreError::Corrupt("ballot batch dropped".to_string()).into()),
+    }
+}
+
+fn lock(waiting: &Mutex<Vec<Waiting>>) -> std::sync::MutexGuard<'_, Vec<Waiting>> {
+    waiting.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+async fn write(state: &AppState, waiting: Vec<Waiting>) {
+    let clicks: Vec<Click> = waiting.iter().map(|w| w.click.clone()).collect();
     let release = state.release.id.clone();
-    let counted = state
+    let outcome = state
         .writer
         .write(
-            move |conn: &mut SqliteConnection| -> BoxFuture<'_, Result<Counted, StoreError>> {
-                Box::pin(judge_and_store(conn, release, click))
+            move |conn: &mut SqliteConnection| -> BoxFuture<'_, Result<Vec<Counted>, StoreError>> {
+                Box::pin(write_all(conn, release, clicks))
             },
             |_| {},
         )
-        .await?;
-    Ok(counted)
-}
-
-async fn judge_and_store(
-    conn: &mut SqliteConnection,
-    release: String,
-    click: Click,
-) -> Result<Counted, StoreError> {
-    if let Some(delivery) = &click.delivery {
-        if !deliveries::first_delivery(conn, delivery, click.at).await? {
-            return Ok(Counted::Duplicate);
+        .await;
+    match outcome {
+        Ok(counted) => {
+            for (one, counted) in waiting.into_iter().zip(counted) {
+                let _ = one.done.send(Ok(counted));
+            }
+        }
+        Err(error) => {
+            let error = error.to_string();
+            for one in waiting {
+                let _ = one.done.send(Err(error.clone()));
+            }
         }
     }
-    let Some(stored) = votes::load_without_ballots(conn, click.vote).await? else {
-        return Ok(Counted::NoSuchVote);
-    };
-    let reason = click.reason.as_deref();
-    let ballot = match stored
-        .vote
-        .cast(&click.voter, click.choice, reason, click.at)
-    {
-        Ok(ballot) => ballot,
-        Err(error) => return Ok(Counted::Refused(error, Box::new(stored))),
-    };
-    votes::record_ballot(conn, click.vote, &ballot).await?;
-    let mut detail = format!("vote {}: {}", click.vote, ballot.choice.key());
-    if let Some(reason) = &ballot.reason {
-        detail.push_str(&format!(" ({reason})"));
+}
+
+async fn write_all(
+    tx: &mut SqliteConnection,
+    release: String,
+    clicks: Vec<Click>,
+) -> Result<Vec<Counted>, StoreError> {
+    let release = &release;
+    let mut loaded: HashMap<i64, Option<StoredVote>> = HashMap::new();
+    let mut counted = Vec::with_capacity(clicks.len());
+    for click in &clicks {
+        if let Some(delivery) = &click.delivery {
+            if !deliveries::first_delivery(&mut *tx, delivery, click.at).await? {
+                counted.push(Counted::Duplicate);
+                continue;
+            }
+        }
+        if let std::collections::hash_map::Entry::Vacant(entry) = loaded.entry(click.vote) {
+            entry.insert(votes::load_without_ballots(&mut *tx, click.vote).await?);
+        }
+        let Some(Some(stored)) = loaded.get(&click.vote) else {
+            counted.push(Counted::NoSuchVote);
+            continue;
+        };
+        let reason = click.reason.as_deref();
+        let ballot = match stored
+            .vote
+            .cast(&click.voter, click.choice, reason, click.at)
+        {
+            Ok(ballot) => ballot,
+            Err(error) => {
+                counted.push(Counted::Refused(error, Box::new(stored.clone())));
+                continue;
+            }
+        };
+        votes::record_ballot(&mut *tx, click.vote, &ballot).await?;
+        let mut detail = format!("vote {}: {}", click.vote, ballot.choice.key());
+        if let Some(reason) = &ballot.reason {
+            detail.push_str(&format!(" ({reason})"));
+        }
+        audit::record(
+            &mut *tx,
+            release,
+            ballot.at,
+            &ballot.voter,
+            "ballot",
+            &detail,
+        )
+        .await?;
+        counted.push(Counted::Stored);
     }
-    audit::record(conn, &release, ballot.at, &ballot.voter, "ballot", &detail).await?;
-    Ok(Counted::Stored)
+    Ok(counted)
 }
