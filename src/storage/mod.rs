@@ -17,10 +17,7 @@ pub mod writer;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-
-use sqlx::Connection;
 use std::time::Duration;
-use tokio::sync::mpsc;
 
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -53,13 +50,7 @@ pub struct Store {
 pub async fn connect(url: &str) -> Result<Store, StoreError> {
     let options = options(url)?;
     let changes = Arc::new(AtomicU64::new(0));
-    let (checkpoint, asked) = mpsc::channel(1);
-    tokio::spawn(checkpoint_in_background(options.clone(), asked));
-    let counter = CommitCounter {
-        changes: changes.clone(),
-        checkpoint,
-    };
-    let for_writer = counter.clone();
+    let counter = changes.clone();
     let pool = SqlitePoolOptions::new()
         .max_connections(4)
         .min_connections(1)
@@ -70,7 +61,7 @@ pub async fn connect(url: &str) -> Result<Store, StoreError> {
         .connect_with(options.clone())
         .await?;
     sqlx::migrate!("./migrations").run(&pool).await?;
-    let writer = writer::Writer::start(&options, for_writer).await?;
+    let writer = writer::Writer::start(&options, changes.clone()).await?;
     Ok(Store {
         pool,
         writer,
@@ -78,60 +69,17 @@ pub async fn connect(url: &str) -> Result<Store, StoreError> {
     })
 }
 
-/// How many commits between two background checkpoints of the write-ahead log.
-const CHECKPOINT_EVERY: u64 = 256;
-
-/// Counts a store's commits and asks for a checkpoint every [`CHECKPOINT_EVERY`] of them.
-#[derive(Clone)]
-pub struct CommitCounter {
-    changes: Arc<AtomicU64>,
-    checkpoint: mpsc::Sender<()>,
-}
-
-impl CommitCounter {
-    /// A counter nobody reads, for tests of a single connection.
-    #[cfg(test)]
-    pub fn for_tests() -> Self {
-        Self {
-            changes: Arc::default(),
-            checkpoint: mpsc::channel(1).0,
-        }
-    }
-}
-
-/// Makes `conn` count its commits, so readers can tell cheaply whether anything changed since
-/// they last looked and the log is checkpointed off the commit path.
+/// Makes `conn` bump `changes` whenever it commits, so readers can tell cheaply whether anything
+/// changed since they last looked.
 pub async fn count_commits(
     conn: &mut sqlx::SqliteConnection,
-    counter: CommitCounter,
+    changes: Arc<AtomicU64>,
 ) -> Result<(), sqlx::Error> {
     conn.lock_handle().await?.set_commit_hook(move || {
-        let n = counter.changes.fetch_add(1, Ordering::Release) + 1;
-        if n.is_multiple_of(CHECKPOINT_EVERY) {
-            // A checkpoint already asked for covers this one too.
-            let _ = counter.checkpoint.try_send(());
-        }
+        changes.fetch_add(1, Ordering::Release);
         true
     });
     Ok(())
-}
-
-/// Checkpoints the write-ahead log when asked, on a short-lived connection of its own; ends when
-/// every connection that could ask has closed.
-async fn checkpoint_in_background(options: SqliteConnectOptions, mut asked: mpsc::Receiver<()>) {
-    while asked.recv().await.is_some() {
-        let outcome = async {
-            let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
-            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-                .execute(&mut conn)
-                .await?;
-            conn.close().await
-        }
-        .await;
-        if let Err(error) = outcome {
-            tracing::warn!(%error, "background checkpoint failed; the next one will catch up");
-        }
-    }
 }
 
 fn options(url: &str) -> Result<SqliteConnectOptions, StoreError> {
@@ -142,9 +90,6 @@ fn options(url: &str) -> Result<SqliteConnectOptions, StoreError> {
         // last commits, and the job protocol re-checks Slack for those.
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(Duration::from_secs(5))
-        // Checkpoints run on a connection of their own (see `checkpoint_in_background`), so the
-        // fsync a checkpoint needs never lands on a commit on the paging or command path.
-        .pragma("wal_autocheckpoint", "0")
         .foreign_keys(true))
 }
 

@@ -11,6 +11,7 @@
 //! as values); an error means the database failed, and then the whole batch is rolled back and
 //! every change in it reports the error.
 
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
 use futures_util::future::BoxFuture;
@@ -44,10 +45,10 @@ impl Writer {
     /// Opens the writer's own connection and starts its task.
     pub async fn start(
         options: &SqliteConnectOptions,
-        counter: super::CommitCounter,
+        changes: Arc<AtomicU64>,
     ) -> Result<Self, StoreError> {
         let mut conn = SqliteConnection::connect_with(options).await?;
-        super::count_commits(&mut conn, counter).await?;
+        super::count_commits(&mut conn, changes).await?;
         let (queue, receiver) = mpsc::unbounded_channel();
         tokio::spawn(run(conn, receiver));
         Ok(Self { queue })
@@ -150,9 +151,7 @@ mod tests {
             .await
             .unwrap();
         (
-            Writer::start(&options, super::super::CommitCounter::for_tests())
-                .await
-                .unwrap(),
+            Writer::start(&options, Arc::default()).await.unwrap(),
             pool,
             dir,
         )
