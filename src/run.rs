@@ -64,18 +64,27 @@ pub async fn rehearse(args: RehearseArgs) -> Result<ExitCode, StartError> {
         launch_date: Some(launch),
         ..Config::default()
     };
-    println!(
-        "{}",
-        rehearsal_banner(&plan, launch, start, until, args.clock_speed)
-    );
+    say(&rehearsal_banner(
+        &plan,
+        launch,
+        start,
+        until,
+        args.clock_speed,
+    ));
     let app = Application::build(config, clock.clone(), Some(console)).await?;
     let stop = async move { clock.sleep_until(until).await };
     app.run_until(stop).await?;
-    println!(
+    say(&format!(
         "Rehearsal finished at {}.",
         until.with_timezone(&zone).format("%a %Y-%m-%d %H:%M %Z")
-    );
+    ));
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints a line; a closed stdout (`golive rehearse | head`) is not worth a panic.
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout(), "{line}");
 }
 
 fn rehearsal_banner(
