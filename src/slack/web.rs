@@ -145,6 +145,13 @@ pub fn content(message: &Outgoing) -> SlackMessageContent {
     content
 }
 
+/// The cursor of the next page, if Slack says there is one (it sends "" on the last page).
+fn next_cursor(metadata: Option<SlackResponseMetadata>) -> Option<SlackCursorId> {
+    metadata
+        .and_then(|m| m.next_cursor)
+        .filter(|c| !c.to_string().is_empty())
+}
+
 fn carries(message: &SlackHistoryMessage, tag: &PostTag) -> bool {
     let Some(meta) = &message.content.metadata else {
         return false;
@@ -252,10 +259,7 @@ impl SlackPort for WebApi {
                     ts: found.origin.ts.to_string(),
                 }));
             }
-            cursor = page
-                .response_metadata
-                .and_then(|m| m.next_cursor)
-                .filter(|c| !c.to_string().is_empty());
+            cursor = next_cursor(page.response_metadata);
             if cursor.is_none() {
                 break;
             }
@@ -298,10 +302,7 @@ impl SlackPort for WebApi {
                     ts: found.origin.ts.to_string(),
                 }));
             }
-            cursor = page
-                .response_metadata
-                .and_then(|m| m.next_cursor)
-                .filter(|c| !c.to_string().is_empty());
+            cursor = next_cursor(page.response_metadata);
             if cursor.is_none() {
                 break;
             }
@@ -333,10 +334,7 @@ impl SlackPort for WebApi {
             {
                 return Ok(Some(found.id.to_string()));
             }
-            cursor = page
-                .response_metadata
-                .and_then(|m| m.next_cursor)
-                .filter(|c| !c.to_string().is_empty());
+            cursor = next_cursor(page.response_metadata);
             if cursor.is_none() {
                 return Ok(None);
             }
