@@ -214,6 +214,16 @@ pub async fn complete(
     Ok(())
 }
 
+/// Records a job that finished without a post of its own (a decision, a reminder, a skip).
+pub async fn finish(
+    conn: &mut SqliteConnection,
+    release_id: &str,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    complete(conn, release_id, key, None, None, now).await
+}
+
 /// Records a failed attempt and when to try again. `reached_slack` says whether the outcome is
 /// unknown (the job stays `sending`, so the next attempt looks for the post first).
 pub async fn retry_later(

@@ -185,7 +185,7 @@ pub async fn remind(state: &AppState, job: Job) -> Result<(), WorkflowError> {
         .to_string();
     {
         let mut tx = state.db.begin().await?;
-        jobs::complete(&mut tx, &job.release_id, &job.key, None, None, now).await?;
+        jobs::finish(&mut tx, &job.release_id, &job.key, now).await?;
         tx.commit().await?;
     }
     let Ok(spec) = ChecklistSpec::from_plan(&state.release.plan, &key) else {

@@ -29,7 +29,7 @@ pub async fn run(state: &AppState, job: jobs::Job) -> Result<(), WorkflowError> 
             let open_p0 = incidents::open_p0_count(&mut tx, &release_id).await?;
             let level = incident.level;
             // The job is finished first: `advance` may schedule this same key again.
-            jobs::complete(&mut tx, &release_id, &job.key, None, None, now).await?;
+            jobs::finish(&mut tx, &release_id, &job.key, now).await?;
             advance(&mut tx, state, &mut incident, open_p0, now).await?;
             incidents::save(&mut tx, &release_id, &incident).await?;
             tx.commit().await?;
@@ -41,7 +41,7 @@ pub async fn run(state: &AppState, job: jobs::Job) -> Result<(), WorkflowError> 
             return Ok(());
         }
     }
-    jobs::complete(&mut tx, &release_id, &job.key, None, None, now).await?;
+    jobs::finish(&mut tx, &release_id, &job.key, now).await?;
     tx.commit().await?;
     Ok(())
 }

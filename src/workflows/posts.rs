@@ -28,15 +28,7 @@ pub async fn run(state: &AppState, job: Job) -> Result<(), WorkflowError> {
     let Some(occurrence) = snapshot.timeline.iter().find(|o| o.key == job.key) else {
         // The plan no longer has it (a plan edit): nothing to post.
         let mut conn = state.db.acquire().await?;
-        jobs::complete(
-            &mut conn,
-            &job.release_id,
-            &job.key,
-            None,
-            None,
-            state.clock.now(),
-        )
-        .await?;
+        jobs::finish(&mut conn, &job.release_id, &job.key, state.clock.now()).await?;
         return Ok(());
     };
     let channel = release.channel();

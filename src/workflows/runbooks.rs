@@ -185,7 +185,7 @@ pub async fn run_clock(state: &AppState, job: jobs::Job) -> Result<(), WorkflowE
     let now = state.clock.now();
     let kind = job.key.rsplit(':').next().and_then(ClockKind::parse);
     let mut tx = state.db.begin().await?;
-    jobs::complete(&mut tx, &release_id, &job.key, None, None, now).await?;
+    jobs::finish(&mut tx, &release_id, &job.key, now).await?;
     let incident = match incident_of(&job.key) {
         Some(id) => incidents::load(&mut tx, &release_id, id).await?,
         None => None,

@@ -133,7 +133,7 @@ async fn post_vote(
             let mut tx = state.db.begin().await?;
             votes::discard(&mut tx, id).await?;
             let release = &state.release.id;
-            jobs::complete(&mut tx, release, &close_key(id), None, None, now).await?;
+            jobs::finish(&mut tx, release, &close_key(id), now).await?;
             tx.commit().await?;
             Err(error.into())
         }
@@ -224,7 +224,7 @@ pub async fn close(
     if !votes::close(&mut tx, id, outcome.decision, actor, now).await? {
         return Ok(None);
     }
-    jobs::complete(&mut tx, release, &close_key(id), None, None, now).await?;
+    jobs::finish(&mut tx, release, &close_key(id), now).await?;
     let detail = format!(
         "vote {id}: {} ({})",
         choice_name(outcome.decision),
@@ -260,15 +260,7 @@ pub async fn close_at_deadline(state: &AppState, job: Job) -> Result<(), Workflo
         close(state, id, None).await?;
     }
     let mut conn = state.db.acquire().await?;
-    jobs::complete(
-        &mut conn,
-        &job.release_id,
-        &job.key,
-        None,
-        None,
-        state.clock.now(),
-    )
-    .await?;
+    jobs::finish(&mut conn, &job.release_id, &job.key, state.clock.now()).await?;
     Ok(())
 }
 
