@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod checklists;
+pub mod checkpoint;
 pub mod deliveries;
 pub mod incidents;
 pub mod jobs;
@@ -22,6 +23,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
+use tokio::sync::Notify;
 
 /// Errors from the store.
 #[derive(Debug, thiserror::Error)]
@@ -46,22 +48,28 @@ pub struct Store {
 }
 
 /// Opens (creating if missing) the database at `url`, in WAL mode, applies the migrations and
-/// starts the writer.
+/// starts the writer and the checkpointer.
 pub async fn connect(url: &str) -> Result<Store, StoreError> {
     let options = options(url)?;
     let changes = Arc::new(AtomicU64::new(0));
-    let counter = changes.clone();
+    let commits = Arc::new(Notify::new());
+    let hook = (changes.clone(), commits.clone());
+    // Every connection is opened at start and kept: opening one, and preparing its statements,
+    // costs milliseconds that a page due now should not wait for.
     let pool = SqlitePoolOptions::new()
         .max_connections(4)
-        .min_connections(1)
+        .min_connections(4)
+        .idle_timeout(None)
+        .max_lifetime(None)
         .after_connect(move |conn, _| {
-            let counter = counter.clone();
-            Box::pin(async move { count_commits(conn, counter).await })
+            let hook = hook.clone();
+            Box::pin(async move { count_commits(conn, hook.0, hook.1).await })
         })
         .connect_with(options.clone())
         .await?;
     sqlx::migrate!("./migrations").run(&pool).await?;
-    let writer = writer::Writer::start(&options, changes.clone()).await?;
+    let writer = writer::Writer::start(&options, changes.clone(), commits.clone()).await?;
+    checkpoint::start(&options, commits).await?;
     Ok(Store {
         pool,
         writer,
@@ -70,16 +78,27 @@ pub async fn connect(url: &str) -> Result<Store, StoreError> {
 }
 
 /// Makes `conn` bump `changes` whenever it commits, so readers can tell cheaply whether anything
-/// changed since they last looked.
+/// changed since they last looked, and tell the checkpointer there is log to copy.
 pub async fn count_commits(
     conn: &mut sqlx::SqliteConnection,
     changes: Arc<AtomicU64>,
+    commits: Arc<Notify>,
 ) -> Result<(), sqlx::Error> {
     conn.lock_handle().await?.set_commit_hook(move || {
         changes.fetch_add(1, Ordering::Release);
+        commits.notify_one();
         true
     });
     Ok(())
+}
+
+/// Starts a transaction that will write. IMMEDIATE takes the write lock up front: a deferred
+/// transaction that read first fails outright ("database is locked") when another connection
+/// committed meanwhile, where this one waits its turn.
+pub async fn begin_write(
+    pool: &SqlitePool,
+) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+    pool.begin_with("BEGIN IMMEDIATE").await
 }
 
 fn options(url: &str) -> Result<SqliteConnectOptions, StoreError> {
@@ -90,6 +109,8 @@ fn options(url: &str) -> Result<SqliteConnectOptions, StoreError> {
         // last commits, and the job protocol re-checks Slack for those.
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(Duration::from_secs(5))
+        // Checkpoints run on their own connection (see `checkpoint`), never inside a commit.
+        .pragma("wal_autocheckpoint", "0")
         .foreign_keys(true))
 }
 

@@ -46,9 +46,10 @@ impl Writer {
     pub async fn start(
         options: &SqliteConnectOptions,
         changes: Arc<AtomicU64>,
+        commits: Arc<tokio::sync::Notify>,
     ) -> Result<Self, StoreError> {
         let mut conn = SqliteConnection::connect_with(options).await?;
-        super::count_commits(&mut conn, changes).await?;
+        super::count_commits(&mut conn, changes, commits).await?;
         let (queue, receiver) = mpsc::unbounded_channel();
         tokio::spawn(run(conn, receiver));
         Ok(Self { queue })
@@ -151,7 +152,9 @@ mod tests {
             .await
             .unwrap();
         (
-            Writer::start(&options, Arc::default()).await.unwrap(),
+            Writer::start(&options, Arc::default(), Arc::default())
+                .await
+                .unwrap(),
             pool,
             dir,
         )

@@ -97,7 +97,7 @@ pub async fn post_on_demand(
     let message = message(state, spec).await?;
     let posted = state.slack.post(&state.release.channel(), &message).await?;
     let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::storage::begin_write(&state.db).await?;
     record_post(&mut tx, state, key, &posted, now).await?;
     audit::record(&mut tx, &state.release.id, now, user, "checklist-post", key).await?;
     tx.commit().await?;
@@ -184,7 +184,7 @@ pub async fn remind(state: &AppState, job: Job) -> Result<(), WorkflowError> {
         .unwrap_or_default()
         .to_string();
     {
-        let mut tx = state.db.begin().await?;
+        let mut tx = crate::storage::begin_write(&state.db).await?;
         jobs::finish(&mut tx, &job.release_id, &job.key, now).await?;
         tx.commit().await?;
     }

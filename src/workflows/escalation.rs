@@ -23,7 +23,7 @@ use crate::storage::{audit, jobs};
 pub async fn run(state: &AppState, job: jobs::Job) -> Result<(), WorkflowError> {
     let release_id = job.release_id.clone();
     let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::storage::begin_write(&state.db).await?;
     if let Some(id) = incident_of(&job.key) {
         if let Some(mut incident) = incidents::load(&mut tx, &release_id, id).await? {
             let open_p0 = incidents::open_p0_count(&mut tx, &release_id).await?;

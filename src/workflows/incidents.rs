@@ -57,7 +57,7 @@ pub async fn raise(
         &plan.escalation,
         now,
     );
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::storage::begin_write(&state.db).await?;
     incident.id = incidents::insert(&mut tx, release_id, &incident).await?;
     let id = incident.id;
     incident.runbook = runbook.map(str::to_string);
@@ -259,7 +259,7 @@ async fn change(
 ) -> Result<Outcome, WorkflowError> {
     let release_id = &state.release.id;
     let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::storage::begin_write(&state.db).await?;
     let Some(mut incident) = incidents::load(&mut tx, release_id, id).await? else {
         return Ok(Err(format!("There is no incident {id}.")));
     };

@@ -81,7 +81,7 @@ async fn record_posted(
     how: &str,
 ) -> Result<(), WorkflowError> {
     let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::storage::begin_write(&state.db).await?;
     jobs::complete(
         &mut tx,
         &job.release_id,

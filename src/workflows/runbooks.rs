@@ -84,7 +84,7 @@ pub async fn attach(
     };
     let release_id = &state.release.id;
     let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::storage::begin_write(&state.db).await?;
     let Some(mut incident) = incidents::load(&mut tx, release_id, id).await? else {
         return Ok(Err(format!("There is no incident {id}.")));
     };
@@ -117,7 +117,7 @@ pub async fn confirm_step(
 ) -> Result<Result<crate::slack::port::Outgoing, String>, WorkflowError> {
     let release_id = &state.release.id;
     let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::storage::begin_write(&state.db).await?;
     let Some(incident) = incidents::load(&mut tx, release_id, id).await? else {
         return Ok(Err(format!("There is no incident {id}.")));
     };
@@ -184,7 +184,7 @@ pub async fn run_clock(state: &AppState, job: jobs::Job) -> Result<(), WorkflowE
     let release_id = job.release_id.clone();
     let now = state.clock.now();
     let kind = job.key.rsplit(':').next().and_then(ClockKind::parse);
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::storage::begin_write(&state.db).await?;
     jobs::finish(&mut tx, &release_id, &job.key, now).await?;
     let incident = match incident_of(&job.key) {
         Some(id) => incidents::load(&mut tx, &release_id, id).await?,
@@ -288,7 +288,7 @@ pub async fn resume_rollout(state: &AppState, user: &str) -> Result<Outcome, Wor
     }
     let release_id = &state.release.id;
     let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::storage::begin_write(&state.db).await?;
     let Some(pause) = runbook_steps::rollout_pause(&mut tx, release_id).await? else {
         return Ok(Err("The rollout is not paused.".into()));
     };

@@ -29,7 +29,7 @@ pub async fn open_release(
 ) -> Result<Release, WorkflowError> {
     let info = &plan.release;
     let id = info.id();
-    let mut tx = db.begin().await?;
+    let mut tx = crate::storage::begin_write(db).await?;
     let stored = releases::ensure(
         &mut tx,
         &id,

@@ -130,7 +130,7 @@ async fn post_vote(
             Ok(())
         }
         Err(error) => {
-            let mut tx = state.db.begin().await?;
+            let mut tx = crate::storage::begin_write(&state.db).await?;
             votes::discard(&mut tx, id).await?;
             let release = &state.release.id;
             jobs::finish(&mut tx, release, &close_key(id), now).await?;

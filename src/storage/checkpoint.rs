@@ -1,0 +1,98 @@
+//! WAL checkpoints on a connection of their own.
+//!
+//! SQLite's automatic checkpoint runs inside whichever commit crosses its threshold, so now and
+//! then a page or an answer waited for megabytes of copying and an fsync. Every other connection
+//! has it turned off; this task checkpoints shortly after commits instead, off every request path.
+//! A PASSIVE checkpoint never blocks anyone. If writes outpace it and the log still grows past
+//! [`HARD_LIMIT`] frames, one RESTART checkpoint waits for the writers so the log starts over:
+//! the WAL stays bounded whatever the load.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{Connection, SqliteConnection};
+use tokio::sync::Notify;
+
+use super::StoreError;
+
+/// How long commits may gather before one checkpoint takes them all.
+const SETTLE: Duration = Duration::from_millis(100);
+
+/// Log frames (pages of 4 KiB) past which a checkpoint may make writers wait.
+pub const HARD_LIMIT: i64 = 10_000;
+
+/// What one checkpoint found: frames in the log, and frames copied into the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checkpointed {
+    pub log: i64,
+    pub copied: i64,
+}
+
+/// Starts the checkpoint task; `commits` is notified on every commit of every connection.
+pub async fn start(options: &SqliteConnectOptions, commits: Arc<Notify>) -> Result<(), StoreError> {
+    let conn = SqliteConnection::connect_with(options).await?;
+    tokio::spawn(run(conn, commits));
+    Ok(())
+}
+
+async fn run(mut conn: SqliteConnection, commits: Arc<Notify>) {
+    loop {
+        commits.notified().await;
+        tokio::time::sleep(SETTLE).await;
+        if let Err(error) = checkpoint(&mut conn).await {
+            tracing::warn!(%error, "WAL checkpoint failed; the next commit tries again");
+        }
+    }
+}
+
+/// Copies what it can from the log into the database without waiting for anyone; restarts the
+/// log, waiting for writers, when it has grown past [`HARD_LIMIT`].
+pub async fn checkpoint(conn: &mut SqliteConnection) -> Result<Checkpointed, StoreError> {
+    let (_, log, copied): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+        .fetch_one(&mut *conn)
+        .await?;
+    if log > HARD_LIMIT {
+        tracing::info!(log, copied, "WAL past its limit; restarting it");
+        let (_, log, copied): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(RESTART)")
+            .fetch_one(&mut *conn)
+            .await?;
+        return Ok(Checkpointed { log, copied });
+    }
+    Ok(Checkpointed { log, copied })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn commits_stay_in_the_log_until_the_checkpointer_copies_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("c.db").display());
+        let store = crate::storage::connect(&url).await.unwrap();
+        let (auto,): (i64,) = sqlx::query_as("PRAGMA wal_autocheckpoint")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(auto, 0, "no commit runs a checkpoint itself");
+        sqlx::query("CREATE TABLE t (n INTEGER)")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        for n in 0..20 {
+            sqlx::query("INSERT INTO t (n) VALUES (?)")
+                .bind(n)
+                .execute(&store.pool)
+                .await
+                .unwrap();
+        }
+        let mut conn = store.pool.acquire().await.unwrap();
+        let done = checkpoint(&mut conn).await.unwrap();
+        assert!(done.log >= 20, "every commit is still in the log: {done:?}");
+        assert_eq!(
+            done.copied, done.log,
+            "nobody reads, so all of it is copied"
+        );
+    }
+}
