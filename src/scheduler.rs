@@ -2,11 +2,17 @@
 //!
 //! [`run_due`] does whatever is due and returns the next deadline; the loop sleeps on the bot's
 //! clock until then, or until a workflow adds or re-times a job. There is no polling interval:
-//! an idle bot with nothing due sleeps.
+//! an idle bot with nothing due sleeps. Most jobs run in the pass, in due order; an incident's
+//! messages run apart (see [`apart`]).
+
+pub mod apart;
+
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::{watch, Mutex, Notify};
 
+use self::apart::{Apart, Placement};
 use crate::state::AppState;
 use crate::storage::incidents::ESCALATION;
 use crate::storage::jobs;
@@ -20,6 +26,8 @@ pub struct Scheduler {
     wake: Notify,
     /// One pass at a time: a pass started by a test or a rehearsal never races the loop.
     pass: Mutex<()>,
+    /// Jobs handed over to tasks of their own.
+    pub apart: Apart,
 }
 
 impl Scheduler {
@@ -28,6 +36,9 @@ impl Scheduler {
         self.wake.notify_one();
     }
 }
+
+/// How long a stopping bot waits for messages already handed over.
+const DRAIN: Duration = Duration::from_secs(5);
 
 /// How many due jobs one pass takes from the store.
 const BATCH: i64 = 100;
@@ -50,40 +61,82 @@ pub async fn run_due(state: &AppState) -> Result<Option<DateTime<Utc>>, Workflow
         if fresh.is_empty() {
             break;
         }
-        for job in fresh {
-            let (release_id, key) = (job.release_id.clone(), job.key.clone());
-            let outcome = match job.kind.as_str() {
-                schedule::POST => posts::run(state, job).await,
-                ESCALATION => escalation::run(state, job).await,
-                incident_posts::MESSAGE => incident_posts::run(state, job).await,
-                runbooks::CLOCK => runbooks::run_clock(state, job).await,
-                votes::VOTE_CLOSE => votes::close_at_deadline(state, job).await,
-                checklists::REMINDER => checklists::remind(state, job).await,
-                other => {
-                    tracing::error!(kind = other, key, "unknown job kind; leaving it");
-                    Ok(())
-                }
-            };
-            if let Err(error) = outcome {
-                // Park the job for a minute rather than spin on it; treat its outcome as unknown
-                // so the next attempt looks before it posts.
-                tracing::error!(key, %error, "job failed");
-                let retry_at = state.clock.now() + chrono::TimeDelta::minutes(1);
-                let mut conn = state.db.acquire().await?;
-                jobs::retry_later(
-                    &mut conn,
-                    &release_id,
-                    &key,
-                    &error.to_string(),
-                    retry_at,
-                    true,
-                )
-                .await?;
-            }
+        let (apart, in_pass): (Vec<_>, Vec<_>) = fresh
+            .into_iter()
+            .map(|job| (placement(&job), job))
+            .partition(|(placement, _)| *placement != Placement::InPass);
+        hand_over(state, apart).await?;
+        for (_, job) in in_pass {
+            run_and_settle(state, job).await?;
         }
     }
     let mut conn = state.db.acquire().await?;
     Ok(jobs::next_wakeup(&mut conn).await?)
+}
+
+/// Where a due job runs.
+fn placement(job: &jobs::Job) -> Placement {
+    match job.kind.as_str() {
+        incident_posts::MESSAGE => incident_posts::placement(job),
+        _ => Placement::InPass,
+    }
+}
+
+/// Begins the attempts of `jobs` in one commit, then starts each on its own task.
+async fn hand_over(
+    state: &AppState,
+    jobs: Vec<(Placement, jobs::Job)>,
+) -> Result<(), WorkflowError> {
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    let now = state.clock.now();
+    let mut tx = crate::storage::begin_write(&state.db).await?;
+    for (_, job) in &jobs {
+        jobs::hand_over(&mut tx, &job.release_id, &job.key, now).await?;
+    }
+    tx.commit().await?;
+    for (placement, job) in jobs {
+        state.scheduler.apart.start(state, job, placement);
+    }
+    Ok(())
+}
+
+/// Runs one job; a failure parks it for a minute rather than spin on it. Errs only when even
+/// that cannot be recorded.
+async fn run_and_settle(state: &AppState, job: jobs::Job) -> Result<(), WorkflowError> {
+    let (release_id, key) = (job.release_id.clone(), job.key.clone());
+    let outcome = match job.kind.as_str() {
+        schedule::POST => posts::run(state, job).await,
+        ESCALATION => escalation::run(state, job).await,
+        incident_posts::MESSAGE => incident_posts::run(state, job).await,
+        runbooks::CLOCK => runbooks::run_clock(state, job).await,
+        votes::VOTE_CLOSE => votes::close_at_deadline(state, job).await,
+        checklists::REMINDER => checklists::remind(state, job).await,
+        other => {
+            tracing::error!(kind = other, key, "unknown job kind; leaving it");
+            Ok(())
+        }
+    };
+    match outcome {
+        Ok(()) => Ok(()),
+        Err(error) => park(state, &release_id, &key, &error.to_string()).await,
+    }
+}
+
+/// Retries a failed job in a minute, its outcome treated as unknown so the next attempt looks
+/// before it posts.
+async fn park(
+    state: &AppState,
+    release_id: &str,
+    key: &str,
+    error: &str,
+) -> Result<(), WorkflowError> {
+    tracing::error!(key, error, "job failed");
+    let retry_at = state.clock.now() + chrono::TimeDelta::minutes(1);
+    let mut conn = state.db.acquire().await?;
+    jobs::retry_later(&mut conn, release_id, key, error, retry_at, true).await?;
+    Ok(())
 }
 
 /// Runs jobs until `shutdown` turns true.
@@ -109,7 +162,10 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
         tokio::select! {
             _ = sleep => {}
             _ = state.scheduler.wake.notified() => {}
-            _ = shutdown.wait_for(|stop| *stop) => return,
+            _ = shutdown.wait_for(|stop| *stop) => break,
         }
     }
+    // Messages already handed over get a moment to land; any cut off stay `sending` and are
+    // looked up at the next start.
+    let _ = tokio::time::timeout(DRAIN, state.scheduler.apart.settled()).await;
 }

@@ -95,6 +95,16 @@ impl Application {
         let plan = Arc::new(load_plan(config.plan.as_deref())?);
         let store = storage::connect(&config.database_url).await?;
         let db = store.pool.clone();
+        // No task of this process holds a job yet: any still in hand were held by one that died.
+        let taken_back =
+            storage::jobs::take_back_all(&mut *db.acquire().await.map_err(StoreError::from)?)
+                .await?;
+        if taken_back > 0 {
+            tracing::warn!(
+                taken_back,
+                "jobs in hand at the last stop; they are retried"
+            );
+        }
         let metrics = Arc::new(Metrics::new());
         let client = match &config.slack.bot_token {
             Some(_) => Some(Arc::new(

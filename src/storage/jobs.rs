@@ -5,6 +5,9 @@
 //! `pending`; one whose outcome is unknown stays `sending`, so the next attempt first asks Slack
 //! whether the post already exists. Moving L-Day re-times `pending` jobs and cancels the ones the
 //! new timeline no longer has.
+//!
+//! A job whose attempt runs on a task of its own is `in_hand` while it runs (see
+//! [`hand_over`]); the scheduler's queries skip it, and [`take_back_all`] clears the flag at start.
 
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
@@ -137,7 +140,8 @@ pub async fn cancel_pending_except(
 /// When the scheduler must next wake up: the earliest unfinished job of any release.
 pub async fn next_wakeup(conn: &mut SqliteConnection) -> Result<Option<DateTime<Utc>>, StoreError> {
     let (at,): (Option<i64>,) = sqlx::query_as(
-        "SELECT MIN(COALESCE(next_attempt_at, due_at)) FROM jobs WHERE state IN ('pending', 'sending')",
+        "SELECT MIN(COALESCE(next_attempt_at, due_at)) FROM jobs
+          WHERE state IN ('pending', 'sending') AND in_hand = 0",
     )
     .fetch_one(conn)
     .await?;
@@ -151,7 +155,7 @@ pub async fn due(
     limit: i64,
 ) -> Result<Vec<Job>, StoreError> {
     let rows: Vec<JobRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM jobs WHERE state IN ('pending', 'sending')
+        "SELECT {COLUMNS} FROM jobs WHERE state IN ('pending', 'sending') AND in_hand = 0
             AND COALESCE(next_attempt_at, due_at) <= ? ORDER BY due_at, key LIMIT ?"
     ))
     .bind(to_millis(now))
@@ -191,6 +195,34 @@ pub async fn begin_attempt(
     Ok(())
 }
 
+/// Begins an attempt that a task of its own will make: as [`begin_attempt`], and the job is
+/// `in_hand` until [`complete`] or [`retry_later`] records how it went.
+pub async fn hand_over(
+    conn: &mut SqliteConnection,
+    release_id: &str,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE jobs SET state = 'sending', attempts = attempts + 1, attempt_started_at = ?, in_hand = 1
+          WHERE release_id = ? AND key = ? AND state IN ('pending', 'sending')",
+    )
+    .bind(to_millis(now))
+    .bind(release_id)
+    .bind(key)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Takes back every job handed over: at start no task holds one. Returns how many.
+pub async fn take_back_all(conn: &mut SqliteConnection) -> Result<u64, StoreError> {
+    let done = sqlx::query("UPDATE jobs SET in_hand = 0 WHERE in_hand = 1")
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 /// Records a finished job and where its post landed.
 pub async fn complete(
     conn: &mut SqliteConnection,
@@ -201,7 +233,8 @@ pub async fn complete(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE jobs SET state = 'done', channel = ?, ts = ?, done_at = ?, next_attempt_at = NULL, last_error = NULL
+        "UPDATE jobs SET state = 'done', channel = ?, ts = ?, done_at = ?, next_attempt_at = NULL, last_error = NULL,
+                in_hand = 0
           WHERE release_id = ? AND key = ?",
     )
     .bind(channel)
@@ -236,7 +269,8 @@ pub async fn retry_later(
 ) -> Result<(), StoreError> {
     let state = if reached_slack { "sending" } else { "pending" };
     sqlx::query(
-        "UPDATE jobs SET state = ?, last_error = ?, next_attempt_at = ? WHERE release_id = ? AND key = ?",
+        "UPDATE jobs SET state = ?, last_error = ?, next_attempt_at = ?, in_hand = 0
+          WHERE release_id = ? AND key = ?",
     )
     .bind(state)
     .bind(error)

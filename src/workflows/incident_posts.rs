@@ -6,6 +6,9 @@
 //! protocol of [`super::posts`]: the attempt is committed as `sending` before Slack is called,
 //! and an attempt found `sending` (the bot died or the outcome was unknown) first looks for the
 //! message in Slack: in the channel history by metadata, or in the thread by the tag block id.
+//!
+//! Messages are sent apart from the scheduler's pass: pages by DM at once, and an incident's
+//! post and thread notes one after another in their lane, so the thread reads in order.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
@@ -14,6 +17,7 @@ use sqlx::SqliteConnection;
 use super::setup::GOLIVE;
 use super::WorkflowError;
 use crate::domain::incident::IncidentId;
+use crate::scheduler::apart::Placement;
 use crate::slack::port::{Outgoing, PostTag, Posted};
 use crate::state::AppState;
 use crate::storage::incidents::{self, message_key};
@@ -41,6 +45,22 @@ struct Queued {
     to: To,
     text: String,
     blocks: serde_json::Value,
+}
+
+/// Where a message's job is sent from: DMs on their own, channel and thread in the incident's lane.
+pub fn placement(job: &jobs::Job) -> Placement {
+    #[derive(Deserialize)]
+    struct Route {
+        n: i64,
+        to: To,
+    }
+    match serde_json::from_str::<Route>(&job.payload) {
+        Ok(Route {
+            to: To::User(_), ..
+        })
+        | Err(_) => Placement::Apart,
+        Ok(Route { n, .. }) => Placement::Lane(format!("{}:{}", job.release_id, IncidentId(n))),
+    }
 }
 
 /// Queues a message for `id`, due `now`. `render` gets the job key, which the message carries.
@@ -87,7 +107,8 @@ pub async fn queue_as(
     Ok(())
 }
 
-/// Sends one queued message. Failures are recorded on the job and retried, never dropped.
+/// Sends one queued message, whose attempt the scheduler has begun. Failures are recorded on the
+/// job and retried, never dropped.
 pub async fn run(state: &AppState, job: jobs::Job) -> Result<(), WorkflowError> {
     let queued: Queued = match serde_json::from_str(&job.payload) {
         Ok(queued) => queued,
@@ -128,10 +149,6 @@ pub async fn run(state: &AppState, job: jobs::Job) -> Result<(), WorkflowError> 
             Err(error) => return retry(state, &job, &error.to_string(), true).await,
         }
     }
-    {
-        let mut conn = state.db.acquire().await?;
-        jobs::begin_attempt(&mut conn, &job.release_id, &job.key, state.clock.now()).await?;
-    }
     let message = Outgoing {
         text: queued.text,
         blocks: serde_json::from_value(queued.blocks).unwrap_or_default(),
@@ -144,35 +161,37 @@ pub async fn run(state: &AppState, job: jobs::Job) -> Result<(), WorkflowError> 
     }
 }
 
+/// Records the outcome on the single writer: finishes from many sends share a commit, and never
+/// wait on the pool's write lock.
 async fn finish(
     state: &AppState,
     job: &jobs::Job,
     posted: Option<&Posted>,
 ) -> Result<(), WorkflowError> {
     let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
-    jobs::complete(
-        &mut tx,
-        &job.release_id,
-        &job.key,
-        posted.map(|p| p.channel.as_str()),
-        posted.map(|p| p.ts.as_str()),
-        now,
-    )
-    .await?;
-    if let Some(posted) = posted {
-        let detail = format!("{} sent (ts {})", job.key, posted.ts);
-        audit::record(
-            &mut tx,
-            &job.release_id,
-            now,
-            GOLIVE,
-            "incident-message",
-            &detail,
+    let (release_id, key) = (job.release_id.clone(), job.key.clone());
+    let posted = posted.cloned();
+    state
+        .writer
+        .write(
+            move |conn| {
+                Box::pin(async move {
+                    let (channel, ts) = match &posted {
+                        Some(p) => (Some(p.channel.as_str()), Some(p.ts.as_str())),
+                        None => (None, None),
+                    };
+                    jobs::complete(conn, &release_id, &key, channel, ts, now).await?;
+                    if let Some(ts) = ts {
+                        let detail = format!("{key} sent (ts {ts})");
+                        audit::record(conn, &release_id, now, GOLIVE, "incident-message", &detail)
+                            .await?;
+                    }
+                    Ok(())
+                })
+            },
+            |_| {},
         )
         .await?;
-    }
-    tx.commit().await?;
     Ok(())
 }
 

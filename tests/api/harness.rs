@@ -182,11 +182,12 @@ impl TestApp {
         self.run_due_jobs().await;
     }
 
-    /// One scheduler pass, as the loop would make it.
+    /// One scheduler pass, as the loop would make it, and the messages it handed over.
     pub async fn run_due_jobs(&self) {
         golive::scheduler::run_due(&self.state)
             .await
             .expect("scheduler pass");
+        self.state.scheduler.apart.settled().await;
     }
 
     /// Posts a signed form body, the way Slack does.
