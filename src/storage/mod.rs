@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::{Connection, SqlitePool};
 use tokio::sync::Notify;
 
 /// Errors from the store.
@@ -54,6 +54,13 @@ pub async fn connect(url: &str) -> Result<Store, StoreError> {
     let changes = Arc::new(AtomicU64::new(0));
     let commits = Arc::new(Notify::new());
     let hook = (changes.clone(), commits.clone());
+    {
+        // One connection first: it creates the file, switches it to WAL (which needs the file
+        // to itself) and migrates it, before the pool opens its connections side by side.
+        let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
+        sqlx::migrate!("./migrations").run(&mut conn).await?;
+        conn.close().await?;
+    }
     // Every connection is opened at start and kept: opening one, and preparing its statements,
     // costs milliseconds that a page due now should not wait for.
     let pool = SqlitePoolOptions::new()
@@ -67,7 +74,6 @@ pub async fn connect(url: &str) -> Result<Store, StoreError> {
         })
         .connect_with(options.clone())
         .await?;
-    sqlx::migrate!("./migrations").run(&pool).await?;
     let writer = writer::Writer::start(&options, changes.clone(), commits.clone()).await?;
     checkpoint::start(&options, commits).await?;
     Ok(Store {
@@ -122,6 +128,19 @@ pub fn to_millis(at: DateTime<Utc>) -> i64 {
 /// A stored instant back as a time; corrupt values fall back to the epoch rather than panic.
 pub fn from_millis(millis: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(millis).unwrap_or_default()
+}
+
+/// A fresh store in a temporary directory, with release `r` in it.
+#[cfg(test)]
+pub(crate) async fn test_store() -> (tempfile::TempDir, SqlitePool) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let pool = connect(&url).await.expect("the store opens").pool;
+    let mut conn = pool.acquire().await.expect("a connection");
+    releases::ensure(&mut conn, "r", "R", "1", "#c", None, Utc::now())
+        .await
+        .expect("the release is stored");
+    (dir, pool)
 }
 
 #[cfg(test)]
