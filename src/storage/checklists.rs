@@ -146,19 +146,11 @@ pub async fn confirmations(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::{connect, releases};
 
     #[tokio::test]
     async fn a_second_confirmation_of_an_item_keeps_the_first() {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
-            .await
-            .unwrap()
-            .pool;
+        let (_dir, pool) = crate::storage::test_store().await;
         let mut conn = pool.acquire().await.unwrap();
-        releases::ensure(&mut conn, "r", "R", "1", "#c", None, Utc::now())
-            .await
-            .unwrap();
         let first = Confirmation {
             by: "U1".into(),
             at: from_millis(1_000),

@@ -281,3 +281,56 @@ pub async fn retry_later(
     .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::{from_millis, test_store};
+
+    #[tokio::test]
+    async fn a_job_in_hand_is_neither_due_nor_waited_for_until_its_outcome_is_recorded() {
+        let (_dir, pool) = test_store().await;
+        let mut conn = pool.acquire().await.unwrap();
+        let (early, late) = (from_millis(1_000), from_millis(5_000));
+        schedule(&mut conn, "r", "a", "k", early, "{}")
+            .await
+            .unwrap();
+        schedule(&mut conn, "r", "b", "k", late, "{}")
+            .await
+            .unwrap();
+        hand_over(&mut conn, "r", "a", early).await.unwrap();
+        let due_keys = |jobs: Vec<Job>| jobs.into_iter().map(|j| j.key).collect::<Vec<_>>();
+        assert!(due_keys(due(&mut conn, late, 10).await.unwrap()) == ["b"]);
+        assert_eq!(next_wakeup(&mut conn).await.unwrap(), Some(late));
+        let parked = from_millis(3_000);
+        retry_later(&mut conn, "r", "a", "503", parked, true)
+            .await
+            .unwrap();
+        assert_eq!(next_wakeup(&mut conn).await.unwrap(), Some(parked));
+        let again = &list(&mut conn, "r").await.unwrap()[0];
+        assert_eq!((again.state, again.attempts), (JobState::Sending, 1));
+    }
+
+    #[tokio::test]
+    async fn at_start_every_job_in_hand_is_taken_back_still_sending() {
+        let (_dir, pool) = test_store().await;
+        let mut conn = pool.acquire().await.unwrap();
+        let at = from_millis(1_000);
+        for key in ["a", "b"] {
+            schedule(&mut conn, "r", key, "k", at, "{}").await.unwrap();
+            hand_over(&mut conn, "r", key, at).await.unwrap();
+        }
+        complete(&mut conn, "r", "b", Some("C1"), Some("1.1"), at)
+            .await
+            .unwrap();
+        assert!(due(&mut conn, at, 10).await.unwrap().is_empty());
+        assert_eq!(take_back_all(&mut conn).await.unwrap(), 1);
+        let due = due(&mut conn, at, 10).await.unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!(
+            (due[0].key.as_str(), due[0].state),
+            ("a", JobState::Sending),
+            "its outcome is unknown, so it is looked up before it is sent again"
+        );
+    }
+}

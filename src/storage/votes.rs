@@ -278,20 +278,8 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::storage::{connect, releases};
 
-    async fn store() -> (tempfile::TempDir, sqlx::SqlitePool) {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
-            .await
-            .unwrap()
-            .pool;
-        let mut conn = pool.acquire().await.unwrap();
-        releases::ensure(&mut conn, "r", "R", "1", "#c", None, Utc::now())
-            .await
-            .unwrap();
-        (dir, pool)
-    }
+    use crate::storage::test_store as store;
 
     fn vote() -> Vote {
         let holders = BTreeMap::from([(Role::QaLead, vec!["UQA".to_string()])]);

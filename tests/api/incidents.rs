@@ -538,3 +538,32 @@ async fn a_page_whose_outcome_was_unknown_is_found_in_the_thread_not_sent_again(
     assert_eq!(count(&texts, "acknowledged by U0ONCALL"), 1, "{texts:#?}");
     assert_eq!(count(&dms(&app, ON_CALL), "You are paged"), 1);
 }
+
+#[tokio::test]
+async fn a_slow_slack_in_one_thread_does_not_hold_up_other_pages() {
+    let app = staffed_app(&[]).await;
+    run(&app, MEMBER, "escalate P1 exports stuck").await;
+    run(&app, MEMBER, "escalate P1 search results empty").await;
+    // From now on Slack takes 3 s to answer each thread note in the launch channel.
+    app.fake.slow_down(CHANNEL, Duration::from_secs(3));
+    app.clock.advance(TimeDelta::minutes(15));
+    golive::scheduler::run_due(&app.state)
+        .await
+        .expect("scheduler pass");
+    // Both incidents' L2 pages arrive by DM while the first thread note still waits for Slack.
+    for _ in 0..200 {
+        if count(&dms(&app, LEAD), "You are paged (L2") == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(count(&dms(&app, LEAD), "You are paged (L2"), 2);
+    for id in ["INC-1", "INC-2"] {
+        assert_eq!(count(&thread(&app, id), "escalated to L2"), 0, "{id}");
+    }
+    app.state.scheduler.apart.settled().await;
+    for id in ["INC-1", "INC-2"] {
+        let texts = thread(&app, id);
+        assert_eq!(count(&texts, "escalated to L2"), 1, "{id}: {texts:#?}");
+    }
+}

@@ -225,6 +225,15 @@ impl FakeSlack {
             .push_back(fault);
     }
 
+    /// Makes every `chat.postMessage` to `channel` (an id, as golive sends it) answer only after
+    /// `by`, as a slow or busy Slack would; the message is stored when the answer goes.
+    pub fn slow_down(&self, channel: &str, by: Duration) {
+        self.shared
+            .lock()
+            .slow_channels
+            .insert(channel.to_string(), by);
+    }
+
     /// Whether a Socket Mode client is connected (its `hello` was sent) within `timeout`.
     pub async fn socket_connected(&self, timeout: Duration) -> bool {
         let connected = |state: &state::State| (!state.sockets.is_empty()).then_some(());

@@ -33,6 +33,8 @@ pub(super) struct State {
     pub views_published: Vec<(String, Value)>,
     pub calls: HashMap<String, usize>,
     pub faults: HashMap<String, VecDeque<Fault>>,
+    /// `chat.postMessage` to these channels waits this long before it takes effect.
+    pub slow_channels: HashMap<String, Duration>,
     pub sockets: Vec<Socket>,
     pub pending_acks: HashMap<String, oneshot::Sender<Value>>,
     next_ts: u64,

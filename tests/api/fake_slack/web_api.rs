@@ -53,6 +53,13 @@ async fn web_api_call(
     let outcome = match authorize(&method, &headers) {
         Ok(()) => {
             let params = Params::parse(query.as_deref(), &headers, &body);
+            if method == "chat.postMessage" {
+                let channel = params.text("channel").unwrap_or_default();
+                let slow = shared.lock().slow_channels.get(&channel).copied();
+                if let Some(by) = slow {
+                    tokio::time::sleep(by).await;
+                }
+            }
             methods::call(&shared, &method, &params)
         }
         Err(error) => Err(error),
