@@ -213,14 +213,18 @@ pub async fn cancel_waits(
     release_id: &str,
     id: IncidentId,
 ) -> Result<u64, StoreError> {
+    // The incident's keys are those after its prefix and before the prefix with ':' + 1 (';'):
+    // a range on the primary key, not a scan of every job.
+    let prefix = job_prefix(id);
+    let end = format!("{};", prefix.trim_end_matches(':'));
     let done = sqlx::query(
         "UPDATE jobs SET state = 'cancelled'
-          WHERE release_id = ? AND kind = ? AND state = 'pending' AND substr(key, 1, length(?)) = ?",
+          WHERE release_id = ? AND key > ? AND key < ? AND kind = ? AND state = 'pending'",
     )
     .bind(release_id)
+    .bind(&prefix)
+    .bind(&end)
     .bind(ESCALATION)
-    .bind(job_prefix(id))
-    .bind(job_prefix(id))
     .execute(conn)
     .await?;
     Ok(done.rows_affected())
