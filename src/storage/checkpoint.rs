@@ -1,11 +1,12 @@
 //! WAL checkpoints on a connection of their own.
 //!
 //! SQLite's automatic checkpoint runs inside whichever commit crosses its threshold, so now and
-//! then a page or an answer waited for megabytes of copying and an fsync. Every other connection
-//! has it turned off; this task checkpoints shortly after commits instead, off every request path.
-//! A PASSIVE checkpoint never blocks anyone. If writes outpace it and the log still grows past
-//! [`HARD_LIMIT`] frames, one RESTART checkpoint waits for the writers so the log starts over:
-//! the WAL stays bounded whatever the load.
+//! then a page or an answer waited for megabytes of copying and an fsync. The pool's connections
+//! (the scheduler, pages, commands) have it turned off; the single writer keeps it, so a burst of
+//! changes pays for its own log (see `writer`). This task checkpoints shortly after commits,
+//! off every request path, so the log the pool writes is copied too. A PASSIVE checkpoint never
+//! blocks anyone. Should the log still pass [`HARD_LIMIT`] frames, one RESTART checkpoint waits
+//! for the writers so the log starts over: a last resort that keeps the WAL bounded.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,8 +20,8 @@ use super::StoreError;
 /// How long commits may gather before one checkpoint takes them all.
 const SETTLE: Duration = Duration::from_millis(100);
 
-/// Log frames (pages of 4 KiB) past which a checkpoint may make writers wait.
-pub const HARD_LIMIT: i64 = 10_000;
+/// Log frames (pages of 4 KiB, so about 200 MB) past which a checkpoint may make writers wait.
+pub const HARD_LIMIT: i64 = 50_000;
 
 /// What one checkpoint found: frames in the log, and frames copied into the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

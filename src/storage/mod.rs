@@ -115,7 +115,7 @@ fn options(url: &str) -> Result<SqliteConnectOptions, StoreError> {
         // last commits, and the job protocol re-checks Slack for those.
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(Duration::from_secs(5))
-        // Checkpoints run on their own connection (see `checkpoint`), never inside a commit.
+        // No commit on the pool runs a checkpoint (see `checkpoint`); the writer turns it back on.
         .pragma("wal_autocheckpoint", "0")
         .foreign_keys(true))
 }

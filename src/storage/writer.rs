@@ -49,6 +49,12 @@ impl Writer {
         commits: Arc<tokio::sync::Notify>,
     ) -> Result<Self, StoreError> {
         let mut conn = SqliteConnection::connect_with(options).await?;
+        // Unlike the pool's connections, the writer checkpoints after its own commits (SQLite's
+        // default): under a burst of changes it pays for the log it writes, which keeps the log
+        // bounded; a page due now, sent from the pool, never waits for it.
+        sqlx::query("PRAGMA wal_autocheckpoint = 1000")
+            .execute(&mut conn)
+            .await?;
         super::count_commits(&mut conn, changes, commits).await?;
         let (queue, receiver) = mpsc::unbounded_channel();
         tokio::spawn(run(conn, receiver));
