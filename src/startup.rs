@@ -19,7 +19,7 @@ use crate::slack::render::Templates;
 use crate::slack::web::{hyper_client, HyperClient, WebApi};
 use crate::state::AppState;
 use crate::storage::{self, StoreError};
-use crate::workflows::{setup, WorkflowError};
+use crate::workflows::{setup, warm_up, WorkflowError};
 
 /// Why golive could not start.
 #[derive(Debug, thiserror::Error)]
@@ -205,6 +205,9 @@ impl Application {
             tokio::spawn(async move {
                 // Names first, so the first post already mentions the right groups.
                 setup::resolve_slack_ids(state.slack.as_ref(), &state.release).await;
+                if let Err(error) = warm_up::run(&state).await {
+                    tracing::warn!(%error, "warm-up failed; the first page may be slower");
+                }
                 scheduler::run(state, stopped).await;
             })
         };

@@ -25,6 +25,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Connection, SqlitePool};
 use tokio::sync::Notify;
 
+/// Connections in the pool, all opened at start.
+pub const POOL_SIZE: u32 = 4;
+
 /// Errors from the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -64,8 +67,8 @@ pub async fn connect(url: &str) -> Result<Store, StoreError> {
     // Every connection is opened at start and kept: opening one, and preparing its statements,
     // costs milliseconds that a page due now should not wait for.
     let pool = SqlitePoolOptions::new()
-        .max_connections(4)
-        .min_connections(4)
+        .max_connections(POOL_SIZE)
+        .min_connections(POOL_SIZE)
         .idle_timeout(None)
         .max_lifetime(None)
         .after_connect(move |conn, _| {

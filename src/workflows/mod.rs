@@ -20,6 +20,7 @@ pub mod schedule;
 pub mod setup;
 pub mod status_extras;
 pub mod votes;
+pub mod warm_up;
 
 use crate::slack::port::SlackError;
 use crate::slack::render::TemplateError;

@@ -1,0 +1,114 @@
+//! Warming up before the first step falls due.
+//!
+//! The first escalation step after a start paid for first use: SQLite statements prepared on
+//! each pool connection, and code run for the first time (rendering, Block Kit parsing), 10 to
+//! 20 ms in all, which is more than a page's budget. So at start one escalation step is taken on
+//! every pool connection inside a transaction that is rolled back: nothing is stored, queued or
+//! sent.
+
+use std::time::Instant;
+
+use chrono::TimeDelta;
+use sqlx::pool::PoolConnection;
+use sqlx::{Connection, Sqlite};
+
+use super::escalation::advance;
+use super::setup::GOLIVE;
+use super::WorkflowError;
+use crate::domain::incident::{Incident, IncidentId, Severity};
+use crate::state::AppState;
+use crate::storage::{incidents, jobs, POOL_SIZE};
+
+/// Takes a rolled-back escalation step on every pool connection. Only speed depends on it: the
+/// caller logs a failure and carries on.
+pub async fn run(state: &AppState) -> Result<(), WorkflowError> {
+    let started = Instant::now();
+    // Held together, so that each step runs on a different connection.
+    let mut held = Vec::new();
+    for _ in 0..POOL_SIZE {
+        held.push(state.db.acquire().await?);
+    }
+    for conn in &mut held {
+        step(state, conn).await?;
+    }
+    tracing::debug!(elapsed = ?started.elapsed(), "warmed up");
+    Ok(())
+}
+
+async fn step(state: &AppState, conn: &mut PoolConnection<Sqlite>) -> Result<(), WorkflowError> {
+    let release_id = &state.release.id;
+    let ladder = &state.release.plan.escalation;
+    let now = state.clock.now();
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+    // Opened an hour ago and never acknowledged: its next step is due now.
+    let opened = now - TimeDelta::hours(1);
+    let incident = Incident::open(
+        IncidentId(0),
+        Severity::P1,
+        "warm-up",
+        GOLIVE,
+        ladder,
+        opened,
+    );
+    let id = incidents::insert(&mut tx, release_id, &incident).await?;
+    if let Some(mut incident) = incidents::load(&mut tx, release_id, id).await? {
+        let open_p0 = incidents::open_p0_count(&mut tx, release_id).await?;
+        jobs::finish(&mut tx, release_id, "warm-up", now).await?;
+        advance(&mut tx, state, &mut incident, open_p0, now).await?;
+        incidents::save(&mut tx, release_id, &incident).await?;
+        incidents::incident_post(&mut tx, release_id, id).await?;
+    }
+    for job in jobs::due(&mut tx, now, 10).await? {
+        jobs::hand_over(&mut tx, &job.release_id, &job.key, now).await?;
+    }
+    jobs::next_wakeup(&mut tx).await?;
+    tx.rollback().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::config::{Config, SlackConfig};
+    use crate::startup::Application;
+
+    async fn counts(state: &AppState) -> (i64, i64, i64) {
+        let count = |table: &str| format!("SELECT COUNT(*) FROM {table}");
+        let mut n = Vec::new();
+        for table in ["incidents", "jobs", "audit_log"] {
+            let (rows,): (i64,) = sqlx::query_as(&count(table))
+                .fetch_one(&state.db)
+                .await
+                .unwrap();
+            n.push(rows);
+        }
+        (n[0], n[1], n[2])
+    }
+
+    #[tokio::test]
+    async fn warming_up_takes_a_step_on_every_connection_and_leaves_no_trace() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config {
+            listen: ([127, 0, 0, 1], 0).into(),
+            plan: None,
+            database_url: format!("sqlite://{}", dir.path().join("w.db").display()),
+            launch_date: None,
+            clock_start: None,
+            clock_speed: 1.0,
+            release_managers: vec!["U0RELMGR".into()],
+            slack: SlackConfig {
+                bot_token: None,
+                signing_secret: None,
+                app_token: None,
+                api_url: "http://127.0.0.1:9/api".into(),
+            },
+        };
+        let clock = ManualClock::new(chrono::Utc::now());
+        let app = Application::build(config, clock, None).await.unwrap();
+        let state = app.state();
+        let before = counts(&state).await;
+        run(&state).await.expect("every step runs");
+        assert_eq!(counts(&state).await, before);
+    }
+}
