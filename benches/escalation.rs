@@ -237,10 +237,10 @@ async fn page_latency(waits: usize, waiting: usize) {
     let dir = tempfile::tempdir().unwrap();
     let recorder = Arc::new(Recorder::default());
     let app = build(dir.path(), recorder.clone()).await;
-    let bot = run(app, recorder.clone());
-    // The other open incidents, waiting an hour and more.
+    // Stored before golive starts, as after a restart: the other open incidents, waiting an hour
+    // and more, and the measured ones.
     let now = Utc::now();
-    seed(&bot.state, waiting, |i| {
+    seed(&app.state(), waiting, |i| {
         now + TimeDelta::hours(1) + TimeDelta::seconds(i as i64)
     })
     .await;
@@ -248,11 +248,12 @@ async fn page_latency(waits: usize, waiting: usize) {
     let span = 1_000 / waits.max(1) as i64;
     // The first wait falls due alone, a second before the others: the first page after a start
     // pays one-time costs (code paged in, statements prepared) and is reported on its own.
-    let dues = seed(&bot.state, waits + 1, |i| match i {
+    let dues = seed(&app.state(), waits + 1, |i| match i {
         0 => start + TimeDelta::milliseconds(1_000),
         i => start + TimeDelta::milliseconds(2_000 + span * (i as i64 - 1)),
     })
     .await;
+    let bot = run(app, recorder.clone());
     let first = dues.keys().min().copied().unwrap_or_default();
     tokio::time::sleep(Duration::from_millis(4_000)).await;
     let posts = recorder.posts.lock().unwrap().clone();

@@ -142,6 +142,20 @@ pub async fn open_p0_count(
     Ok(usize::try_from(count).unwrap_or_default())
 }
 
+/// How many incidents are open.
+pub async fn open_count(
+    conn: &mut SqliteConnection,
+    release_id: &str,
+) -> Result<usize, StoreError> {
+    let (count,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM incidents WHERE release_id = ? AND resolved_at IS NULL",
+    )
+    .bind(release_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(usize::try_from(count).unwrap_or_default())
+}
+
 /// Writes back what transitions change.
 pub async fn save(
     conn: &mut SqliteConnection,
