@@ -567,3 +567,35 @@ async fn a_slow_slack_in_one_thread_does_not_hold_up_other_pages() {
         assert_eq!(count(&texts, "escalated to L2"), 1, "{id}: {texts:#?}");
     }
 }
+
+#[tokio::test]
+async fn simultaneous_commands_on_one_incident_all_get_a_real_answer() {
+    let app = staffed_app(&[]).await;
+    run(&app, MEMBER, "escalate P1 exports stuck").await;
+    let people = ["U0A", "U0B", "U0C", "U0D", "U0E", "U0F", "U0G", "U0H"];
+    let replies = futures_util::future::join_all(people.iter().enumerate().map(|(n, user)| {
+        let text = if n % 2 == 0 {
+            "ack INC-1"
+        } else {
+            "resolve INC-1"
+        };
+        app.command(user, text)
+    }))
+    .await;
+    for reply in &replies {
+        assert!(
+            !reply.text().contains("internal error"),
+            "each waits its turn: {}",
+            reply.text()
+        );
+    }
+    let acks = replies
+        .iter()
+        .filter(|r| r.text().contains("acknowledged"))
+        .count();
+    assert!(
+        acks >= 1,
+        "{:#?}",
+        replies.iter().map(|r| r.text()).collect::<Vec<_>>()
+    );
+}
