@@ -77,6 +77,23 @@ impl WebApi {
         self
     }
 
+    /// Where a post's history can be read. A DM is posted to a user id, but its history is the
+    /// IM channel's, which `conversations.open` names (opening it if need be).
+    async fn history_channel(&self, channel: &str) -> Result<String, SlackError> {
+        if !(channel.starts_with('U') || channel.starts_with('W')) {
+            return Ok(channel.to_string());
+        }
+        let session = self.client.open_session(&self.token);
+        let request =
+            SlackApiConversationsOpenRequest::new().with_users(vec![SlackUserId(channel.into())]);
+        let opened = self
+            .with_retries("conversations.open", true, || {
+                session.conversations_open(&request)
+            })
+            .await?;
+        Ok(opened.channel.id.to_string())
+    }
+
     /// Runs `call`, retrying what can be retried. With `retry_unknown` false an unknown outcome
     /// is returned at once: re-sending a post blindly could post it twice.
     async fn with_retries<T, F, Fut>(
@@ -240,6 +257,7 @@ impl SlackPort for WebApi {
     async fn find_post(&self, channel: &str, tag: &PostTag) -> Result<Option<Posted>, SlackError> {
         // Slack's ts is real time while the job's times may be on a rehearsal clock, so search
         // the newest messages rather than a time window; golive posts a few dozen a day at most.
+        let channel = &self.history_channel(channel).await?;
         let session = self.client.open_session(&self.token);
         let mut cursor: Option<SlackCursorId> = None;
         for _page in 0..HISTORY_PAGES {

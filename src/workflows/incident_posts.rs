@@ -142,7 +142,7 @@ pub async fn run(state: &AppState, job: jobs::Job) -> Result<(), WorkflowError> 
         match found {
             Ok(Some(posted)) => return finish(state, &job, Some(&posted)).await,
             Ok(None) => {}
-            // A DM's history may not be readable by user id; a page sent twice beats a page lost.
+            // Without `im:history` a DM cannot be looked up; a page sent twice beats one lost.
             Err(error) if matches!(queued.to, To::User(_)) && !error.is_transient() => {
                 tracing::warn!(key = job.key, %error, "cannot look for a DM page; sending it");
             }

@@ -599,3 +599,29 @@ async fn simultaneous_commands_on_one_incident_all_get_a_real_answer() {
         replies.iter().map(|r| r.text()).collect::<Vec<_>>()
     );
 }
+
+#[tokio::test]
+async fn a_dm_page_whose_outcome_was_unknown_is_found_in_the_dm_not_sent_again() {
+    let app = staffed_app(&[]).await;
+    // The L1 page reaches the on-call's DM, but its answer is lost.
+    app.fake.fail_next_to(ON_CALL, Fault::DropAfterStore);
+    run(&app, MEMBER, "escalate P2 slow exports").await;
+    assert_eq!(count(&dms(&app, ON_CALL), "You are paged"), 1);
+    // The retry looks in the DM (opened by user id) and finds the page there.
+    app.advance(TimeDelta::seconds(10)).await;
+    app.advance(TimeDelta::seconds(10)).await;
+    assert!(app.fake.calls("conversations.open") >= 1);
+    assert_eq!(count(&dms(&app, ON_CALL), "You are paged"), 1);
+    let mut conn = app.state.db.acquire().await.unwrap();
+    let jobs = golive::storage::jobs::list(&mut conn, &app.state.release.id)
+        .await
+        .unwrap();
+    let unfinished: Vec<_> = jobs
+        .iter()
+        .filter(|j| {
+            j.kind == "incident_message" && j.state != golive::storage::jobs::JobState::Done
+        })
+        .map(|j| &j.key)
+        .collect();
+    assert!(unfinished.is_empty(), "{unfinished:?}");
+}

@@ -23,6 +23,7 @@ pub(super) fn call(shared: &Shared, method: &str, params: &Params) -> Result<Val
         "chat.postEphemeral" => post_ephemeral(state, params),
         "chat.getPermalink" => permalink(state, params),
         "conversations.history" => history(state, params),
+        "conversations.open" => open_conversation(state, params),
         "conversations.replies" => replies(state, params),
         "conversations.list" => list_channels(state, params),
         "conversations.join" => join_channel(state, params),
@@ -121,7 +122,28 @@ fn permalink(state: &mut State, params: &Params) -> Result<Value, ApiError> {
 }
 
 /// Top-level messages (and thread parents), newest first, between `oldest` and `latest`.
+/// The IM channel with one user (`users`), as `conversations.open` names it.
+fn open_conversation(state: &mut State, params: &Params) -> Result<Value, ApiError> {
+    // A JSON body sends `users` as an array; a form, as a comma-separated string.
+    let users = match params.json("users") {
+        Some(Value::Array(list)) => list.first().and_then(Value::as_str).map(str::to_string),
+        _ => params.text("users"),
+    };
+    let users = users.ok_or("users_list_not_supplied")?;
+    let user = users.split(',').next().unwrap_or_default();
+    if !(user.starts_with('U') || user.starts_with('W')) {
+        return Err("user_not_found".into());
+    }
+    let channel = state.resolve_channel(user).ok_or("user_not_found")?;
+    Ok(json!({"channel": {"id": channel}, "already_open": true}))
+}
+
 fn history(state: &mut State, params: &Params) -> Result<Value, ApiError> {
+    // Posting accepts a user id for a DM; reading history needs the IM channel's id, as in Slack.
+    let asked = params.text("channel").unwrap_or_default();
+    if asked.starts_with('U') || asked.starts_with('W') {
+        return Err("channel_not_found".into());
+    }
     let channel = channel_param(state, params)?;
     let inclusive = params.flag("inclusive");
     let after_oldest = |ts: &str| match params.text("oldest") {

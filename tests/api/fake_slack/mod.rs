@@ -225,6 +225,17 @@ impl FakeSlack {
             .push_back(fault);
     }
 
+    /// Makes the next `chat.postMessage` to `channel` (as named in the call: a channel or user
+    /// id) fail; several faults apply in order.
+    pub fn fail_next_to(&self, channel: &str, fault: Fault) {
+        let mut state = self.shared.lock();
+        state
+            .faults_to
+            .entry(channel.to_string())
+            .or_default()
+            .push_back(fault);
+    }
+
     /// Makes every `chat.postMessage` to `channel` (an id, as golive sends it) answer only after
     /// `by`, as a slow or busy Slack would; the message is stored when the answer goes.
     pub fn slow_down(&self, channel: &str, by: Duration) {

@@ -33,6 +33,8 @@ pub(super) struct State {
     pub views_published: Vec<(String, Value)>,
     pub calls: HashMap<String, usize>,
     pub faults: HashMap<String, VecDeque<Fault>>,
+    /// Faults for the next `chat.postMessage` to a channel, by the channel named in the call.
+    pub faults_to: HashMap<String, VecDeque<Fault>>,
     /// `chat.postMessage` to these channels waits this long before it takes effect.
     pub slow_channels: HashMap<String, Duration>,
     pub sockets: Vec<Socket>,
@@ -166,8 +168,9 @@ impl State {
     }
 
     /// Counts a call of `method` and takes the fault queued for it, if any.
-    pub fn begin_call(&mut self, method: &str) -> Option<Fault> {
+    pub fn begin_call(&mut self, method: &str, channel: Option<&str>) -> Option<Fault> {
         *self.calls.entry(method.to_string()).or_default() += 1;
-        self.faults.get_mut(method)?.pop_front()
+        let to = channel.and_then(|channel| self.faults_to.get_mut(channel)?.pop_front());
+        to.or_else(|| self.faults.get_mut(method)?.pop_front())
     }
 }

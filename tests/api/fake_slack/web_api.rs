@@ -33,7 +33,11 @@ async fn web_api_call(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let fault = shared.lock().begin_call(&method);
+    let params = Params::parse(query.as_deref(), &headers, &body);
+    let to = (method == "chat.postMessage")
+        .then(|| params.text("channel"))
+        .flatten();
+    let fault = shared.lock().begin_call(&method, to.as_deref());
     match fault {
         Some(Fault::RateLimited { retry_after_secs }) => {
             let headers = [(header::RETRY_AFTER, retry_after_secs.to_string())];
@@ -52,7 +56,6 @@ async fn web_api_call(
 
     let outcome = match authorize(&method, &headers) {
         Ok(()) => {
-            let params = Params::parse(query.as_deref(), &headers, &body);
             if method == "chat.postMessage" {
                 let channel = params.text("channel").unwrap_or_default();
                 let slow = shared.lock().slow_channels.get(&channel).copied();
