@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
 use super::incident_posts::{self, To};
+use super::refresh::{self, Target};
 use super::setup::GOLIVE;
 use super::WorkflowError;
 use crate::domain::incident::{people, Incident, IncidentId, Reason};
@@ -35,8 +36,7 @@ pub async fn run(state: &AppState, job: jobs::Job) -> Result<(), WorkflowError> 
             tx.commit().await?;
             if incident.level != level {
                 // Off the pass, so the pages just queued are not held up by the update.
-                let state = state.clone();
-                tokio::spawn(async move { refresh_post(&state, &incident).await });
+                refresh::spawn(state, Target::Incident(incident.id));
             }
             return Ok(());
         }
@@ -264,36 +264,30 @@ async fn report_empty(
     Ok(())
 }
 
-/// Shows where the incident stands on its post in the launch channel. Best effort: an update is
-/// idempotent and the thread keeps the record, so a lost update only leaves the post behind.
-pub async fn refresh_post(state: &AppState, incident: &Incident) {
-    let found = match state.db.acquire().await {
-        Ok(mut conn) => incidents::incident_post(&mut conn, &state.release.id, incident.id)
-            .await
-            .ok()
-            .flatten(),
-        Err(_) => None,
+/// The incident post as the store has it now, with where it landed; `None` before it is posted.
+/// Rendered from the store, so an update never shows an older state (see `refresh`).
+pub async fn render_live(
+    state: &AppState,
+    id: IncidentId,
+) -> Result<Option<(String, String, crate::slack::port::Outgoing)>, WorkflowError> {
+    let release_id = &state.release.id;
+    let mut conn = state.db.acquire().await?;
+    let Some((channel, ts)) = incidents::incident_post(&mut conn, release_id, id).await? else {
+        return Ok(None);
     };
-    let Some((channel, ts)) = found else {
-        return;
+    let Some(incident) = incidents::load(&mut conn, release_id, id).await? else {
+        return Ok(None);
     };
     let plan = &state.release.plan;
     let message = incident_messages::incident_post(
         &state.templates,
-        incident,
+        &incident,
         &plan.escalation,
         &plan.contingencies,
         plan.release.timezone,
-        &incidents::message_key(incident.id, 0),
-    );
-    match message {
-        Ok(message) => {
-            if let Err(error) = state.slack.update(&channel, &ts, &message).await {
-                tracing::warn!(%error, id = %incident.id, "could not update an incident post");
-            }
-        }
-        Err(error) => tracing::error!(%error, "could not render an incident post"),
-    }
+        &incidents::message_key(id, 0),
+    )?;
+    Ok(Some((channel, ts, message)))
 }
 
 /// Queues a note in the incident's thread.

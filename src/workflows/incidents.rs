@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 
 use super::escalation::{self, advance, climb, thread_note};
 use super::incident_posts::{self, To};
+use super::refresh::{self, Target};
 use super::{runbooks, WorkflowError};
 use crate::domain::incident::{Incident, IncidentId, Mark, Reason, Severity};
 use crate::domain::plan::Role;
@@ -106,7 +107,7 @@ pub async fn raise(
     tx.commit().await?;
     state.scheduler.wake();
     for other in &moved {
-        escalation::refresh_post(state, other).await;
+        refresh::request(state, Target::Incident(other.id)).await;
     }
     Ok(Ok(format!(
         "{id} ({}) is open and L{} {} is paged in the launch channel's thread.",
@@ -293,7 +294,7 @@ async fn change(
     incidents::save(&mut tx, release_id, &incident).await?;
     tx.commit().await?;
     state.scheduler.wake();
-    escalation::refresh_post(state, &incident).await;
+    refresh::request(state, Target::Incident(incident.id)).await;
     Ok(Ok(plain))
 }
 

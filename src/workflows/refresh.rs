@@ -9,7 +9,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use super::{checklists, votes};
+use super::{checklists, escalation, votes};
+use crate::domain::incident::IncidentId;
 use crate::state::AppState;
 
 /// A message golive keeps up to date.
@@ -19,6 +20,8 @@ pub enum Target {
     Checklist(String),
     /// A go/no-go vote's message, by vote id.
     Vote(i64),
+    /// An incident's post in the launch channel.
+    Incident(IncidentId),
 }
 
 /// Messages with an update in flight, each with whether it changed again since.
@@ -85,6 +88,7 @@ async fn update(state: &AppState, target: &Target) -> Result<(), super::Workflow
     let live = match target {
         Target::Checklist(key) => checklists::render_live(state, key).await?,
         Target::Vote(id) => votes::render_live(state, *id).await?,
+        Target::Incident(id) => escalation::render_live(state, *id).await?,
     };
     if let Some((channel, ts, message)) = live {
         state.slack.update(&channel, &ts, &message).await?;

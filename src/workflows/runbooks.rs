@@ -104,7 +104,7 @@ pub async fn attach(
     attach_in(&mut tx, state, &incident, key, user, now).await?;
     tx.commit().await?;
     state.scheduler.wake();
-    super::escalation::refresh_post(state, &incident).await;
+    super::refresh::request(state, super::refresh::Target::Incident(incident.id)).await;
     Ok(Ok(plain))
 }
 
