@@ -271,11 +271,12 @@ pub async fn render_live(
     id: IncidentId,
 ) -> Result<Option<(String, String, crate::slack::port::Outgoing)>, WorkflowError> {
     let release_id = &state.release.id;
-    let mut conn = state.db.acquire().await?;
-    let Some((channel, ts)) = incidents::incident_post(&mut conn, release_id, id).await? else {
-        return Ok(None);
+    let (post, incident) = {
+        let mut conn = state.db.acquire().await?;
+        let post = incidents::incident_post(&mut conn, release_id, id).await?;
+        (post, incidents::load(&mut conn, release_id, id).await?)
     };
-    let Some(incident) = incidents::load(&mut conn, release_id, id).await? else {
+    let (Some((channel, ts)), Some(incident)) = (post, incident) else {
         return Ok(None);
     };
     let plan = &state.release.plan;

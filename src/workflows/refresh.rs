@@ -9,6 +9,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use tokio::sync::Semaphore;
+
 use super::{checklists, escalation, votes};
 use crate::domain::incident::IncidentId;
 use crate::state::AppState;
@@ -25,9 +27,25 @@ pub enum Target {
 }
 
 /// Messages with an update in flight, each with whether it changed again since.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Refreshes {
     in_flight: Mutex<HashMap<Target, bool>>,
+    /// Renders reading the store at once. Refreshes run in the background, often many together
+    /// (a restart takes a thousand overdue steps); they must leave the pool's other connections
+    /// to the scheduler and to commands.
+    reading: Semaphore,
+}
+
+/// How many of the pool's connections refreshes may use at once.
+const READERS: usize = 2;
+
+impl Default for Refreshes {
+    fn default() -> Self {
+        Self {
+            in_flight: Mutex::default(),
+            reading: Semaphore::new(READERS),
+        }
+    }
 }
 
 impl Refreshes {
@@ -85,10 +103,13 @@ pub fn spawn(state: &AppState, target: Target) {
 }
 
 async fn update(state: &AppState, target: &Target) -> Result<(), super::WorkflowError> {
-    let live = match target {
-        Target::Checklist(key) => checklists::render_live(state, key).await?,
-        Target::Vote(id) => votes::render_live(state, *id).await?,
-        Target::Incident(id) => escalation::render_live(state, *id).await?,
+    let live = {
+        let _reading = state.refreshes.reading.acquire().await;
+        match target {
+            Target::Checklist(key) => checklists::render_live(state, key).await?,
+            Target::Vote(id) => votes::render_live(state, *id).await?,
+            Target::Incident(id) => escalation::render_live(state, *id).await?,
+        }
     };
     if let Some((channel, ts, message)) = live {
         state.slack.update(&channel, &ts, &message).await?;

@@ -18,6 +18,7 @@ use super::escalation::advance;
 use super::setup::GOLIVE;
 use super::WorkflowError;
 use crate::domain::incident::{Incident, IncidentId, Severity};
+use crate::slack::incident_messages;
 use crate::state::AppState;
 use crate::storage::{incidents, jobs, POOL_SIZE};
 
@@ -63,6 +64,16 @@ async fn step(state: &AppState, conn: &mut PoolConnection<Sqlite>) -> Result<(),
         advance(&mut tx, state, &mut incident, open_p0, now).await?;
         incidents::save(&mut tx, release_id, &incident).await?;
         incidents::incident_post(&mut tx, release_id, id).await?;
+        // The step then refreshes the incident post (see `escalation::render_live`).
+        let plan = &state.release.plan;
+        incident_messages::incident_post(
+            &state.templates,
+            &incident,
+            ladder,
+            &plan.contingencies,
+            plan.release.timezone,
+            &incidents::message_key(id, 0),
+        )?;
     }
     for job in jobs::due(&mut tx, now, 10).await? {
         jobs::hand_over(&mut tx, &job.release_id, &job.key, now).await?;
