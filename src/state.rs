@@ -5,6 +5,7 @@ use std::sync::Arc;
 use sqlx::SqlitePool;
 
 use crate::clock::SharedClock;
+use crate::domain::plan::Role;
 use crate::metrics::Metrics;
 use crate::release::Release;
 use crate::scheduler::Scheduler;
@@ -40,14 +41,24 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Who holds `role` now.
+    pub fn holders(&self, role: Role) -> Vec<String> {
+        self.release
+            .snapshot()
+            .roles
+            .get(&role)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Whether `user` holds `role` now.
+    pub fn holds(&self, role: Role, user: &str) -> bool {
+        self.holders(role).iter().any(|u| u == user)
+    }
+
     /// Whether `user` may run release-manager commands.
     pub fn is_release_manager(&self, user: &str) -> bool {
         self.bootstrap_release_managers.iter().any(|u| u == user)
-            || self
-                .release
-                .snapshot()
-                .roles
-                .get(&crate::domain::plan::Role::ReleaseManager)
-                .is_some_and(|users| users.iter().any(|u| u == user))
+            || self.holds(Role::ReleaseManager, user)
     }
 }

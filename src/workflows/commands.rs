@@ -184,13 +184,7 @@ fn require_release_manager(
     if state.is_release_manager(user) {
         return Ok(None);
     }
-    let holders = state
-        .release
-        .snapshot()
-        .roles
-        .get(&Role::ReleaseManager)
-        .cloned()
-        .unwrap_or_default();
+    let holders = state.holders(Role::ReleaseManager);
     let who = if holders.is_empty() {
         "nobody yet".to_string()
     } else {

@@ -318,13 +318,7 @@ pub async fn thread_note(
 
 /// Release managers by role, else those from the configuration.
 pub fn release_managers(state: &AppState) -> Vec<String> {
-    let by_role = state
-        .release
-        .snapshot()
-        .roles
-        .get(&Role::ReleaseManager)
-        .cloned()
-        .unwrap_or_default();
+    let by_role = state.holders(Role::ReleaseManager);
     if by_role.is_empty() {
         state.bootstrap_release_managers.to_vec()
     } else {

@@ -57,13 +57,7 @@ pub async fn gate(state: &AppState, occurrence: &Occurrence) -> Result<GateState
 
 /// The release managers, who are alerted when the gate blocks.
 pub fn release_managers(state: &AppState) -> Vec<String> {
-    let mut managers: Vec<String> = state
-        .release
-        .snapshot()
-        .roles
-        .get(&Role::ReleaseManager)
-        .cloned()
-        .unwrap_or_default();
+    let mut managers = state.holders(Role::ReleaseManager);
     for user in state.bootstrap_release_managers.iter() {
         if !managers.contains(user) {
             managers.push(user.clone());

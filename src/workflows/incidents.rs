@@ -172,7 +172,7 @@ pub async fn resolve(
     let allowed = |incident: &Incident| {
         incident.owner() == Some(user)
             || state.is_release_manager(user)
-            || holds(state, Role::EngineeringLead, user)
+            || state.holds(Role::EngineeringLead, user)
     };
     change(
         state,
@@ -351,15 +351,6 @@ fn mark_text(mark: Mark) -> &'static str {
         Mark::CustomerImpact => "Customer impact",
         Mark::RollbackConsidered => "Rollback under consideration",
     }
-}
-
-fn holds(state: &AppState, role: Role, user: &str) -> bool {
-    state
-        .release
-        .snapshot()
-        .roles
-        .get(&role)
-        .is_some_and(|holders| holders.iter().any(|u| u == user))
 }
 
 fn level_name(state: &AppState, level: u8) -> String {

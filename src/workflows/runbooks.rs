@@ -275,12 +275,7 @@ async fn review_held(
 
 /// `/golive rollout resume`, by a release manager or an engineering lead.
 pub async fn resume_rollout(state: &AppState, user: &str) -> Result<Outcome, WorkflowError> {
-    let lead = state
-        .release
-        .snapshot()
-        .roles
-        .get(&Role::EngineeringLead)
-        .is_some_and(|holders| holders.iter().any(|u| u == user));
+    let lead = state.holds(Role::EngineeringLead, user);
     if !(lead || state.is_release_manager(user)) {
         return Ok(Err(
             "Only release managers and engineering leads can resume the rollout; nothing was changed.".into(),
