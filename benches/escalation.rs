@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 use golive::clock::{SharedClock, SystemClock};
-use golive::config::{Config, SlackConfig};
+use golive::config::Config;
 use golive::domain::incident::{Incident, IncidentId, Severity};
 use golive::domain::plan::Role;
 use golive::slack::port::{Outgoing, PostTag, Posted, SlackError, SlackPort};
@@ -83,18 +83,9 @@ struct Bot {
 async fn build(dir: &std::path::Path, recorder: Arc<Recorder>) -> Application {
     let config = Config {
         listen: ([127, 0, 0, 1], 0).into(),
-        plan: None,
         database_url: format!("sqlite://{}", dir.join("golive.db").display()),
-        launch_date: None,
-        clock_start: None,
-        clock_speed: 1.0,
         release_managers: vec!["U0RELMGR".into()],
-        slack: SlackConfig {
-            bot_token: None,
-            signing_secret: None,
-            app_token: None,
-            api_url: "http://127.0.0.1:9/api".into(),
-        },
+        ..Config::default()
     };
     let clock: SharedClock = Arc::new(SystemClock);
     let app = Application::build(config, clock, Some(recorder))

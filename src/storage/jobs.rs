@@ -191,16 +191,7 @@ pub async fn begin_attempt(
     key: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE jobs SET state = 'sending', attempts = attempts + 1, attempt_started_at = ?
-          WHERE release_id = ? AND key = ? AND state IN ('pending', 'sending')",
-    )
-    .bind(to_millis(now))
-    .bind(release_id)
-    .bind(key)
-    .execute(conn)
-    .await?;
-    Ok(())
+    start_attempt(conn, release_id, key, now, false).await
 }
 
 /// Begins an attempt that a task of its own will make: as [`begin_attempt`], and the job is
@@ -211,11 +202,22 @@ pub async fn hand_over(
     key: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    start_attempt(conn, release_id, key, now, true).await
+}
+
+async fn start_attempt(
+    conn: &mut SqliteConnection,
+    release_id: &str,
+    key: &str,
+    now: DateTime<Utc>,
+    in_hand: bool,
+) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE jobs SET state = 'sending', attempts = attempts + 1, attempt_started_at = ?, in_hand = 1
+        "UPDATE jobs SET state = 'sending', attempts = attempts + 1, attempt_started_at = ?, in_hand = ?
           WHERE release_id = ? AND key = ? AND state IN ('pending', 'sending')",
     )
     .bind(to_millis(now))
+    .bind(in_hand)
     .bind(release_id)
     .bind(key)
     .execute(conn)

@@ -87,7 +87,7 @@ async fn step(state: &AppState, conn: &mut PoolConnection<Sqlite>) -> Result<(),
 mod tests {
     use super::*;
     use crate::clock::ManualClock;
-    use crate::config::{Config, SlackConfig};
+    use crate::config::Config;
     use crate::startup::Application;
 
     async fn counts(state: &AppState) -> (i64, i64, i64) {
@@ -109,18 +109,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let config = Config {
             listen: ([127, 0, 0, 1], 0).into(),
-            plan: None,
             database_url: format!("sqlite://{}", dir.path().join("w.db").display()),
-            launch_date: None,
-            clock_start: None,
-            clock_speed: 1.0,
-            release_managers: vec!["U0RELMGR".into()],
-            slack: SlackConfig {
-                bot_token: None,
-                signing_secret: None,
-                app_token: None,
-                api_url: "http://127.0.0.1:9/api".into(),
-            },
+            ..Config::default()
         };
         let clock = ManualClock::new(chrono::Utc::now());
         let app = Application::build(config, clock, None).await.unwrap();

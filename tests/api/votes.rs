@@ -395,12 +395,7 @@ fn launch_morning() -> Options {
 async fn without_a_go_production_deployment_is_posted_blocked_and_release_managers_alerted() {
     let app = spawn_app(launch_morning()).await;
     app.advance_to(pacific("2026-03-10", "07:00")).await;
-    let post = app
-        .fake
-        .messages(CHANNEL)
-        .into_iter()
-        .find(|m| m.text.contains("Production deployment begins"))
-        .unwrap();
+    let post = deployment_post(&app);
     assert!(
         post.text
             .contains("BLOCKED (no Go recorded: no go/no-go vote has been held)"),
@@ -428,12 +423,7 @@ async fn with_a_go_production_deployment_is_posted_as_usual() {
         .await;
     app.advance_to(pacific("2026-03-09", "15:00")).await;
     app.advance_to(pacific("2026-03-10", "07:00")).await;
-    let post = app
-        .fake
-        .messages(CHANNEL)
-        .into_iter()
-        .find(|m| m.text.contains("Production deployment begins"))
-        .unwrap();
+    let post = deployment_post(&app);
     assert!(
         post.text
             .starts_with("Launch-day milestone · L: Production deployment begins"),
@@ -450,16 +440,20 @@ async fn after_a_no_go_production_deployment_is_blocked_with_the_decision() {
     open_vote(&app).await;
     app.advance_to(pacific("2026-03-09", "15:00")).await;
     app.advance_to(pacific("2026-03-10", "07:00")).await;
-    let post = app
-        .fake
-        .messages(CHANNEL)
-        .into_iter()
-        .find(|m| m.text.contains("Production deployment begins"))
-        .unwrap();
+    let post = deployment_post(&app);
     assert!(
         post.text
             .contains("the vote decided No-Go at Mon 2026-03-09 15:00 PDT"),
         "{}",
         post.text
     );
+}
+
+/// The 07:00 launch-day milestone as posted.
+fn deployment_post(app: &TestApp) -> Message {
+    app.fake
+        .messages(CHANNEL)
+        .into_iter()
+        .find(|m| m.text.contains("Production deployment begins"))
+        .expect("the deployment milestone is posted")
 }
