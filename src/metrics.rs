@@ -18,6 +18,11 @@ struct CommandLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ErrorLabel {
+    error: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabel {
     route: &'static str,
 }
@@ -30,6 +35,7 @@ pub struct Metrics {
     slack_retries: Family<MethodLabel, Counter>,
     commands: Family<CommandLabel, Counter>,
     refused: Counter,
+    refused_messages: Family<ErrorLabel, Counter>,
     latency: Family<RouteLabel, Histogram>,
 }
 
@@ -48,6 +54,7 @@ impl Metrics {
         let slack_retries = Family::<MethodLabel, Counter>::default();
         let commands = Family::<CommandLabel, Counter>::default();
         let refused = Counter::default();
+        let refused_messages = Family::<ErrorLabel, Counter>::default();
         let latency = Family::<RouteLabel, Histogram>::new_with_constructor(|| {
             Histogram::new([
                 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 1.0, 2.5,
@@ -71,6 +78,11 @@ impl Metrics {
             refused.clone(),
         );
         registry.register(
+            "refused_messages",
+            "Messages Slack refused as they were and golive sent as plain text",
+            refused_messages.clone(),
+        );
+        registry.register(
             "request_seconds",
             "Time to answer an inbound Slack request",
             latency.clone(),
@@ -82,6 +94,7 @@ impl Metrics {
             slack_retries,
             commands,
             refused,
+            refused_messages,
             latency,
         }
     }
@@ -112,6 +125,13 @@ impl Metrics {
 
     pub fn refused(&self) {
         self.refused.inc();
+    }
+
+    /// A message Slack refused as it was, by Slack's error code (a closed set).
+    pub fn message_refused(&self, error: &'static str) {
+        self.refused_messages
+            .get_or_create(&ErrorLabel { error })
+            .inc();
     }
 
     pub fn observe(&self, route: &'static str, seconds: f64) {

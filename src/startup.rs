@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 use crate::clock::{ScaledClock, SharedClock, SystemClock};
 use crate::config::Config;
@@ -15,11 +15,12 @@ use crate::scheduler;
 use crate::server::{http, socket_mode::SocketMode};
 use crate::slack::console::Console;
 use crate::slack::port::SlackPort;
+use crate::slack::reduced::{Reducing, Refused};
 use crate::slack::render::Templates;
 use crate::slack::web::{hyper_client, HyperClient, WebApi};
 use crate::state::AppState;
 use crate::storage::{self, StoreError};
-use crate::workflows::{setup, warm_up, WorkflowError};
+use crate::workflows::{refusals, setup, warm_up, WorkflowError};
 
 /// Why golive could not start.
 #[derive(Debug, thiserror::Error)]
@@ -81,6 +82,8 @@ pub struct Application {
     listener: TcpListener,
     signing_secret: Option<String>,
     socket: Option<(Arc<HyperClient>, String)>,
+    /// Slack under the reducing wrapper, and the refusals it reports.
+    refusals: (Arc<dyn SlackPort>, mpsc::Receiver<Refused>),
 }
 
 impl Application {
@@ -123,6 +126,9 @@ impl Application {
                 plan.release.timezone,
             )),
         };
+        let direct = slack;
+        let (reducing, refused) = Reducing::new(direct.clone(), metrics.clone());
+        let slack: Arc<dyn SlackPort> = Arc::new(reducing);
         let release = setup::open_release(
             &db,
             plan,
@@ -167,6 +173,7 @@ impl Application {
                 .as_ref()
                 .map(|s| s.expose().to_string()),
             socket,
+            refusals: (direct, refused),
         })
     }
 
@@ -211,6 +218,13 @@ impl Application {
                 scheduler::run(state, stopped).await;
             })
         };
+        let (direct, refused) = self.refusals;
+        let refusals = tokio::spawn(refusals::report(
+            state.clone(),
+            direct,
+            refused,
+            stopped.clone(),
+        ));
         let app = http::router(state, self.signing_secret.as_deref());
         let mut http_stopped = stopped.clone();
         let server = axum::serve(self.listener, app).with_graceful_shutdown(async move {
@@ -225,6 +239,7 @@ impl Application {
         }
         let _ = scheduler.await;
         let _ = server.await;
+        let _ = refusals.await;
         Ok(())
     }
 }

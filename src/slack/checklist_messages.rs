@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use super::action_id::{ActionId, ItemRef, REOPEN_REASON_MODAL};
 use super::format::{local, slack_date};
+use super::limits::{self, truncate};
 use super::port::Outgoing;
 use super::render::{TemplateError, Templates};
 use crate::domain::checklist::Progress;
@@ -152,7 +153,7 @@ pub fn reminder(
 
 /// The modal asking why an item is reopened; `item` rides along as private metadata.
 pub fn reopen_modal(item: &ItemRef, text: &str) -> Value {
-    json!({
+    limits::view(json!({
         "type": "modal",
         "callback_id": REOPEN_REASON_MODAL,
         "private_metadata": serde_json::to_string(item).unwrap_or_default(),
@@ -175,17 +176,7 @@ pub fn reopen_modal(item: &ItemRef, text: &str) -> Value {
                 }
             }
         ]
-    })
-}
-
-/// Cuts text to at most `max` characters, marking the cut.
-pub fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
+    }))
 }
 
 #[cfg(test)]

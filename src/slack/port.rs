@@ -29,6 +29,29 @@ impl Outgoing {
     }
 }
 
+impl Outgoing {
+    /// Whether [`Outgoing::reduced`] would send something different.
+    pub fn can_reduce(&self) -> bool {
+        !self.blocks.is_empty() || super::limits::length(&self.text) > super::limits::SECTION_TEXT
+    }
+
+    /// The reduced form sent when Slack refuses a message as it is: the fallback text alone,
+    /// shortened well within every limit, with the same tag and thread.
+    pub fn reduced(&self) -> Self {
+        let text = if self.text.trim().is_empty() {
+            "(golive had a message here that Slack refused.)".to_string()
+        } else {
+            super::limits::truncate(&self.text, super::limits::SECTION_TEXT)
+        };
+        Self {
+            text,
+            blocks: Vec::new(),
+            tag: self.tag.clone(),
+            thread_ts: self.thread_ts.clone(),
+        }
+    }
+}
+
 /// Message metadata golive attaches to every scheduled post, so a post whose outcome is unknown
 /// can be found in the channel history before it is sent again.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,12 +92,39 @@ impl SlackError {
         matches!(self, Self::Unknown(_))
     }
 
+    /// Whether Slack refused the message itself (its blocks, its length, its arguments), so
+    /// that sending it again as it is can never succeed.
+    pub fn rejects_message(&self) -> bool {
+        self.refusal().is_some()
+    }
+
+    /// Slack's code for a refusal of the message itself, from a known, closed set.
+    pub fn refusal(&self) -> Option<&'static str> {
+        let Self::Api(code) = self else { return None };
+        MESSAGE_REFUSALS
+            .iter()
+            .find(|known| **known == code)
+            .copied()
+    }
+
     /// Whether trying again later can succeed (an API refusal such as `channel_not_found` needs a
     /// person to fix something first, but golive keeps retrying slowly rather than dropping work).
     pub fn is_transient(&self) -> bool {
         !matches!(self, Self::Api(_))
     }
 }
+
+/// Slack's answers to a message it will never accept as sent.
+const MESSAGE_REFUSALS: &[&str] = &[
+    "invalid_blocks",
+    "invalid_blocks_format",
+    "msg_too_long",
+    "msg_blocks_too_long",
+    "invalid_arguments",
+    "invalid_attachments",
+    "too_many_attachments",
+    "no_text",
+];
 
 /// The Slack Web API as golive uses it.
 #[async_trait]

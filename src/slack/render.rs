@@ -8,8 +8,9 @@
 
 use handlebars::{Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderError};
 use serde::{Deserialize, Serialize};
-use slack_morphism::prelude::SlackBlock;
+use serde_json::Value;
 
+use super::limits;
 use super::port::Outgoing;
 
 /// The message templates, compiled into the binary.
@@ -93,8 +94,6 @@ pub enum TemplateError {
         name: &'static str,
         source: serde_json::Error,
     },
-    #[error("template {name} produced a message beyond Slack's limits: {reason}")]
-    Limits { name: &'static str, reason: String },
 }
 
 /// The compiled template registry.
@@ -102,15 +101,12 @@ pub struct Templates {
     registry: Handlebars<'static>,
 }
 
+/// A rendered template before it becomes slack-morphism blocks: limits are fitted on the JSON.
 #[derive(Deserialize)]
-struct Rendered {
+struct RenderedJson {
     text: String,
-    blocks: Vec<SlackBlock>,
+    blocks: Vec<Value>,
 }
-
-/// Slack's per-message limits that a template could break.
-const MAX_BLOCKS: usize = 50;
-const MAX_TEXT: usize = 4_000;
 
 impl Templates {
     /// Compiles every template; fails on a syntax error.
@@ -140,27 +136,19 @@ impl Templates {
                 name,
                 source: Box::new(e),
             })?;
-        let rendered: Rendered =
+        let mut rendered: RenderedJson =
             serde_json::from_str(&json).map_err(|source| TemplateError::Json { name, source })?;
-        if rendered.blocks.len() > MAX_BLOCKS {
-            let reason = format!(
-                "{} blocks (Slack allows {MAX_BLOCKS})",
-                rendered.blocks.len()
-            );
-            return Err(TemplateError::Limits { name, reason });
+        // Whatever a template was given, the message stays within Slack's limits.
+        let fitted = limits::fit_message(&mut rendered.text, &mut rendered.blocks);
+        if !fitted.untouched() {
+            tracing::warn!(template = name, changes = ?fitted.changes, "message fitted to Slack's limits");
         }
-        let mut text = rendered.text;
-        if text.len() > MAX_TEXT {
-            let cut = (0..=MAX_TEXT - 1)
-                .rev()
-                .find(|i| text.is_char_boundary(*i))
-                .unwrap_or(0);
-            text.truncate(cut);
-            text.push('…');
-        }
+        let blocks = serde_json::from_value(Value::Array(rendered.blocks))
+            .map_err(|source| TemplateError::Json { name, source })?;
+        let text = rendered.text;
         Ok(Outgoing {
             text,
-            blocks: rendered.blocks,
+            blocks,
             tag: None,
             thread_ts: None,
         })

@@ -8,8 +8,8 @@ use serde_json::{json, Value};
 use super::action_id::{
     ActionId, VoteRef, NO_GO_REASON_BLOCK, NO_GO_REASON_INPUT, NO_GO_REASON_MODAL,
 };
-use super::checklist_messages::truncate;
 use super::format::{duration, local, slack_date, users};
+use super::limits::{self, truncate};
 use super::port::Outgoing;
 use super::render::{slack_escape, TemplateError, Templates};
 use crate::domain::plan::Plan;
@@ -191,7 +191,7 @@ pub fn choice_name(choice: Choice) -> &'static str {
 
 /// The modal asking for a No-Go reason; the vote rides along as private metadata.
 pub fn no_go_modal(vote: VoteRef) -> Value {
-    json!({
+    limits::view(json!({
         "type": "modal",
         "callback_id": NO_GO_REASON_MODAL,
         "private_metadata": serde_json::to_string(&vote).unwrap_or_default(),
@@ -210,7 +210,7 @@ pub fn no_go_modal(vote: VoteRef) -> Value {
                 }
             }
         ]
-    })
+    }))
 }
 
 #[derive(Serialize)]

@@ -15,6 +15,7 @@ pub mod interactions;
 pub mod posts;
 pub mod refresh;
 pub mod refusal;
+pub mod refusals;
 pub mod runbooks;
 pub mod schedule;
 pub mod setup;

@@ -123,6 +123,20 @@ async fn start(
     test_app
 }
 
+/// Fails the test when a command's answer is a message real Slack would refuse.
+pub fn assert_within_slack_limits(reply: &Reply) {
+    let Ok(answer) = serde_json::from_str::<Value>(&reply.body) else {
+        return;
+    };
+    let text = answer["text"].as_str().unwrap_or_default();
+    if let Err(refusal) = fake_slack::limits::check_message(text, &answer["blocks"]) {
+        panic!(
+            "Slack would refuse this answer ({refusal:?}): {}",
+            reply.body
+        );
+    }
+}
+
 /// A signed request's outcome.
 pub struct Reply {
     pub status: u16,
@@ -232,13 +246,16 @@ impl TestApp {
     pub async fn command(&self, user: &str, text: &str) -> Reply {
         let form =
             fake_slack::slash_command_form(user, CHANNEL, text, &self.fake.response_url("cmd"));
-        self.post_signed(
-            "/slack/commands",
-            "application/x-www-form-urlencoded",
-            &form,
-            Utc::now().timestamp(),
-        )
-        .await
+        let reply = self
+            .post_signed(
+                "/slack/commands",
+                "application/x-www-form-urlencoded",
+                &form,
+                Utc::now().timestamp(),
+            )
+            .await;
+        assert_within_slack_limits(&reply);
+        reply
     }
 
     /// A GET on golive's own HTTP server.

@@ -55,6 +55,7 @@ fn post_message(state: &mut State, params: &Params) -> Result<Value, ApiError> {
     if text.is_none() && blocks.is_none() {
         return Err("no_text".into());
     }
+    state.check_message("chat.postMessage", text.as_deref(), blocks.as_ref())?;
     let message = Message {
         channel: channel.clone(),
         ts: state.next_ts(),
@@ -73,15 +74,17 @@ fn post_message(state: &mut State, params: &Params) -> Result<Value, ApiError> {
 fn update_message(state: &mut State, params: &Params) -> Result<Value, ApiError> {
     let channel = channel_param(state, params)?;
     let ts = params.text("ts").ok_or("message_not_found")?;
+    let (text, blocks) = (params.text("text"), params.json("blocks"));
+    state.check_message("chat.update", text.as_deref(), blocks.as_ref())?;
     let message = state
         .posts
         .iter_mut()
         .find(|message| message.channel == channel && message.ts == ts)
         .ok_or("message_not_found")?;
-    if let Some(text) = params.text("text") {
+    if let Some(text) = text {
         message.text = text;
     }
-    if let Some(blocks) = params.json("blocks") {
+    if let Some(blocks) = blocks {
         message.blocks = blocks;
     }
     if let Some(metadata) = params.json("metadata") {
@@ -104,6 +107,7 @@ fn post_ephemeral(state: &mut State, params: &Params) -> Result<Value, ApiError>
     if text.is_none() && blocks.is_none() {
         return Err("no_text".into());
     }
+    state.check_message("chat.postEphemeral", text.as_deref(), blocks.as_ref())?;
     state.ephemerals.push(Ephemeral {
         channel,
         user,
@@ -266,6 +270,7 @@ fn user_info(state: &mut State, params: &Params) -> Result<Value, ApiError> {
 fn open_view(state: &mut State, params: &Params) -> Result<Value, ApiError> {
     params.text("trigger_id").ok_or("invalid_trigger_id")?;
     let view = params.json("view").ok_or("invalid_arguments")?;
+    state.check_view("views.open", &view)?;
     state.views_opened.push(view.clone());
     Ok(json!({"view": stateful_view(state, view)}))
 }
@@ -273,6 +278,7 @@ fn open_view(state: &mut State, params: &Params) -> Result<Value, ApiError> {
 fn publish_view(state: &mut State, params: &Params) -> Result<Value, ApiError> {
     let user = params.text("user_id").ok_or("user_not_found")?;
     let view = params.json("view").ok_or("invalid_arguments")?;
+    state.check_view("views.publish", &view)?;
     state.views_published.push((user, view.clone()));
     Ok(json!({"view": stateful_view(state, view)}))
 }

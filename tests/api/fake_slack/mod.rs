@@ -8,6 +8,7 @@
 // Shared by every test module; each test uses only some of the verbs.
 #![allow(dead_code)]
 
+pub mod limits;
 mod methods;
 mod payloads;
 mod shapes;
@@ -191,6 +192,15 @@ impl FakeSlack {
     /// `(user_id, view)` of each `views.publish` (App Home).
     pub fn views_published(&self) -> Vec<(String, serde_json::Value)> {
         self.shared.lock().views_published.clone()
+    }
+
+    /// Every message and view refused for breaking Block Kit limits, as `(method, why)`.
+    pub fn refused(&self) -> Vec<(String, String)> {
+        let state = self.shared.lock();
+        let refused = state.refused.iter();
+        refused
+            .map(|(method, r)| (method.clone(), format!("{}: {}", r.code, r.why)))
+            .collect()
     }
 
     /// How many requests reached `method` (e.g. `"chat.postMessage"`), failed ones included.

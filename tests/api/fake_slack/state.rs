@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot, Notify};
 
+use super::limits::{self, Refusal};
 use super::{Ephemeral, Fault, Message};
 
 /// The first message ts; later ones count up from here so every ts is unique and ordered.
@@ -37,6 +38,8 @@ pub(super) struct State {
     pub faults_to: HashMap<String, VecDeque<Fault>>,
     /// `chat.postMessage` to these channels waits this long before it takes effect.
     pub slow_channels: HashMap<String, Duration>,
+    /// Messages and views refused for breaking Block Kit limits: (method, refusal).
+    pub refused: Vec<(String, Refusal)>,
     pub sockets: Vec<Socket>,
     pub pending_acks: HashMap<String, oneshot::Sender<Value>>,
     next_ts: u64,
@@ -66,6 +69,34 @@ pub(super) struct User {
 pub(super) struct Socket {
     pub id: u64,
     pub outgoing: mpsc::UnboundedSender<String>,
+}
+
+impl State {
+    /// Refuses a message over Slack's limits, as Slack does, and remembers the refusal.
+    pub fn check_message(
+        &mut self,
+        method: &str,
+        text: Option<&str>,
+        blocks: Option<&Value>,
+    ) -> Result<(), String> {
+        let checked =
+            limits::check_message(text.unwrap_or_default(), blocks.unwrap_or(&Value::Null));
+        self.refuse_if(method, checked)
+    }
+
+    /// Refuses a view over Slack's limits.
+    pub fn check_view(&mut self, method: &str, view: &Value) -> Result<(), String> {
+        let checked = limits::check_view(view);
+        self.refuse_if(method, checked)
+    }
+
+    fn refuse_if(&mut self, method: &str, checked: Result<(), Refusal>) -> Result<(), String> {
+        checked.map_err(|refusal| {
+            let code = refusal.code.to_string();
+            self.refused.push((method.to_string(), refusal));
+            code
+        })
+    }
 }
 
 impl Shared {

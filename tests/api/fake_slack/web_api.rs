@@ -124,6 +124,14 @@ async fn response_url(
 ) -> Response {
     let body = serde_json::from_slice(&body)
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
+    let text = body["text"].as_str().unwrap_or_default().to_string();
+    let checked = shared
+        .lock()
+        .check_message("response_url", Some(&text), body.get("blocks"));
+    if let Err(code) = checked {
+        shared.notify_changed();
+        return (StatusCode::BAD_REQUEST, code).into_response();
+    }
     shared.lock().responses.push((id, body));
     shared.notify_changed();
     ([(header::CONTENT_TYPE, "text/plain")], "ok").into_response()
