@@ -60,7 +60,7 @@ impl Reducing {
             code,
             "Slack refused a message as it is; sending its plain-text form"
         );
-        self.metrics.message_refused(&code);
+        self.metrics.message_refused(code);
         let report = Refused {
             method,
             to: to.to_string(),
