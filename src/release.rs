@@ -4,12 +4,13 @@
 //! command costs no database round trip. Workflows update it only after their transaction
 //! commits, by swapping in a new [`Snapshot`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::plan::{Plan, Role};
+use crate::domain::status::Progress;
 use crate::domain::timeline::Occurrence;
 
 /// The release's state at one moment. Cheap to share; replaced whole on every change.
@@ -20,7 +21,22 @@ pub struct Snapshot {
     pub timeline: Arc<Vec<Occurrence>>,
     /// Occurrence key → when it was posted.
     pub posted: HashMap<String, DateTime<Utc>>,
+    /// Occurrence keys that will not be posted (already past when L-Day was set or moved).
+    pub skipped: HashSet<String>,
     pub roles: BTreeMap<Role, Vec<String>>,
+}
+
+impl Snapshot {
+    /// What `/golive status` is computed from.
+    pub fn progress(&self) -> Progress<'_> {
+        Progress {
+            launch_date: self.launch_date,
+            timeline: &self.timeline,
+            posted: &self.posted,
+            skipped: &self.skipped,
+            roles: &self.roles,
+        }
+    }
 }
 
 /// Workspace ids golive looked up for the plan's names.
@@ -65,11 +81,17 @@ impl Release {
         change(Arc::make_mut(&mut guard));
     }
 
-    /// Sets L-Day and its resolved timeline.
-    pub fn set_timeline(&self, launch_date: NaiveDate, timeline: Arc<Vec<Occurrence>>) {
+    /// Sets L-Day, its resolved timeline and the occurrences that will not be posted.
+    pub fn set_timeline(
+        &self,
+        launch_date: NaiveDate,
+        timeline: Arc<Vec<Occurrence>>,
+        skipped: HashSet<String>,
+    ) {
         self.update(|s| {
             s.launch_date = Some(launch_date);
             s.timeline = timeline;
+            s.skipped = skipped;
         });
     }
 

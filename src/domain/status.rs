@@ -1,6 +1,6 @@
 //! What `/golive status` reports, computed from the plan, the stored state and the time.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
@@ -30,10 +30,13 @@ pub struct Status<'a> {
     pub last: Option<(&'a Occurrence, DateTime<Utc>)>,
     /// The next occurrence not yet posted.
     pub next: Option<&'a Occurrence>,
-    /// Occurrences past their time and not posted yet.
+    /// Occurrences past their time, not posted yet, and still to be posted (late).
     pub overdue: Vec<&'a Occurrence>,
+    /// Occurrences that will not be posted: already past when L-Day was set or moved.
+    pub skipped: Vec<&'a Occurrence>,
     /// Roles the escalation ladder or the plan needs that nobody holds.
     pub unassigned_roles: Vec<Role>,
+    /// Occurrences still to be posted, overdue ones included.
     pub remaining: usize,
     /// One line per posted checklist with open items (filled in from the store by the caller).
     pub open_checklists: Vec<String>,
@@ -41,23 +44,37 @@ pub struct Status<'a> {
     pub gonogo: Option<String>,
 }
 
-/// Computes the status. `posted` maps occurrence keys to when they were posted.
-pub fn compute<'a>(
-    plan: &'a Plan,
-    launch_date: Option<NaiveDate>,
-    timeline: &'a [Occurrence],
-    posted: &HashMap<String, DateTime<Utc>>,
-    roles: &BTreeMap<Role, Vec<String>>,
-    now: DateTime<Utc>,
-) -> Status<'a> {
+/// What the status is computed from: the plan's timeline and what became of each post.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress<'a> {
+    pub launch_date: Option<NaiveDate>,
+    pub timeline: &'a [Occurrence],
+    /// Occurrence key → when it was posted.
+    pub posted: &'a HashMap<String, DateTime<Utc>>,
+    /// Keys of occurrences that will not be posted.
+    pub skipped: &'a HashSet<String>,
+    pub roles: &'a BTreeMap<Role, Vec<String>>,
+}
+
+/// Computes the status at `now`.
+pub fn compute<'a>(plan: &'a Plan, progress: Progress<'a>, now: DateTime<Utc>) -> Status<'a> {
+    let Progress {
+        launch_date,
+        timeline,
+        posted,
+        skipped,
+        roles,
+    } = progress;
     let last = timeline
         .iter()
         .filter_map(|o| posted.get(&o.key).map(|at| (o, *at)))
         .max_by_key(|(o, _)| o.at);
     let unposted = || timeline.iter().filter(|o| !posted.contains_key(&o.key));
-    let next = unposted().find(|o| o.at > now);
-    let overdue = unposted().filter(|o| o.at <= now).collect();
-    let remaining = unposted().count();
+    let to_post = || unposted().filter(|o| !skipped.contains(&o.key));
+    let next = to_post().find(|o| o.at > now);
+    let overdue = to_post().filter(|o| o.at <= now).collect();
+    let skipped = unposted().filter(|o| skipped.contains(&o.key)).collect();
+    let remaining = to_post().count();
     Status {
         launch_date,
         countdown: countdown(plan, launch_date, timeline, now),
@@ -65,6 +82,7 @@ pub fn compute<'a>(
         last,
         next,
         overdue,
+        skipped,
         unassigned_roles: needed_roles(plan)
             .into_iter()
             .filter(|r| roles.get(r).is_none_or(|users| users.is_empty()))

@@ -30,6 +30,17 @@ fn incident_value(id: IncidentId) -> String {
     serde_json::to_string(&IncidentRef { incident: id.0 }).unwrap_or_default()
 }
 
+/// How much of an incident's summary each message shows; the store keeps all of it. An
+/// incident pages whatever its summary, so what is shown must leave room for the rest.
+pub const SUMMARY_IN_POST: usize = 1_500;
+pub const SUMMARY_IN_PAGE: usize = 500;
+pub const SUMMARY_IN_LIST: usize = 150;
+
+/// The summary as a message shows it: at most `max` characters, marked where cut.
+pub fn shown_summary(summary: &str, max: usize) -> String {
+    super::limits::truncate(summary, max)
+}
+
 #[derive(Serialize)]
 struct RunbookButton<'a> {
     key: &'a str,
@@ -43,7 +54,7 @@ struct IncidentPost<'a> {
     id: String,
     severity: &'static str,
     emoji: &'static str,
-    summary: &'a str,
+    summary: String,
     opened_by: String,
     opened_by_plain: &'a str,
     when: String,
@@ -76,7 +87,7 @@ pub fn incident_post(
         id: incident.id.to_string(),
         severity: incident.severity.as_str(),
         emoji: severity_emoji(incident.severity),
-        summary: &incident.summary,
+        summary: shown_summary(&incident.summary, SUMMARY_IN_POST),
         opened_by: format!("<@{}>", incident.opened_by),
         opened_by_plain: &incident.opened_by,
         when: format!(
@@ -242,7 +253,8 @@ pub fn incidents(
                 .find(|l| l.level == incident.level)
                 .map_or(String::new(), |l| format!(" {}", l.name));
             let age = duration(now - incident.opened_at);
-            let summary = slack_escape(&incident.summary);
+            let shown = shown_summary(&incident.summary, SUMMARY_IN_LIST);
+            let summary = slack_escape(&shown);
             let (owner_plain, owner) = match incident.owner() {
                 Some(user) => (user.to_string(), format!("<@{user}>")),
                 None => (
@@ -256,7 +268,7 @@ pub fn incidents(
                     incident.id,
                     incident.severity.as_str(),
                     incident.level,
-                    incident.summary
+                    shown
                 ),
                 line: format!(
                     "*{} {}* · L{}{level} · owner {owner} · open {age} · {summary}",

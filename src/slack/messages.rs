@@ -6,8 +6,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 
 use super::format::{duration, local, local_time, owner_mention, slack_date, users};
+use super::limits::{self, pack_lines};
 use super::port::Outgoing;
-use super::render::{TemplateError, Templates};
+use super::render::{slack_escape, TemplateError, Templates};
 use crate::domain::command::USAGE;
 use crate::domain::day::DayOffset;
 use crate::domain::plan::{Plan, Role};
@@ -84,7 +85,29 @@ struct StatusContext {
     last_pt: Option<String>,
     next: Option<String>,
     next_pt: Option<String>,
-    open: Vec<String>,
+    /// The "Open" list as mrkdwn, packed within a section's limit.
+    open_text: String,
+    open_plain: String,
+}
+
+/// Room for the "Open" list in its section, and in the fallback text.
+const OPEN_BUDGET: usize = limits::SECTION_TEXT - 100;
+const OPEN_PLAIN_BUDGET: usize = limits::FALLBACK_TEXT / 2;
+/// The longest single line in it.
+const OPEN_LINE: usize = 600;
+
+/// Titles of occurrences, the first few of them, for one line of the status.
+fn titles(occurrences: &[&Occurrence]) -> String {
+    const SHOWN: usize = 3;
+    let mut names: Vec<String> = occurrences
+        .iter()
+        .take(SHOWN)
+        .map(|o| format!("{} ({})", o.title, o.day))
+        .collect();
+    if occurrences.len() > SHOWN {
+        names.push(format!("and {} more", occurrences.len() - SHOWN));
+    }
+    names.join(", ")
 }
 
 fn occurrence_line(plan: &Plan, o: &Occurrence, when: String) -> String {
@@ -95,18 +118,8 @@ fn occurrence_line(plan: &Plan, o: &Occurrence, when: String) -> String {
     format!("{when} · {}{}", o.title, owner.unwrap_or_default())
 }
 
-/// `/golive status`.
+/// `/golive status`, with more open items (incidents, a rollout pause) listed first.
 pub fn status(
-    templates: &Templates,
-    plan: &Plan,
-    status: &Status,
-    now: DateTime<Utc>,
-) -> Result<Outgoing, TemplateError> {
-    status_with(templates, plan, status, now, Vec::new())
-}
-
-/// `/golive status` with more open items (incidents, a rollout pause) listed first.
-pub fn status_with(
     templates: &Templates,
     plan: &Plan,
     status: &Status,
@@ -127,14 +140,22 @@ pub fn status_with(
     };
     if !status.overdue.is_empty() {
         open.push(format!(
-            "{} scheduled post(s) overdue, being sent",
-            status.overdue.len()
+            "{} scheduled post(s) overdue, being sent now: {}",
+            status.overdue.len(),
+            titles(&status.overdue)
         ));
     }
-    if status.remaining > 0 {
+    if status.remaining > status.overdue.len() {
         open.push(format!(
             "{} scheduled post(s) still to come",
-            status.remaining
+            status.remaining - status.overdue.len()
+        ));
+    }
+    if !status.skipped.is_empty() {
+        open.push(format!(
+            "{} post(s) skipped, already past when L-Day was set: {}",
+            status.skipped.len(),
+            titles(&status.skipped)
         ));
     }
     if !status.unassigned_roles.is_empty() {
@@ -143,6 +164,11 @@ pub fn status_with(
     }
     open.extend(status.gonogo.iter().cloned());
     open.extend(status.open_checklists.iter().cloned());
+    let more = |n: usize| format!("…and {n} more not shown");
+    let bullets: Vec<String> = open.iter().map(|l| format!("• {}", slack_escape(l))).collect();
+    let open_text = pack_lines(&bullets, OPEN_BUDGET, OPEN_LINE, more);
+    let plain: Vec<String> = open.iter().map(|l| format!("Open: {l}")).collect();
+    let open_plain = pack_lines(&plain, OPEN_PLAIN_BUDGET, OPEN_LINE, more);
     let context = StatusContext {
         release: format!(
             "{} {} \"{}\"",
@@ -176,7 +202,8 @@ pub fn status_with(
         next_pt: status
             .next
             .map(|o| occurrence_line(plan, o, local(o.at, zone))),
-        open,
+        open_text,
+        open_plain,
     };
     templates.render("status", &context)
 }

@@ -137,6 +137,22 @@ pub async fn cancel_pending_except(
     Ok(cancelled)
 }
 
+/// Keys of the jobs of `kind` that are waiting, under way or done: every one not cancelled.
+pub async fn keys_not_cancelled(
+    conn: &mut SqliteConnection,
+    release_id: &str,
+    kind: &str,
+) -> Result<std::collections::HashSet<String>, StoreError> {
+    let keys: Vec<(String,)> = sqlx::query_as(
+        "SELECT key FROM jobs WHERE release_id = ? AND kind = ? AND state <> 'cancelled'",
+    )
+    .bind(release_id)
+    .bind(kind)
+    .fetch_all(conn)
+    .await?;
+    Ok(keys.into_iter().map(|(key,)| key).collect())
+}
+
 /// When the scheduler must next wake up: the earliest unfinished job of any release. Two index
 /// lookups, however many jobs wait.
 pub async fn next_wakeup(conn: &mut SqliteConnection) -> Result<Option<DateTime<Utc>>, StoreError> {

@@ -249,6 +249,9 @@ pub async fn confirm_for_golive(
     Ok(true)
 }
 
+/// How many open items `/golive status` names per checklist.
+const STATUS_ITEMS: usize = 5;
+
 /// One line per posted checklist that still has open items, for `/golive status`.
 pub async fn open_lines(state: &AppState) -> Result<Vec<String>, WorkflowError> {
     let plan = &state.release.plan;
@@ -263,10 +266,17 @@ pub async fn open_lines(state: &AppState) -> Result<Vec<String>, WorkflowError> 
         if open.is_empty() {
             continue;
         }
-        let names: Vec<String> = open
+        let mut names: Vec<String> = open
             .iter()
+            .take(STATUS_ITEMS)
             .map(|i| format!("{} ({})", i.text, plan.owner_name(&i.owner)))
             .collect();
+        if open.len() > STATUS_ITEMS {
+            names.push(format!(
+                "and {} more in the checklist's post",
+                open.len() - STATUS_ITEMS
+            ));
+        }
         lines.push(format!(
             "checklist {}: {} of {} done; open: {}",
             progress.spec.title,

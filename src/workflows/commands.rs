@@ -1,17 +1,17 @@
 //! `/golive …` commands: parse, check who may do it, act, answer (ephemerally).
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
 use futures_util::future::BoxFuture;
 use sqlx::SqliteConnection;
 
-use super::schedule::{sync_jobs, Sync};
+use super::schedule::{skipped, sync_jobs, Sync};
 use super::{checklists, incidents, runbooks, votes, WorkflowError};
 use crate::domain::command::{Command, CommandError, GoNoGoCommand};
 use crate::domain::day::DayOffset;
 use crate::domain::plan::Role;
-use crate::domain::status;
 use crate::slack::format::users;
 use crate::slack::messages::{self, Tone};
 use crate::slack::port::Outgoing;
@@ -50,28 +50,7 @@ async fn answer(state: &AppState, request: &CommandRequest) -> Result<Outgoing, 
     let release = &state.release;
     let plan = &release.plan;
     match command {
-        Command::Status => {
-            let snapshot = release.snapshot();
-            let now = state.clock.now();
-            let mut status = status::compute(
-                plan,
-                snapshot.launch_date,
-                &snapshot.timeline,
-                &snapshot.posted,
-                &snapshot.roles,
-                now,
-            );
-            let extras = super::status_extras::load(state).await?;
-            status.open_checklists = extras.checklists.clone();
-            status.gonogo = extras.gonogo.clone();
-            Ok(messages::status_with(
-                &state.templates,
-                plan,
-                &status,
-                now,
-                extras.incidents.clone(),
-            )?)
-        }
+        Command::Status => super::status_report::build(state).await,
         Command::Help => Ok(messages::help(&state.templates)?),
         Command::Timeline(day) => {
             let snapshot = release.snapshot();
@@ -217,18 +196,20 @@ async fn set_launch_date(
         format!("{was} → {date}"),
     );
     let jobs = timeline.clone();
-    let (scheduled, cancelled) = state
+    type Synced = ((usize, usize), HashSet<String>);
+    let ((scheduled, cancelled), _) = state
         .writer
         .write(
-            move |conn: &mut SqliteConnection| -> BoxFuture<'_, Result<(usize, usize), StoreError>> {
+            move |conn: &mut SqliteConnection| -> BoxFuture<'_, Result<Synced, StoreError>> {
                 Box::pin(async move {
                     releases::set_launch_date(conn, &id, date, now).await?;
                     let counts = sync_jobs(conn, &id, &jobs, now, Sync::Moved).await?;
+                    let skipped = skipped(conn, &id, &jobs).await?;
                     audit::record(conn, &id, now, &user, "launch-date", &detail).await?;
-                    Ok(counts)
+                    Ok((counts, skipped))
                 })
             },
-            move |_| release.set_timeline(date, timeline),
+            move |(_, skipped): &Synced| release.set_timeline(date, timeline, skipped.clone()),
         )
         .await?;
     state.scheduler.wake();

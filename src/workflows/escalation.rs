@@ -15,7 +15,9 @@ use super::WorkflowError;
 use crate::domain::incident::{people, Incident, IncidentId, Reason};
 use crate::domain::plan::{EscalationLevel, Role};
 use crate::slack::format::users;
-use crate::slack::incident_messages::{self, note, Note};
+use crate::slack::incident_messages::{
+    self, note, shown_summary, Note, SUMMARY_IN_PAGE,
+};
 use crate::state::AppState;
 use crate::storage::incidents::{self, job_prefix, ESCALATION};
 use crate::storage::{audit, jobs};
@@ -149,19 +151,19 @@ pub async fn page(
     } else {
         ":pager:"
     };
+    let summary = shown_summary(&incident.summary, SUMMARY_IN_PAGE);
     let dm_plain = format!(
-        "You are paged (L{} {}) for {id} ({}): {}",
+        "You are paged (L{} {}) for {id} ({}): {summary}",
         level.level,
         level.name,
         incident.severity.as_str(),
-        incident.summary
     );
     let dm_body = format!(
         "*You are paged* (L{} {}) for *{id}* ({}): {}\nSee the thread in {}.",
         level.level,
         level.name,
         incident.severity.as_str(),
-        crate::slack::render::slack_escape(&incident.summary),
+        crate::slack::render::slack_escape(&summary),
         state.release.plan.release.channel
     );
     for user in paged {

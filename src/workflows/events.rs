@@ -1,8 +1,6 @@
 //! Events API deliveries: de-duplication of Slack's retries, and answering mentions.
 
 use super::WorkflowError;
-use crate::domain::status;
-use crate::slack::messages;
 use crate::state::AppState;
 use crate::storage::deliveries;
 
@@ -18,18 +16,7 @@ pub async fn answer_mention(
     channel: &str,
     thread_ts: &str,
 ) -> Result<(), WorkflowError> {
-    let release = &state.release;
-    let snapshot = release.snapshot();
-    let now = state.clock.now();
-    let status = status::compute(
-        &release.plan,
-        snapshot.launch_date,
-        &snapshot.timeline,
-        &snapshot.posted,
-        &snapshot.roles,
-        now,
-    );
-    let mut message = messages::status(&state.templates, &release.plan, &status, now)?;
+    let mut message = super::status_report::build(state).await?;
     message.thread_ts = Some(thread_ts.to_string());
     state.slack.post(channel, &message).await?;
     Ok(())

@@ -2,7 +2,7 @@
 
 use super::WorkflowError;
 use crate::slack::format::{duration, local};
-use crate::slack::incident_messages;
+use crate::slack::incident_messages::{self, shown_summary, SUMMARY_IN_LIST};
 use crate::slack::port::Outgoing;
 use crate::state::AppState;
 use crate::storage::{incidents, runbooks};
@@ -19,14 +19,18 @@ pub async fn list(state: &AppState) -> Result<Outgoing, WorkflowError> {
     )?)
 }
 
+/// How many incidents `/golive status` lists one by one.
+const STATUS_INCIDENTS: usize = 10;
+
 /// Lines for `/golive status`: each open incident, and a rollout pause in force.
 pub async fn status_lines(state: &AppState) -> Result<Vec<String>, WorkflowError> {
     let mut conn = state.db.acquire().await?;
     let release_id = &state.release.id;
     let now = state.clock.now();
-    let mut lines: Vec<String> = incidents::open(&mut conn, release_id)
-        .await?
+    let open = incidents::open(&mut conn, release_id).await?;
+    let mut lines: Vec<String> = open
         .iter()
+        .take(STATUS_INCIDENTS)
         .map(|incident| {
             let owner = incident
                 .owner()
@@ -37,10 +41,16 @@ pub async fn status_lines(state: &AppState) -> Result<Vec<String>, WorkflowError
                 incident.severity.as_str(),
                 incident.level,
                 duration(now - incident.opened_at),
-                incident.summary
+                shown_summary(&incident.summary, SUMMARY_IN_LIST)
             )
         })
         .collect();
+    if open.len() > STATUS_INCIDENTS {
+        let more = open.len() - STATUS_INCIDENTS;
+        lines.push(format!(
+            "…and {more} more open incidents: `/golive incidents` lists them"
+        ));
+    }
     if let Some(pause) = runbooks::rollout_pause(&mut conn, release_id).await? {
         let zone = state.release.plan.release.timezone;
         let cause = pause

@@ -20,6 +20,7 @@ pub mod runbooks;
 pub mod schedule;
 pub mod setup;
 pub mod status_extras;
+pub mod status_report;
 pub mod votes;
 pub mod warm_up;
 

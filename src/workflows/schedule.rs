@@ -21,6 +21,21 @@ pub enum Sync {
     Moved,
 }
 
+/// The occurrences of `timeline` that will not be posted: those without a post job that is
+/// waiting, under way or done (they were in the past when L-Day was set, or were cancelled).
+pub async fn skipped(
+    conn: &mut SqliteConnection,
+    release_id: &str,
+    timeline: &[Occurrence],
+) -> Result<HashSet<String>, StoreError> {
+    let live = jobs::keys_not_cancelled(conn, release_id, POST).await?;
+    Ok(timeline
+        .iter()
+        .filter(|o| !live.contains(&o.key))
+        .map(|o| o.key.clone())
+        .collect())
+}
+
 /// Schedules every future occurrence, re-times pending ones, and cancels what the timeline no
 /// longer holds. Returns (scheduled, cancelled).
 pub async fn sync_jobs(

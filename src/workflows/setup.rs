@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::SqlitePool;
 
-use super::schedule::{sync_jobs, Sync};
+use super::schedule::{skipped, sync_jobs, Sync};
 use super::WorkflowError;
 use crate::domain::plan::{Plan, Role};
 use crate::release::{Release, SlackIds, Snapshot};
@@ -63,6 +63,7 @@ pub async fn open_release(
     sync_jobs(&mut tx, &id, &timeline, now, how).await?;
     let snapshot = Snapshot {
         launch_date,
+        skipped: skipped(&mut tx, &id, &timeline).await?,
         timeline: Arc::new(timeline),
         posted: posted(&mut tx, &id).await?,
         roles: role_map(roles::list(&mut tx, &id).await?),
