@@ -66,12 +66,30 @@ pub async fn run_due(state: &AppState) -> Result<Option<DateTime<Utc>>, Workflow
             .map(|job| (placement(&job), job))
             .partition(|(placement, _)| *placement != Placement::InPass);
         hand_over(state, apart).await?;
-        for (_, job) in in_pass {
+        for job in in_plan_order(state, in_pass.into_iter().map(|(_, job)| job).collect()) {
+            if job.kind == schedule::POST && posts::held_until(state, &job).await?.is_some() {
+                continue;
+            }
             run_and_settle(state, job).await?;
         }
     }
     let mut conn = state.db.acquire().await?;
     Ok(jobs::next_wakeup(&mut conn).await?)
+}
+
+/// Due jobs with the launch channel's posts in plan order (by time, then as the plan lists
+/// them); other jobs keep their places.
+fn in_plan_order(state: &AppState, mut due: Vec<jobs::Job>) -> Vec<jobs::Job> {
+    let slots: Vec<usize> = (0..due.len())
+        .filter(|&i| due[i].kind == schedule::POST)
+        .collect();
+    let snapshot = state.release.snapshot();
+    let mut posts: Vec<jobs::Job> = slots.iter().map(|&i| due[i].clone()).collect();
+    posts.sort_by_key(|job| (job.due_at, posts::position(&snapshot.timeline, &job.key)));
+    for (slot, post) in slots.into_iter().zip(posts) {
+        due[slot] = post;
+    }
+    due
 }
 
 /// Where a due job runs.

@@ -49,6 +49,8 @@ pub struct Job {
     pub channel: Option<String>,
     pub ts: Option<String>,
     pub done_at: Option<DateTime<Utc>>,
+    /// When a failed job is tried again (or a held one looked at again).
+    pub next_attempt_at: Option<DateTime<Utc>>,
 }
 
 type JobRow = (
@@ -63,12 +65,13 @@ type JobRow = (
     Option<String>,
     Option<String>,
     Option<i64>,
+    Option<i64>,
 );
 
-const COLUMNS: &str = "release_id, key, kind, due_at, state, payload, attempts, attempt_started_at, channel, ts, done_at";
+const COLUMNS: &str = "release_id, key, kind, due_at, state, payload, attempts, attempt_started_at, channel, ts, done_at, next_attempt_at";
 
 fn from_row(row: JobRow) -> Result<Job, StoreError> {
-    let (release_id, key, kind, due_at, state, payload, attempts, started, channel, ts, done_at) =
+    let (release_id, key, kind, due_at, state, payload, attempts, started, channel, ts, done_at, next) =
         row;
     Ok(Job {
         release_id,
@@ -82,6 +85,7 @@ fn from_row(row: JobRow) -> Result<Job, StoreError> {
         channel,
         ts,
         done_at: done_at.map(from_millis),
+        next_attempt_at: next.map(from_millis),
     })
 }
 
@@ -135,6 +139,44 @@ pub async fn cancel_pending_except(
         cancelled += 1;
     }
     Ok(cancelled)
+}
+
+/// Unfinished jobs of `kind` waiting to be retried after `now` (they failed and are backing off).
+pub async fn waiting_retries(
+    conn: &mut SqliteConnection,
+    release_id: &str,
+    kind: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<Job>, StoreError> {
+    let rows: Vec<JobRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM jobs WHERE next_attempt_at > ? AND state IN ('pending', 'sending')
+            AND release_id = ? AND kind = ? ORDER BY due_at, key"
+    ))
+    .bind(to_millis(now))
+    .bind(release_id)
+    .bind(kind)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(from_row).collect()
+}
+
+/// Keeps a due job waiting until `until` (later than now, so after its due time), leaving its
+/// state and last error as they are.
+pub async fn hold_until(
+    conn: &mut SqliteConnection,
+    release_id: &str,
+    key: &str,
+    until: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE jobs SET next_attempt_at = ? WHERE release_id = ? AND key = ? AND state IN ('pending', 'sending')",
+    )
+    .bind(to_millis(until))
+    .bind(release_id)
+    .bind(key)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Keys of the jobs of `kind` that are waiting, under way or done: every one not cancelled.

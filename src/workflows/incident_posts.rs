@@ -157,6 +157,11 @@ pub async fn run(state: &AppState, job: jobs::Job) -> Result<(), WorkflowError> 
     };
     match state.slack.post(&channel, &message).await {
         Ok(posted) => finish(state, &job, Some(&posted)).await,
+        // Refused even as plain text: it can never go out, and its thread must not wait on it.
+        Err(error) if error.rejects_message() => {
+            tracing::error!(key = job.key, %error, "Slack refused an incident message even as plain text");
+            finish(state, &job, None).await
+        }
         Err(error) => retry(state, &job, &error.to_string(), error.outcome_unknown()).await,
     }
 }

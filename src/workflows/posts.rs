@@ -21,6 +21,39 @@ use crate::storage::jobs::{self, Job, JobState};
 /// A post going out more than this after its time is marked late.
 const LATE_AFTER: TimeDelta = TimeDelta::minutes(1);
 
+/// Plan order in the launch channel: a due post waits while an earlier one (by time, then plan
+/// order) is backing off after a transient failure, so the channel reads as the timeline. The
+/// earlier post's retry time is returned, or `None` when nothing earlier is waiting. Posts that
+/// can never succeed are finished, not retried (see [`run`]), so they hold nothing back.
+pub async fn held_until(state: &AppState, job: &Job) -> Result<Option<DateTime<Utc>>, WorkflowError> {
+    let now = state.clock.now();
+    let waiting = {
+        let mut conn = state.db.acquire().await?;
+        jobs::waiting_retries(&mut conn, &job.release_id, &job.kind, now).await?
+    };
+    let snapshot = state.release.snapshot();
+    let place = |job: &Job| (job.due_at, position(&snapshot.timeline, &job.key));
+    let held = waiting
+        .iter()
+        .filter(|earlier| earlier.key != job.key && place(earlier) < place(job))
+        .filter_map(|earlier| earlier.next_attempt_at)
+        .max();
+    if let Some(until) = held {
+        let mut conn = state.db.acquire().await?;
+        jobs::hold_until(&mut conn, &job.release_id, &job.key, until).await?;
+        tracing::info!(key = job.key, %until, "post waits for an earlier one being retried");
+    }
+    Ok(held)
+}
+
+/// Where `key` stands in the plan's order (the timeline is sorted by time, then plan order).
+pub fn position(timeline: &[Occurrence], key: &str) -> usize {
+    timeline
+        .iter()
+        .position(|o| o.key == key)
+        .unwrap_or(usize::MAX)
+}
+
 /// Runs one due `post` job. Failures are recorded on the job and retried later, never dropped.
 pub async fn run(state: &AppState, job: Job) -> Result<(), WorkflowError> {
     let release = &state.release;
@@ -70,8 +103,23 @@ pub async fn run(state: &AppState, job: Job) -> Result<(), WorkflowError> {
             }
             Ok(())
         }
+        // Even the plain-text form was refused: retrying can never succeed, and waiting on it
+        // would hold back the rest of the plan. The release managers were told of the refusal.
+        Err(error) if error.rejects_message() => give_up(state, &job, &error.to_string()).await,
         Err(error) => retry_later(state, &job, &error.to_string(), error.outcome_unknown()).await,
     }
+}
+
+/// Finishes a post Slack will never accept, with the reason in the audit log.
+async fn give_up(state: &AppState, job: &Job, error: &str) -> Result<(), WorkflowError> {
+    tracing::error!(key = job.key, error, "Slack refused a post even as plain text; not retrying");
+    let now = state.clock.now();
+    let mut tx = crate::storage::begin_write(&state.db).await?;
+    jobs::finish(&mut tx, &job.release_id, &job.key, now).await?;
+    let detail = format!("{} refused by Slack ({error}); not posted", job.key);
+    audit::record(&mut tx, &job.release_id, now, GOLIVE, "post-refused", &detail).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 async fn record_posted(
