@@ -6,6 +6,7 @@ mod fake_slack;
 mod fake_slack_selftest;
 mod harness;
 mod incidents;
+mod limits;
 mod restarts;
 mod schedule;
 mod signatures;
