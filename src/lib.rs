@@ -10,12 +10,14 @@
 //! - [`scheduler`]: the deadline-driven loop over stored jobs.
 //! - [`server`]: HTTP routes and Socket Mode, both handing off to `server::dispatch`.
 //! - [`clock`]: the one clock every timer reads (system, rehearsal or manual).
+//! - [`background`]: the tracked, bounded work that runs after Slack is acknowledged.
 //! - [`startup`], [`config`], [`cli`], [`run`]: building and running the application.
 //!
 //! Invariants: a job is stored before it is attempted, and an attempt is recorded before Slack
 //! is called, so nothing is lost or posted twice across crashes; the in-memory [`release`]
 //! snapshot changes only after its transaction commits.
 
+pub mod background;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
+use crate::background::Background;
 use crate::clock::{ScaledClock, SharedClock, SystemClock};
 use crate::config::Config;
 use crate::domain::plan::{Plan, PlanErrors};
@@ -21,6 +22,9 @@ use crate::slack::web::{hyper_client, HyperClient, WebApi};
 use crate::state::AppState;
 use crate::storage::{self, StoreError};
 use crate::workflows::{refusals, setup, warm_up, WorkflowError};
+
+/// How long a stopping bot waits for work it acknowledged before the signal.
+const BACKGROUND_DRAIN: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Why golive could not start.
 #[derive(Debug, thiserror::Error)]
@@ -163,6 +167,7 @@ impl Application {
             scheduler: Arc::new(scheduler::Scheduler::default()),
             bootstrap_release_managers: Arc::new(config.release_managers.clone()),
             refreshes: Arc::default(),
+            background: Background::default(),
         };
         Ok(Self {
             state,
@@ -225,7 +230,7 @@ impl Application {
             refused,
             stopped.clone(),
         ));
-        let app = http::router(state, self.signing_secret.as_deref());
+        let app = http::router(state.clone(), self.signing_secret.as_deref());
         let mut http_stopped = stopped.clone();
         let server = axum::serve(self.listener, app).with_graceful_shutdown(async move {
             let _ = http_stopped.wait_for(|s| *s).await;
@@ -237,8 +242,14 @@ impl Application {
         if let Some(socket) = socket {
             socket.shutdown().await;
         }
-        let _ = scheduler.await;
+        // No new acknowledgements from here on; then the work acknowledged before the signal
+        // finishes (clicks stored, answers sent), within a bound.
         let _ = server.await;
+        let cut_off = state.background.drain(BACKGROUND_DRAIN).await;
+        if cut_off > 0 {
+            tracing::warn!(cut_off, "stopped with acknowledged work still running");
+        }
+        let _ = scheduler.await;
         let _ = refusals.await;
         Ok(())
     }

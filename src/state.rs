@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use sqlx::SqlitePool;
 
+use crate::background::Background;
 use crate::clock::SharedClock;
 use crate::domain::plan::Role;
 use crate::metrics::Metrics;
@@ -36,6 +37,8 @@ pub struct AppState {
     /// Release managers from `GOLIVE_RELEASE_MANAGERS`: always allowed, so a bad role
     /// assignment can never lock everyone out.
     pub bootstrap_release_managers: Arc<Vec<String>>,
+    /// Work after acknowledgements (clicks, events, late answers, refreshes): tracked, bounded.
+    pub background: Background,
     /// Interactive messages with a chat.update in flight (checklists, votes).
     pub refreshes: Arc<crate::workflows::refresh::Refreshes>,
 }

@@ -305,3 +305,111 @@ async fn kill_9_mid_escalation_wait_resumes_the_wait_and_pages_once() {
     assert_eq!(paged("U0LEAD"), 1, "L2 paged once");
     assert_eq!(paged("U0ONCALL"), 1, "L1 not paged again");
 }
+
+/// Sends SIGTERM, as systemd or Kubernetes stop a service, and waits for the exit off the
+/// runtime, so the fake Slack on it keeps answering while golive finishes its work.
+async fn terminate(mut child: std::process::Child) -> std::process::ExitStatus {
+    let pid = child.id().to_string();
+    let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(sent.success());
+    tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn sigterm_right_after_a_burst_of_go_clicks_keeps_every_acknowledged_click() {
+    let fake = FakeSlack::start().await;
+    fake.add_channel("C0LAUNCH", "v4-launch");
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("golive.db").display());
+    let port = free_port();
+    let golive = Command::new(GOLIVE)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--database", &database, "--launch-date", "2026-03-10"])
+        .args(["--clock-start", "2026-03-09T16:00:00Z"])
+        .env("SLACK_BOT_TOKEN", "xoxb-test")
+        .env("SLACK_SIGNING_SECRET", SECRET)
+        .env("GOLIVE_RELEASE_MANAGERS", "U0RELMGR")
+        .env("SLACK_API_URL", fake.api_url())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("golive starts");
+    let voters: Vec<String> = (0..200).map(|n| format!("U0V{n:04}")).collect();
+    let mentions: Vec<String> = voters.iter().map(|u| format!("<@{u}>")).collect();
+    for role in [
+        "engineering-lead",
+        "qa-lead",
+        "sre-lead",
+        "security-lead",
+        "product-manager",
+        "support-lead",
+    ] {
+        let text = format!("role {role} {}", mentions.join(" "));
+        command(&fake, port, "U0RELMGR", &text).await;
+    }
+    command(&fake, port, "U0RELMGR", "gonogo open").await;
+    let vote = fake
+        .wait_for_posts(1, Duration::from_secs(10))
+        .await
+        .into_iter()
+        .find(|m| m.text.starts_with("Go/no-go vote:"))
+        .expect("the vote is posted");
+    let value = vote
+        .blocks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["type"] == "actions")
+        .unwrap()["elements"][0]["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let client = reqwest::Client::new();
+    let clicks: Vec<_> = voters
+        .iter()
+        .enumerate()
+        .map(|(n, user)| {
+            let mut payload = fake_slack::block_actions_payload(
+                user,
+                &vote,
+                "vote",
+                "vote.go",
+                &value,
+                &fake.response_url("click"),
+            );
+            payload["actions"][0]["action_ts"] = format!("1700000200.{n:06}").into();
+            let form = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
+            let timestamp = chrono::Utc::now().timestamp();
+            let signature = fake_slack::sign(SECRET, timestamp, &form);
+            client
+                .post(format!("http://127.0.0.1:{port}/slack/interactivity"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("x-slack-request-timestamp", timestamp.to_string())
+                .header("x-slack-signature", signature)
+                .body(form)
+                .send()
+        })
+        .collect();
+    let mut acknowledged = 0;
+    for click in futures_util::future::join_all(clicks).await {
+        if click.is_ok_and(|r| r.status().is_success()) {
+            acknowledged += 1;
+        }
+    }
+    assert_eq!(acknowledged, voters.len());
+    // Every click is acknowledged: stop at once.
+    let status = terminate(golive).await;
+    assert!(status.success(), "a clean stop: {status:?}");
+
+    let options: sqlx::sqlite::SqliteConnectOptions = database.parse().unwrap();
+    let mut conn = sqlx::ConnectOptions::connect(&options).await.unwrap();
+    let (stored,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM ballots")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(stored as usize, voters.len(), "no acknowledged click lost");
+}

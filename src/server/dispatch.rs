@@ -34,14 +34,16 @@ pub async fn handle(state: &AppState, inbound: Inbound) -> Ack {
         } => command(state, request, response_url).await,
         Inbound::UrlVerification { challenge } => Ack::Challenge(challenge),
         Inbound::Event { event_id, event } => {
-            let state = state.clone();
-            tokio::spawn(async move { on_event(&state, &event_id, event).await });
+            let worker = state.clone();
+            let work = async move { on_event(&worker, &event_id, event).await };
+            state.background.spawn(work).await;
             Ack::Empty
         }
         Inbound::Action(action) => {
             // Clicks are answered by ephemeral message or chat.update, so ack at once.
-            let state = state.clone();
-            tokio::spawn(async move { interactions::on_action(&state, action).await });
+            let worker = state.clone();
+            let work = async move { interactions::on_action(&worker, action).await };
+            state.background.spawn(work).await;
             Ack::Empty
         }
         Inbound::Submission(submission) => {
@@ -67,13 +69,14 @@ async fn command(state: &AppState, request: commands::CommandRequest, response_u
     match tokio::time::timeout(ACK_BUDGET, &mut work).await {
         Ok(reply) => Ack::Message(reply),
         Err(_) => {
-            let state = state.clone();
-            tokio::spawn(async move {
+            let worker = state.clone();
+            let late = async move {
                 let reply = work.await;
-                if let Err(error) = state.slack.respond(&response_url, &reply).await {
+                if let Err(error) = worker.slack.respond(&response_url, &reply).await {
                     tracing::error!(%error, "could not deliver a late command answer");
                 }
-            });
+            };
+            state.background.spawn(late).await;
             Ack::Message(Outgoing::text("Working on it…"))
         }
     }

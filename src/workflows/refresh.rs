@@ -98,8 +98,9 @@ pub async fn request(state: &AppState, target: Target) {
 
 /// Runs [`request`] in the background, for callers that must answer Slack first.
 pub fn spawn(state: &AppState, target: Target) {
-    let state = state.clone();
-    tokio::spawn(async move { request(&state, target).await });
+    let worker = state.clone();
+    let work = async move { request(&worker, target).await };
+    state.background.spawn_follow_up(work);
 }
 
 async fn update(state: &AppState, target: &Target) -> Result<(), super::WorkflowError> {

@@ -364,43 +364,47 @@ impl TestApp {
             .unwrap_or_else(|| panic!("no message {ts}"))
     }
 
-    /// Waits (up to 10 s) until the message with this ts satisfies `check`; returns it.
+    /// Waits until the bot has settled (every acknowledged click, event and refresh done, every
+    /// message handed over sent), then expects the message with this ts to satisfy `check`.
     pub async fn wait_for_message(
         &self,
         ts: &str,
         check: impl Fn(&fake_slack::Message) -> bool,
     ) -> fake_slack::Message {
-        for _ in 0..2_000 {
-            let message = self.message(ts);
-            if check(&message) {
-                return message;
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        self.settled().await;
         let message = self.message(ts);
-        panic!(
-            "message {ts} never reached the expected state: {}",
+        assert!(
+            check(&message),
+            "message {ts} is not in the expected state once golive settled: {}",
             message.text
         );
+        message
     }
 
-    /// Waits (up to 10 s) until `user` has at least `n` ephemeral messages; returns their texts.
+    /// Waits until the bot has settled; returns the texts of `user`'s ephemeral messages, which
+    /// must be at least `n`.
     pub async fn wait_for_ephemerals(&self, user: &str, n: usize) -> Vec<String> {
-        let texts = || -> Vec<String> {
-            let mine = self
-                .fake
-                .ephemerals()
-                .into_iter()
-                .filter(|e| e.user == user);
-            mine.map(|e| e.text).collect()
-        };
-        for _ in 0..2_000 {
-            if texts().len() >= n {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        texts()
+        self.settled().await;
+        let mine = self
+            .fake
+            .ephemerals()
+            .into_iter()
+            .filter(|e| e.user == user);
+        let texts: Vec<String> = mine.map(|e| e.text).collect();
+        assert!(
+            texts.len() >= n,
+            "expected {n} ephemeral answers for {user}: {texts:#?}"
+        );
+        texts
+    }
+
+    /// Resolves once golive has nothing left in flight: the work after acknowledgements and the
+    /// messages handed over by the scheduler. Tests wait for this, never for a fixed time.
+    pub async fn settled(&self) {
+        self.state.background.settled().await;
+        self.state.scheduler.apart.settled().await;
+        // A refresh may have been requested by a message sent apart; let it finish too.
+        self.state.background.settled().await;
     }
 
     /// The release's audit log.
