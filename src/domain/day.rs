@@ -65,10 +65,14 @@ impl FromStr for DayOffset {
         if rest.is_empty() {
             return Ok(DayOffset::LAUNCH);
         }
-        let (sign, digits) = match rest.split_at(1) {
-            ("+", digits) => (1, digits),
-            ("-", digits) => (-1, digits),
-            _ => return Err(malformed()),
+        // The sign is matched as a character, never split off by byte offset: what follows "L"
+        // may be any character, "−" (U+2212) or "é" included.
+        let (sign, digits) = if let Some(digits) = rest.strip_prefix('+') {
+            (1, digits)
+        } else if let Some(digits) = rest.strip_prefix('-') {
+            (-1, digits)
+        } else {
+            return Err(malformed());
         };
         let (digits, scale) = match digits.strip_suffix('w') {
             Some(weeks) => (weeks, 7),
@@ -220,6 +224,36 @@ mod tests {
         ] {
             assert!(text.parse::<DayOffset>().is_err(), "{text:?} parsed");
         }
+    }
+
+    #[test]
+    fn a_character_after_l_wider_than_a_byte_is_a_malformed_day() {
+        // U+2212 minus, em dash, accented letter, zero-width space, emoji, combining mark.
+        for text in [
+            "L\u{2212}1",
+            "L\u{2014}1",
+            "L\u{e9}",
+            "L\u{200b}",
+            "L\u{200b}1",
+            "L\u{1f680}",
+            "L\u{301}+1",
+            "L+\u{2212}1",
+            "L-1\u{2009}w",
+        ] {
+            assert_eq!(
+                text.parse::<DayOffset>(),
+                Err(DayError::Malformed(text.to_string())),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_day_and_time_with_a_unicode_minus_is_a_malformed_day() {
+        assert_eq!(
+            "L\u{2212}1 15:00".parse::<DayTime>(),
+            Err(DayError::Malformed("L\u{2212}1".into()))
+        );
     }
 
     #[test]

@@ -305,6 +305,33 @@ fn launch_day_milestones_must_be_in_time_order() {
 }
 
 #[test]
+fn a_deadline_with_a_unicode_minus_points_at_the_deadline() {
+    let source = MINIMAL.replace("L-1 15:00", "L\u{2212}1 15:00");
+    assert_eq!(
+        errors(&source),
+        ["28:12: day `L\u{2212}1` must look like L, L+3, L-7 or L-8w"]
+    );
+}
+
+#[test]
+fn days_with_wide_characters_after_l_point_at_each_field() {
+    let source = MINIMAL
+        .replace("opens = \"L 06:00\"", "opens = \"L\u{2014}1 06:00\"")
+        .replace("closes = \"L 20:00\"", "closes = \"L\u{200b} 20:00\"");
+    let found = errors(&format!(
+        "{source}\n[[launch_week]]\nday = \"L\u{e9}\"\nmorning = \"Rollout\"\n"
+    ));
+    assert_eq!(
+        found,
+        [
+            "16:9: day `L\u{2014}1` must look like L, L+3, L-7 or L-8w",
+            "17:10: day `L\u{200b}` must look like L, L+3, L-7 or L-8w",
+            "33:7: day `L\u{e9}` must look like L, L+3, L-7 or L-8w",
+        ]
+    );
+}
+
+#[test]
 fn no_input_makes_parsing_panic() {
     for source in [
         "",
