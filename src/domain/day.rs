@@ -9,6 +9,8 @@ use std::str::FromStr;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 
+use super::excerpt::excerpt;
+
 /// The furthest a plan may reach from L-Day; ten years keeps date arithmetic far from overflow.
 const MAX_DAYS: i32 = 3660;
 
@@ -26,13 +28,13 @@ pub struct DayTime {
 /// Why a day or day-and-time could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DayError {
-    #[error("day `{0}` must look like L, L+3, L-7 or L-8w")]
+    #[error("day `{}` must look like L, L+3, L-7 or L-8w", excerpt(.0))]
     Malformed(String),
-    #[error("day `{0}` is more than {MAX_DAYS} days from L-Day")]
+    #[error("day `{}` is more than {MAX_DAYS} days from L-Day", excerpt(.0))]
     OutOfRange(String),
-    #[error("time `{0}` must be HH:MM on a 24-hour clock")]
+    #[error("time `{}` must be HH:MM on a 24-hour clock", excerpt(.0))]
     BadTime(String),
-    #[error("`{0}` must be a day and a time, like \"L-1 15:00\"")]
+    #[error("`{}` must be a day and a time, like \"L-1 15:00\"", excerpt(.0))]
     MissingTime(String),
 }
 
@@ -254,6 +256,15 @@ mod tests {
             "L\u{2212}1 15:00".parse::<DayTime>(),
             Err(DayError::Malformed("L\u{2212}1".into()))
         );
+    }
+
+    #[test]
+    fn errors_quote_a_long_day_only_in_part() {
+        let text = format!("L{}", "\u{2212}".repeat(3_000));
+        let message = text.parse::<DayOffset>().unwrap_err().to_string();
+        assert!(message.chars().count() < 100, "{message}");
+        let message = parse_time(&"9".repeat(3_000)).unwrap_err().to_string();
+        assert!(message.chars().count() < 100, "{message}");
     }
 
     #[test]

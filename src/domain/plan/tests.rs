@@ -332,6 +332,17 @@ fn days_with_wide_characters_after_l_point_at_each_field() {
 }
 
 #[test]
+fn errors_quote_a_long_value_only_in_part() {
+    let long = "\u{2212}".repeat(3_000);
+    let source = MINIMAL
+        .replace("America/Los_Angeles", &long)
+        .replace("L-1 15:00", &format!("L{long} 15:00"));
+    for error in errors(&source) {
+        assert!(error.chars().count() < 200, "{error}");
+    }
+}
+
+#[test]
 fn no_input_makes_parsing_panic() {
     for source in [
         "",
