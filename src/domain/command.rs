@@ -3,7 +3,7 @@
 
 use chrono::{NaiveDate, NaiveTime};
 
-use super::day::DayOffset;
+use super::day::{parse_date, DayOffset};
 use super::excerpt::excerpt;
 use super::incident::{IncidentId, Severity};
 use super::plan::Role;
@@ -212,14 +212,12 @@ fn parse_launch_date(rest: &[&str]) -> Result<Command, CommandError> {
     const USAGE: &str = "launch-date YYYY-MM-DD";
     match rest {
         [] => Err(malformed("the launch date is missing.", USAGE)),
-        [date] => NaiveDate::parse_from_str(date, "%Y-%m-%d")
-            .map(Command::LaunchDate)
-            .map_err(|_| {
-                malformed(
-                    format!("`{}` is not a date in the form YYYY-MM-DD.", excerpt(date)),
-                    USAGE,
-                )
-            }),
+        [date] => parse_date(date).map(Command::LaunchDate).map_err(|_| {
+            malformed(
+                format!("`{}` is not a date in the form YYYY-MM-DD.", excerpt(date)),
+                USAGE,
+            )
+        }),
         [_, extra, ..] => Err(unexpected(extra, USAGE)),
     }
 }
@@ -385,6 +383,14 @@ mod tests {
         );
         let error = Command::parse("launch-date 10/03/2026").unwrap_err();
         assert!(error.to_string().contains("YYYY-MM-DD"), "{error}");
+    }
+
+    #[test]
+    fn launch_date_needs_a_four_digit_year() {
+        for date in ["+262142-12-31", "262142-12-31", "-0001-01-01"] {
+            let error = Command::parse(&format!("launch-date {date}")).unwrap_err();
+            assert!(error.to_string().contains("YYYY-MM-DD"), "{error}");
+        }
     }
 
     #[test]

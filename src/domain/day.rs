@@ -36,6 +36,8 @@ pub enum DayError {
     BadTime(String),
     #[error("`{}` must be a day and a time, like \"L-1 15:00\"", excerpt(.0))]
     MissingTime(String),
+    #[error("date `{}` must be YYYY-MM-DD", excerpt(.0))]
+    BadDate(String),
 }
 
 impl DayOffset {
@@ -136,6 +138,17 @@ pub fn parse_time(text: &str) -> Result<NaiveTime, DayError> {
     .ok_or_else(bad)
 }
 
+/// Read a calendar date written "YYYY-MM-DD". The year must have four digits: chrono alone also
+/// takes "+262142-12-31", a launch date whose timeline runs off the end of its calendar.
+pub fn parse_date(text: &str) -> Result<NaiveDate, DayError> {
+    let bad = || DayError::BadDate(text.to_string());
+    let (year, _) = text.split_once('-').ok_or_else(bad)?;
+    if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| bad())
+}
+
 /// Resolve a local wall time on launch+offset in tz to UTC, correct across DST: a time in the
 /// spring-forward gap moves forward by the gap; an ambiguous fall-back time takes the earlier instant.
 pub fn resolve(tz: Tz, launch: NaiveDate, at: DayTime) -> DateTime<Utc> {
@@ -152,13 +165,17 @@ pub fn resolve_local(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
     // The wall time was skipped. Reading it with the offset in force before the jump lands the
     // same distance past the jump as the time was past the gap's start, i.e. it moves forward by
     // the gap. Zones never change offset twice in a day, so a day earlier is safely "before".
-    let before = local - Duration::days(1);
-    let offset = tz
-        .offset_from_local_datetime(&before)
-        .earliest()
+    // At the very edge of chrono's calendar (where no zone offset is known either) the checked
+    // arithmetic falls back to reading the wall time as UTC rather than overflowing.
+    let offset = local
+        .checked_sub_signed(Duration::days(1))
+        .and_then(|before| tz.offset_from_local_datetime(&before).earliest())
         .map(|offset| offset.fix().local_minus_utc())
         .unwrap_or(0);
-    Utc.from_utc_datetime(&(local - Duration::seconds(i64::from(offset))))
+    let utc = local
+        .checked_sub_signed(Duration::seconds(i64::from(offset)))
+        .unwrap_or(local);
+    Utc.from_utc_datetime(&utc)
 }
 
 fn signed_label(count: i32) -> String {
@@ -287,6 +304,37 @@ mod tests {
         for text in ["L 25:00", "L 12:60", "L 9:00", "L 0900", "L", "L 12:00:00"] {
             assert!(text.parse::<DayTime>().is_err(), "{text:?} parsed");
         }
+    }
+
+    #[test]
+    fn dates_need_a_four_digit_year() {
+        assert_eq!(parse_date("2026-03-10"), Ok(date("2026-03-10")));
+        for text in [
+            "+262142-12-31",
+            "262142-12-31",
+            "-0001-01-01",
+            "26-03-10",
+            "2026",
+            "",
+        ] {
+            assert_eq!(
+                parse_date(text),
+                Err(DayError::BadDate(text.into())),
+                "{text}"
+            );
+        }
+        assert!(parse_date("2026-02-30").is_err());
+    }
+
+    #[test]
+    fn wall_times_at_the_end_of_the_calendar_resolve_without_overflow() {
+        let last = NaiveDate::MAX.and_time(NaiveTime::MIN);
+        let first = NaiveDate::MIN.and_time(NaiveTime::MIN);
+        for local in [last, first, NaiveDate::MAX.and_hms_opt(23, 59, 0).unwrap()] {
+            let _ = resolve_local(Los_Angeles, local);
+        }
+        let _ = resolve(Los_Angeles, NaiveDate::MAX, at("L+3660 23:59"));
+        let _ = resolve(Los_Angeles, NaiveDate::MIN, at("L-3660 00:00"));
     }
 
     #[test]

@@ -214,6 +214,11 @@ fn a_launch_date_must_be_a_date_or_tbd() {
         errors(&source),
         ["8:15: launch_date `next week` must be YYYY-MM-DD or \"TBD\""]
     );
+    let far = MINIMAL.replace("launch_date = \"TBD\"", "launch_date = \"+262142-12-31\"");
+    assert_eq!(
+        errors(&far),
+        ["8:15: launch_date `+262142-12-31` must be YYYY-MM-DD or \"TBD\""]
+    );
     let dated = MINIMAL.replace("launch_date = \"TBD\"", "launch_date = \"2026-12-01\"");
     let launch = Plan::parse(&dated).unwrap().release.launch_date;
     assert_eq!(launch, "2026-12-01".parse().ok());

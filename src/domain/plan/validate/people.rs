@@ -13,7 +13,7 @@ use super::super::{
     Responsibilities, Role, RoleAssignment, Team, WarRoom,
 };
 use super::{Checker, PLACEHOLDER};
-use crate::domain::day::DayTime;
+use crate::domain::day::{parse_date, DayTime};
 use crate::domain::excerpt::excerpt;
 
 /// The escalation ladder always has exactly these rungs.
@@ -54,7 +54,7 @@ fn launch_date(check: &mut Checker, raw: &toml::Spanned<String>) -> Option<Naive
     if text == "TBD" {
         return None;
     }
-    let parsed = NaiveDate::parse_from_str(text, "%Y-%m-%d");
+    let parsed = parse_date(text);
     if parsed.is_err() {
         check.error(
             raw.span(),
