@@ -65,6 +65,36 @@ fn plan_check_reports_a_syntax_error_with_its_position() {
 }
 
 #[test]
+fn plan_check_reports_a_unicode_minus_in_a_day_instead_of_crashing() {
+    let shipped = std::fs::read_to_string("deploy/plans/summit-v4.toml").unwrap();
+    let broken = shipped.replacen(
+        "deadline = \"L-1 15:00\"",
+        "deadline = \"L\u{2212}1 15:00\"",
+        1,
+    );
+    assert_ne!(
+        broken, shipped,
+        "the shipped plan has the go/no-go deadline"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("minus.toml");
+    std::fs::write(&file, &broken).unwrap();
+
+    let output = golive(&["plan", "check", file.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let (line, column) = position(&broken, "\"L\u{2212}1 15:00\"");
+    assert!(
+        stderr.contains(&format!(
+            "{}:{line}:{column}: day `L\u{2212}1` must look like",
+            file.display()
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 problem(s)"), "{stderr}");
+}
+
+#[test]
 fn plan_check_accepts_the_shipped_plan() {
     let output = golive(&["plan", "check", "deploy/plans/summit-v4.toml"]);
     assert!(

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 
 use super::day::{resolve, DayOffset, DayTime};
+use super::excerpt::excerpt;
 use super::plan::{slug, ChecklistItem, Owner, Plan, Role};
 
 /// How long before a checklist's deadline the owners of open items are reminded.
@@ -59,9 +60,9 @@ pub struct Reopened {
 /// Why a checklist change was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChecklistError {
-    #[error("there is no checklist `{0}`; checklists: {1}")]
+    #[error("there is no checklist `{}`; checklists: {}", excerpt(.0), .1)]
     UnknownChecklist(String, String),
-    #[error("this checklist has no item `{0}`")]
+    #[error("this checklist has no item `{}`", excerpt(.0))]
     UnknownItem(String),
     #[error("“{text}” was already confirmed")]
     AlreadyConfirmed { text: String, by: Confirmation },

@@ -3,7 +3,8 @@
 
 use chrono::{NaiveDate, NaiveTime};
 
-use super::day::DayOffset;
+use super::day::{parse_date, DayOffset};
+use super::excerpt::excerpt;
 use super::incident::{IncidentId, Severity};
 use super::plan::Role;
 
@@ -105,10 +106,11 @@ pub const USAGE: &[(&str, &str)] = &[
     ),
 ];
 
-/// Why a command could not be understood.
+/// Why a command could not be understood. Messages quote the input only in [`excerpt`]s, so an
+/// answer stays short whatever was typed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CommandError {
-    #[error("`{0}` is not a golive command.")]
+    #[error("`{}` is not a golive command.", excerpt(.0))]
     Unknown(String),
     #[error("{message}\nUsage: `/golive {usage}`")]
     Malformed {
@@ -122,6 +124,11 @@ fn malformed(message: impl Into<String>, usage: &'static str) -> CommandError {
         message: message.into(),
         usage,
     }
+}
+
+/// A word after everything the command takes.
+fn unexpected(extra: &str, usage: &'static str) -> CommandError {
+    malformed(format!("unexpected `{}`.", excerpt(extra)), usage)
 }
 
 impl Command {
@@ -179,7 +186,7 @@ fn no_arguments(
     match rest.first() {
         None => Ok(command),
         Some(extra) => Err(malformed(
-            format!("`{usage}` takes no arguments, got `{extra}`."),
+            format!("`{usage}` takes no arguments, got `{}`.", excerpt(extra)),
             usage,
         )),
     }
@@ -193,8 +200,11 @@ fn parse_timeline(rest: &[&str]) -> Result<Command, CommandError> {
             .to_ascii_uppercase()
             .parse::<DayOffset>()
             .map(|d| Command::Timeline(Some(d)))
-            .map_err(|_| malformed(format!("`{day}` is not a day: use L, L+N or L-N."), USAGE)),
-        [_, extra, ..] => Err(malformed(format!("unexpected `{extra}`."), USAGE)),
+            .map_err(|_| {
+                let day = excerpt(day);
+                malformed(format!("`{day}` is not a day: use L, L+N or L-N."), USAGE)
+            }),
+        [_, extra, ..] => Err(unexpected(extra, USAGE)),
     }
 }
 
@@ -202,15 +212,13 @@ fn parse_launch_date(rest: &[&str]) -> Result<Command, CommandError> {
     const USAGE: &str = "launch-date YYYY-MM-DD";
     match rest {
         [] => Err(malformed("the launch date is missing.", USAGE)),
-        [date] => NaiveDate::parse_from_str(date, "%Y-%m-%d")
-            .map(Command::LaunchDate)
-            .map_err(|_| {
-                malformed(
-                    format!("`{date}` is not a date in the form YYYY-MM-DD."),
-                    USAGE,
-                )
-            }),
-        [_, extra, ..] => Err(malformed(format!("unexpected `{extra}`."), USAGE)),
+        [date] => parse_date(date).map(Command::LaunchDate).map_err(|_| {
+            malformed(
+                format!("`{}` is not a date in the form YYYY-MM-DD.", excerpt(date)),
+                USAGE,
+            )
+        }),
+        [_, extra, ..] => Err(unexpected(extra, USAGE)),
     }
 }
 
@@ -222,7 +230,11 @@ fn parse_role(rest: &[&str]) -> Result<Command, CommandError> {
     let role: Role = role.to_ascii_lowercase().parse().map_err(|_| {
         let keys: Vec<&str> = Role::ALL.iter().map(|r| r.key()).collect();
         malformed(
-            format!("`{role}` is not a role. Roles: {}.", keys.join(", ")),
+            format!(
+                "`{}` is not a role. Roles: {}.",
+                excerpt(role),
+                keys.join(", ")
+            ),
             USAGE,
         )
     })?;
@@ -235,7 +247,8 @@ fn parse_role(rest: &[&str]) -> Result<Command, CommandError> {
     let users = users
         .iter()
         .map(|u| {
-            user_id(u).ok_or_else(|| malformed(format!("`{u}` is not a user mention."), USAGE))
+            user_id(u)
+                .ok_or_else(|| malformed(format!("`{}` is not a user mention.", excerpt(u)), USAGE))
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Command::AssignRole(role, users))
@@ -278,7 +291,7 @@ fn parse_incident_id(rest: &[&str], usage: &'static str) -> Result<IncidentId, C
         [id] => id
             .parse()
             .map_err(|e: super::incident::IncidentError| malformed(e.to_string(), usage)),
-        [_, extra, ..] => Err(malformed(format!("unexpected `{extra}`."), usage)),
+        [_, extra, ..] => Err(unexpected(extra, usage)),
     }
 }
 
@@ -294,7 +307,7 @@ fn parse_checklist(rest: &[&str]) -> Result<Command, CommandError> {
     match rest {
         [] => Err(malformed("name the checklist.", USAGE)),
         [key] => Ok(Command::Checklist(key.to_ascii_lowercase())),
-        [_, extra, ..] => Err(malformed(format!("unexpected `{extra}`."), USAGE)),
+        [_, extra, ..] => Err(unexpected(extra, USAGE)),
     }
 }
 
@@ -315,10 +328,10 @@ fn parse_gonogo(rest: &[&str]) -> Result<Command, CommandError> {
         ("open", ["--deadline"]) => return Err(malformed("the deadline time is missing.", USAGE)),
         ("close", []) => GoNoGoCommand::Close,
         ("status", []) => GoNoGoCommand::Status,
-        (_, [extra, ..]) => return Err(malformed(format!("unexpected `{extra}`."), USAGE)),
+        (_, [extra, ..]) => return Err(unexpected(extra, USAGE)),
         (other, []) => {
             return Err(malformed(
-                format!("`{other}` is not a gonogo action."),
+                format!("`{}` is not a gonogo action.", excerpt(other)),
                 USAGE,
             ))
         }
@@ -326,11 +339,15 @@ fn parse_gonogo(rest: &[&str]) -> Result<Command, CommandError> {
     Ok(Command::GoNoGo(command))
 }
 
+/// The longest user id accepted. Slack's are about eleven characters; the cap keeps a pasted
+/// wall of capitals from becoming a role holder that every later answer has to show.
+const MAX_USER_ID: usize = 32;
+
 /// The user id in an escaped mention (`<@U123>` or `<@U123|name>`).
 pub fn user_id(mention: &str) -> Option<String> {
     let inner = mention.strip_prefix("<@")?.strip_suffix('>')?;
     let id = inner.split('|').next()?;
-    let valid = id.len() >= 2
+    let valid = (2..=MAX_USER_ID).contains(&id.len())
         && id.starts_with(['U', 'W'])
         && id
             .chars()
@@ -366,6 +383,14 @@ mod tests {
         );
         let error = Command::parse("launch-date 10/03/2026").unwrap_err();
         assert!(error.to_string().contains("YYYY-MM-DD"), "{error}");
+    }
+
+    #[test]
+    fn launch_date_needs_a_four_digit_year() {
+        for date in ["+262142-12-31", "262142-12-31", "-0001-01-01"] {
+            let error = Command::parse(&format!("launch-date {date}")).unwrap_err();
+            assert!(error.to_string().contains("YYYY-MM-DD"), "{error}");
+        }
     }
 
     #[test]
@@ -473,6 +498,60 @@ mod tests {
             Ok(Command::GoNoGo(GoNoGoCommand::Status))
         );
         assert!(Command::parse("gonogo maybe").is_err());
+    }
+
+    #[test]
+    fn a_timeline_day_with_a_wide_character_after_l_is_refused_with_usage() {
+        for day in [
+            "L\u{2212}1",
+            "L\u{2014}1",
+            "L\u{e9}",
+            "L\u{200b}",
+            "l\u{2212}7",
+        ] {
+            let error = Command::parse(&format!("timeline {day}")).unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                format!(
+                    "`{day}` is not a day: use L, L+N or L-N.\nUsage: `/golive timeline [L|L+1|L-7|...]`"
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn errors_quote_a_long_word_only_in_part() {
+        let long = "\u{2212}".repeat(3_000);
+        for text in [
+            long.clone(),
+            format!("status {long}"),
+            format!("timeline L{long}"),
+            format!("timeline L {long}"),
+            format!("launch-date {long}"),
+            format!("role {long} <@U1>"),
+            format!("role on-call <@U1> {long}"),
+            format!("escalate {long} checkout is down"),
+            format!("ack {long}"),
+            format!("resolve INC-{long}"),
+            format!("checklist l-1 {long}"),
+            format!("gonogo {long}"),
+            format!("gonogo open --deadline {long}"),
+            format!("gonogo close {long}"),
+        ] {
+            let message = Command::parse(&text).unwrap_err().to_string();
+            assert!(message.chars().count() < 400, "{message}");
+            assert!(message.contains('\u{2026}'), "{message}");
+        }
+    }
+
+    #[test]
+    fn a_mention_longer_than_any_slack_id_is_not_a_user() {
+        let mention = format!("<@U{}>", "A".repeat(3_000));
+        let error = Command::parse(&format!("role on-call {mention}")).unwrap_err();
+        assert!(
+            error.to_string().contains("is not a user mention"),
+            "{error}"
+        );
     }
 
     #[test]

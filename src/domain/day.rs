@@ -9,6 +9,8 @@ use std::str::FromStr;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 
+use super::excerpt::excerpt;
+
 /// The furthest a plan may reach from L-Day; ten years keeps date arithmetic far from overflow.
 const MAX_DAYS: i32 = 3660;
 
@@ -26,14 +28,16 @@ pub struct DayTime {
 /// Why a day or day-and-time could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DayError {
-    #[error("day `{0}` must look like L, L+3, L-7 or L-8w")]
+    #[error("day `{}` must look like L, L+3, L-7 or L-8w", excerpt(.0))]
     Malformed(String),
-    #[error("day `{0}` is more than {MAX_DAYS} days from L-Day")]
+    #[error("day `{}` is more than {MAX_DAYS} days from L-Day", excerpt(.0))]
     OutOfRange(String),
-    #[error("time `{0}` must be HH:MM on a 24-hour clock")]
+    #[error("time `{}` must be HH:MM on a 24-hour clock", excerpt(.0))]
     BadTime(String),
-    #[error("`{0}` must be a day and a time, like \"L-1 15:00\"")]
+    #[error("`{}` must be a day and a time, like \"L-1 15:00\"", excerpt(.0))]
     MissingTime(String),
+    #[error("date `{}` must be YYYY-MM-DD", excerpt(.0))]
+    BadDate(String),
 }
 
 impl DayOffset {
@@ -65,10 +69,14 @@ impl FromStr for DayOffset {
         if rest.is_empty() {
             return Ok(DayOffset::LAUNCH);
         }
-        let (sign, digits) = match rest.split_at(1) {
-            ("+", digits) => (1, digits),
-            ("-", digits) => (-1, digits),
-            _ => return Err(malformed()),
+        // The sign is matched as a character, never split off by byte offset: what follows "L"
+        // may be any character, "−" (U+2212) or "é" included.
+        let (sign, digits) = if let Some(digits) = rest.strip_prefix('+') {
+            (1, digits)
+        } else if let Some(digits) = rest.strip_prefix('-') {
+            (-1, digits)
+        } else {
+            return Err(malformed());
         };
         let (digits, scale) = match digits.strip_suffix('w') {
             Some(weeks) => (weeks, 7),
@@ -130,6 +138,17 @@ pub fn parse_time(text: &str) -> Result<NaiveTime, DayError> {
     .ok_or_else(bad)
 }
 
+/// Read a calendar date written "YYYY-MM-DD". The year must have four digits: chrono alone also
+/// takes "+262142-12-31", a launch date whose timeline runs off the end of its calendar.
+pub fn parse_date(text: &str) -> Result<NaiveDate, DayError> {
+    let bad = || DayError::BadDate(text.to_string());
+    let (year, _) = text.split_once('-').ok_or_else(bad)?;
+    if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| bad())
+}
+
 /// Resolve a local wall time on launch+offset in tz to UTC, correct across DST: a time in the
 /// spring-forward gap moves forward by the gap; an ambiguous fall-back time takes the earlier instant.
 pub fn resolve(tz: Tz, launch: NaiveDate, at: DayTime) -> DateTime<Utc> {
@@ -146,13 +165,17 @@ pub fn resolve_local(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
     // The wall time was skipped. Reading it with the offset in force before the jump lands the
     // same distance past the jump as the time was past the gap's start, i.e. it moves forward by
     // the gap. Zones never change offset twice in a day, so a day earlier is safely "before".
-    let before = local - Duration::days(1);
-    let offset = tz
-        .offset_from_local_datetime(&before)
-        .earliest()
+    // At the very edge of chrono's calendar (where no zone offset is known either) the checked
+    // arithmetic falls back to reading the wall time as UTC rather than overflowing.
+    let offset = local
+        .checked_sub_signed(Duration::days(1))
+        .and_then(|before| tz.offset_from_local_datetime(&before).earliest())
         .map(|offset| offset.fix().local_minus_utc())
         .unwrap_or(0);
-    Utc.from_utc_datetime(&(local - Duration::seconds(i64::from(offset))))
+    let utc = local
+        .checked_sub_signed(Duration::seconds(i64::from(offset)))
+        .unwrap_or(local);
+    Utc.from_utc_datetime(&utc)
 }
 
 fn signed_label(count: i32) -> String {
@@ -223,6 +246,45 @@ mod tests {
     }
 
     #[test]
+    fn a_character_after_l_wider_than_a_byte_is_a_malformed_day() {
+        // U+2212 minus, em dash, accented letter, zero-width space, emoji, combining mark.
+        for text in [
+            "L\u{2212}1",
+            "L\u{2014}1",
+            "L\u{e9}",
+            "L\u{200b}",
+            "L\u{200b}1",
+            "L\u{1f680}",
+            "L\u{301}+1",
+            "L+\u{2212}1",
+            "L-1\u{2009}w",
+        ] {
+            assert_eq!(
+                text.parse::<DayOffset>(),
+                Err(DayError::Malformed(text.to_string())),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_day_and_time_with_a_unicode_minus_is_a_malformed_day() {
+        assert_eq!(
+            "L\u{2212}1 15:00".parse::<DayTime>(),
+            Err(DayError::Malformed("L\u{2212}1".into()))
+        );
+    }
+
+    #[test]
+    fn errors_quote_a_long_day_only_in_part() {
+        let text = format!("L{}", "\u{2212}".repeat(3_000));
+        let message = text.parse::<DayOffset>().unwrap_err().to_string();
+        assert!(message.chars().count() < 100, "{message}");
+        let message = parse_time(&"9".repeat(3_000)).unwrap_err().to_string();
+        assert!(message.chars().count() < 100, "{message}");
+    }
+
+    #[test]
     fn days_too_far_from_launch_are_rejected() {
         assert_eq!(
             "L+99999999999".parse::<DayOffset>(),
@@ -242,6 +304,37 @@ mod tests {
         for text in ["L 25:00", "L 12:60", "L 9:00", "L 0900", "L", "L 12:00:00"] {
             assert!(text.parse::<DayTime>().is_err(), "{text:?} parsed");
         }
+    }
+
+    #[test]
+    fn dates_need_a_four_digit_year() {
+        assert_eq!(parse_date("2026-03-10"), Ok(date("2026-03-10")));
+        for text in [
+            "+262142-12-31",
+            "262142-12-31",
+            "-0001-01-01",
+            "26-03-10",
+            "2026",
+            "",
+        ] {
+            assert_eq!(
+                parse_date(text),
+                Err(DayError::BadDate(text.into())),
+                "{text}"
+            );
+        }
+        assert!(parse_date("2026-02-30").is_err());
+    }
+
+    #[test]
+    fn wall_times_at_the_end_of_the_calendar_resolve_without_overflow() {
+        let last = NaiveDate::MAX.and_time(NaiveTime::MIN);
+        let first = NaiveDate::MIN.and_time(NaiveTime::MIN);
+        for local in [last, first, NaiveDate::MAX.and_hms_opt(23, 59, 0).unwrap()] {
+            let _ = resolve_local(Los_Angeles, local);
+        }
+        let _ = resolve(Los_Angeles, NaiveDate::MAX, at("L+3660 23:59"));
+        let _ = resolve(Los_Angeles, NaiveDate::MIN, at("L-3660 00:00"));
     }
 
     #[test]

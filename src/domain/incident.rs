@@ -12,6 +12,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+use super::excerpt::excerpt;
 use super::plan::{EscalationLevel, EscalationTrigger, Role};
 
 /// How bad it is.
@@ -154,9 +155,9 @@ pub struct Incident {
 /// Why a transition was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IncidentError {
-    #[error("`{0}` is not a severity: use P0, P1 or P2.")]
+    #[error("`{}` is not a severity: use P0, P1 or P2.", excerpt(.0))]
     BadSeverity(String),
-    #[error("`{0}` is not an incident id such as INC-7.")]
+    #[error("`{}` is not an incident id such as INC-7.", excerpt(.0))]
     BadId(String),
     #[error("{0} is already resolved.")]
     Resolved(IncidentId),

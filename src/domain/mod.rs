@@ -1,9 +1,11 @@
 //! The pure core of golive: plans, days relative to L-Day, timelines, the checklist and go/no-go
-//! vote state machines, incidents and runbooks. No IO, no clock.
+//! vote state machines, incidents and runbooks, and the bounded quoting of input in their errors.
+//! No IO, no clock.
 
 pub mod checklist;
 pub mod command;
 pub mod day;
+pub mod excerpt;
 pub mod incident;
 pub mod plan;
 pub mod runbook;

@@ -13,6 +13,7 @@ use super::escalation::{self, advance, climb, thread_note};
 use super::incident_posts::{self, To};
 use super::refresh::{self, Target};
 use super::{runbooks, WorkflowError};
+use crate::domain::excerpt::excerpt;
 use crate::domain::incident::{Incident, IncidentId, Mark, Reason, Severity};
 use crate::domain::plan::Role;
 use crate::slack::format::duration;
@@ -43,7 +44,8 @@ pub async fn raise(
         if !plan.contingencies.iter().any(|c| c.key == key) {
             let keys: Vec<&str> = plan.contingencies.iter().map(|c| c.key.as_str()).collect();
             return Ok(Err(format!(
-                "The plan has no runbook `{key}`. Runbooks: {}.",
+                "The plan has no runbook `{}`. Runbooks: {}.",
+                excerpt(key),
                 keys.join(", ")
             )));
         }

@@ -9,6 +9,7 @@ use super::escalation::{incident_of, release_managers, thread_note};
 use super::incident_posts::{self, To};
 use super::incidents::Outcome;
 use super::WorkflowError;
+use crate::domain::excerpt::excerpt;
 use crate::domain::incident::{Incident, IncidentId};
 use crate::domain::plan::{Contingency, Role};
 use crate::domain::runbook::{self, ClockKind, StepEffect};
@@ -80,7 +81,7 @@ pub async fn attach(
     key: &str,
 ) -> Result<Outcome, WorkflowError> {
     let Some(contingency) = contingency(state, key) else {
-        return Ok(Err(format!("The plan has no runbook `{key}`.")));
+        return Ok(Err(format!("The plan has no runbook `{}`.", excerpt(key))));
     };
     let release_id = &state.release.id;
     let now = state.clock.now();

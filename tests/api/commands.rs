@@ -181,3 +181,60 @@ async fn concurrent_role_changes_leave_memory_and_store_agreeing() {
     let from_store = app.command(RM, "role").await.text();
     assert_eq!(in_memory, from_store);
 }
+
+#[tokio::test]
+async fn a_day_with_a_wide_character_after_l_gets_the_error_and_usage_privately() {
+    let app = spawn_app(Options {
+        launch_date: Some(date("2026-03-10")),
+        ..Options::default()
+    })
+    .await;
+    for day in ["L\u{2212}1", "L\u{2014}1", "L\u{e9}", "L\u{200b}"] {
+        let reply = app.command(MEMBER, &format!("timeline {day}")).await;
+        assert_eq!(reply.status, 200, "{day:?}: {}", reply.body);
+        assert_eq!(reply.json()["response_type"], "ephemeral");
+        let text = reply.text();
+        assert!(text.contains(&format!("`{day}` is not a day")), "{text}");
+        assert!(
+            text.contains("Usage: `/golive timeline [L|L+1|L-7|...]`"),
+            "{text}"
+        );
+    }
+    let timeline = app.command(MEMBER, "timeline L-1").await.text();
+    assert!(timeline.starts_with("Schedule for L-1"), "{timeline}");
+}
+
+#[tokio::test]
+async fn answers_to_a_3000_character_word_stay_short() {
+    let app = spawn_app(Options::default()).await;
+    let word = "\u{2212}".repeat(3_000);
+    let mention = format!("<@U{}>", "A".repeat(3_000));
+    let cases = [
+        (MEMBER, word.clone(), "is not a golive command"),
+        (MEMBER, format!("timeline L{word}"), "is not a day"),
+        (RM, format!("launch-date {word}"), "is not a date"),
+        (RM, format!("role {word} <@U1>"), "is not a role"),
+        (
+            RM,
+            format!("role on-call {mention}"),
+            "is not a user mention",
+        ),
+        (MEMBER, format!("ack INC-{word}"), "is not an incident id"),
+        (MEMBER, format!("checklist {word}"), "there is no checklist"),
+        (
+            MEMBER,
+            format!("escalate P2 slow pages --runbook {word}"),
+            "has no runbook",
+        ),
+    ];
+    for (user, text, expected) in cases {
+        let reply = app.command(user, &text).await;
+        assert_eq!(reply.status, 200, "{expected}: {}", reply.body);
+        assert_eq!(reply.json()["response_type"], "ephemeral");
+        let answer = reply.text();
+        assert!(answer.contains(expected), "{answer}");
+        assert!(answer.chars().count() < 1_500, "{answer}");
+        let blocks = reply.json()["blocks"].to_string();
+        assert!(blocks.chars().count() < 3_000, "{blocks}");
+    }
+}

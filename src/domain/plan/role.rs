@@ -3,6 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::domain::excerpt::excerpt;
+
 /// The role keys the product knows; FromStr/Display use the kebab-case key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Role {
@@ -22,7 +24,7 @@ pub enum Role {
 
 /// A role key that golive does not know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown role `{0}`")]
+#[error("unknown role `{}`", excerpt(.0))]
 pub struct UnknownRole(pub String);
 
 impl Role {

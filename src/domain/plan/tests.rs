@@ -214,6 +214,11 @@ fn a_launch_date_must_be_a_date_or_tbd() {
         errors(&source),
         ["8:15: launch_date `next week` must be YYYY-MM-DD or \"TBD\""]
     );
+    let far = MINIMAL.replace("launch_date = \"TBD\"", "launch_date = \"+262142-12-31\"");
+    assert_eq!(
+        errors(&far),
+        ["8:15: launch_date `+262142-12-31` must be YYYY-MM-DD or \"TBD\""]
+    );
     let dated = MINIMAL.replace("launch_date = \"TBD\"", "launch_date = \"2026-12-01\"");
     let launch = Plan::parse(&dated).unwrap().release.launch_date;
     assert_eq!(launch, "2026-12-01".parse().ok());
@@ -302,6 +307,44 @@ fn launch_day_milestones_must_be_in_time_order() {
         errors(&source),
         ["38:8: L-Day milestones must be in time order"]
     );
+}
+
+#[test]
+fn a_deadline_with_a_unicode_minus_points_at_the_deadline() {
+    let source = MINIMAL.replace("L-1 15:00", "L\u{2212}1 15:00");
+    assert_eq!(
+        errors(&source),
+        ["28:12: day `L\u{2212}1` must look like L, L+3, L-7 or L-8w"]
+    );
+}
+
+#[test]
+fn days_with_wide_characters_after_l_point_at_each_field() {
+    let source = MINIMAL
+        .replace("opens = \"L 06:00\"", "opens = \"L\u{2014}1 06:00\"")
+        .replace("closes = \"L 20:00\"", "closes = \"L\u{200b} 20:00\"");
+    let found = errors(&format!(
+        "{source}\n[[launch_week]]\nday = \"L\u{e9}\"\nmorning = \"Rollout\"\n"
+    ));
+    assert_eq!(
+        found,
+        [
+            "16:9: day `L\u{2014}1` must look like L, L+3, L-7 or L-8w",
+            "17:10: day `L\u{200b}` must look like L, L+3, L-7 or L-8w",
+            "33:7: day `L\u{e9}` must look like L, L+3, L-7 or L-8w",
+        ]
+    );
+}
+
+#[test]
+fn errors_quote_a_long_value_only_in_part() {
+    let long = "\u{2212}".repeat(3_000);
+    let source = MINIMAL
+        .replace("America/Los_Angeles", &long)
+        .replace("L-1 15:00", &format!("L{long} 15:00"));
+    for error in errors(&source) {
+        assert!(error.chars().count() < 200, "{error}");
+    }
 }
 
 #[test]

@@ -20,6 +20,7 @@ use super::error::{PlanError, PlanErrors};
 use super::raw::RawPlan;
 use super::{Owner, Plan, Role};
 use crate::domain::day::{parse_time, DayOffset, DayTime};
+use crate::domain::excerpt::excerpt;
 
 /// Stands in for a day and time that failed to parse; never returned to callers.
 const PLACEHOLDER: DayTime = DayTime {
@@ -117,7 +118,7 @@ impl<'a> Checker<'a> {
                 value.span(),
                 format!(
                     "week `{}` must start on a week boundary, like L-8w",
-                    value.get_ref()
+                    excerpt(value.get_ref())
                 ),
             );
         }
@@ -155,7 +156,7 @@ impl<'a> Checker<'a> {
     pub fn team(&mut self, value: &Spanned<String>) -> String {
         let key = value.get_ref();
         if !self.team_keys.contains(key) {
-            self.error(value.span(), format!("unknown team `{key}`"));
+            self.error(value.span(), format!("unknown team `{}`", excerpt(key)));
         }
         key.clone()
     }
@@ -183,10 +184,16 @@ impl<'a> Checker<'a> {
         if !well_formed {
             self.error(
                 value.span(),
-                format!("{what} key `{key}` must be lowercase letters, digits, `-`, `+` or `.`"),
+                format!(
+                    "{what} key `{}` must be lowercase letters, digits, `-`, `+` or `.`",
+                    excerpt(key)
+                ),
             );
         } else if !seen.insert(key.clone()) {
-            self.error(value.span(), format!("duplicate {what} key `{key}`"));
+            self.error(
+                value.span(),
+                format!("duplicate {what} key `{}`", excerpt(key)),
+            );
         }
         key.clone()
     }

@@ -13,7 +13,8 @@ use super::super::{
     Responsibilities, Role, RoleAssignment, Team, WarRoom,
 };
 use super::{Checker, PLACEHOLDER};
-use crate::domain::day::DayTime;
+use crate::domain::day::{parse_date, DayTime};
+use crate::domain::excerpt::excerpt;
 
 /// The escalation ladder always has exactly these rungs.
 const LEVELS: usize = 4;
@@ -22,13 +23,16 @@ pub fn release(check: &mut Checker, raw: RawRelease) -> ReleaseInfo {
     if !raw.channel.get_ref().starts_with('#') {
         check.error(
             raw.channel.span(),
-            format!("channel `{}` must start with #", raw.channel.get_ref()),
+            format!(
+                "channel `{}` must start with #",
+                excerpt(raw.channel.get_ref())
+            ),
         );
     }
     let timezone = raw.timezone.get_ref().parse::<Tz>().unwrap_or_else(|_| {
         check.error(
             raw.timezone.span(),
-            format!("unknown time zone `{}`", raw.timezone.get_ref()),
+            format!("unknown time zone `{}`", excerpt(raw.timezone.get_ref())),
         );
         Tz::UTC
     });
@@ -50,11 +54,14 @@ fn launch_date(check: &mut Checker, raw: &toml::Spanned<String>) -> Option<Naive
     if text == "TBD" {
         return None;
     }
-    let parsed = NaiveDate::parse_from_str(text, "%Y-%m-%d");
+    let parsed = parse_date(text);
     if parsed.is_err() {
         check.error(
             raw.span(),
-            format!("launch_date `{text}` must be YYYY-MM-DD or \"TBD\""),
+            format!(
+                "launch_date `{}` must be YYYY-MM-DD or \"TBD\"",
+                excerpt(text)
+            ),
         );
     }
     parsed.ok()
@@ -169,7 +176,7 @@ fn parse_trigger(check: &mut Checker, raw: &toml::Spanned<String>) -> Option<Esc
             raw.span(),
             format!(
                 "unknown escalation trigger `{}`; expected one of {}",
-                raw.get_ref(),
+                excerpt(raw.get_ref()),
                 known.join(", ")
             ),
         );
@@ -196,7 +203,7 @@ pub fn gonogo(check: &mut Checker, raw: RawGoNoGo) -> GoNoGo {
             raw.rule.span(),
             format!(
                 "unknown decision rule `{}`; expected \"unanimous\"",
-                raw.rule.get_ref()
+                excerpt(raw.rule.get_ref())
             ),
         );
     }

@@ -16,6 +16,7 @@ use super::super::{
 };
 use super::{cell, Checker, PLACEHOLDER};
 use crate::domain::day::{DayOffset, DayTime};
+use crate::domain::excerpt::excerpt;
 
 pub fn post_times(check: &mut Checker, raw: RawPostTimes) -> PostTimes {
     PostTimes {
@@ -49,7 +50,7 @@ pub fn launch_day(check: &mut Checker, raw: Vec<RawMilestone>) -> Vec<Milestone>
             if !seen.insert(key.clone()) {
                 check.error(
                     milestone.time.span(),
-                    format!("duplicate milestone `{key}`"),
+                    format!("duplicate milestone `{}`", excerpt(&key)),
                 );
             }
             let gate = milestone
@@ -60,7 +61,10 @@ pub fn launch_day(check: &mut Checker, raw: Vec<RawMilestone>) -> Vec<Milestone>
                     other => {
                         check.error(
                             gate.span(),
-                            format!("unknown gate `{other}`; expected \"go-decision\""),
+                            format!(
+                                "unknown gate `{}`; expected \"go-decision\"",
+                                excerpt(other)
+                            ),
                         );
                         None
                     }
@@ -163,7 +167,10 @@ fn derived_item_key(
     } else if !seen.insert(key.clone()) {
         check.error(
             text.span(),
-            format!("duplicate checklist item key `{key}`; give one of them a `key`"),
+            format!(
+                "duplicate checklist item key `{}`; give one of them a `key`",
+                excerpt(&key)
+            ),
         );
     }
     key
@@ -215,7 +222,7 @@ pub fn recurring(check: &mut Checker, raw: Vec<RawRecurring>) -> Vec<Recurring> 
             if let Err(error) = &schedule {
                 check.error(
                     item.cron.span(),
-                    format!("invalid cron `{}`: {error}", item.cron.get_ref()),
+                    format!("invalid cron `{}`: {error}", excerpt(item.cron.get_ref())),
                 );
             }
             let from: Option<DayOffset> = check.parse(&item.from);
