@@ -10,32 +10,15 @@ pub mod apart;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::{watch, Mutex, Notify};
+use tokio::sync::watch;
 
-use self::apart::{Apart, Placement};
+use self::apart::Placement;
 use crate::state::AppState;
 use crate::storage::incidents::ESCALATION;
 use crate::storage::jobs;
 use crate::workflows::{
     checklists, escalation, incident_posts, posts, runbooks, schedule, votes, WorkflowError,
 };
-
-/// Coordination for the job loop.
-#[derive(Debug, Default)]
-pub struct Scheduler {
-    wake: Notify,
-    /// One pass at a time: a pass started by a test or a rehearsal never races the loop.
-    pass: Mutex<()>,
-    /// Jobs handed over to tasks of their own.
-    pub apart: Apart,
-}
-
-impl Scheduler {
-    /// Tells the loop that a job was added or re-timed.
-    pub fn wake(&self) {
-        self.wake.notify_one();
-    }
-}
 
 /// How long a stopping bot waits for messages already handed over.
 const DRAIN: Duration = Duration::from_secs(5);
@@ -45,7 +28,7 @@ const BATCH: i64 = 100;
 
 /// Runs every job due now; returns when the next one falls due.
 pub async fn run_due(state: &AppState) -> Result<Option<DateTime<Utc>>, WorkflowError> {
-    let _pass = state.scheduler.pass.lock().await;
+    let _pass = state.scheduler.pass().await;
     // Jobs a job queues for now (an escalation's pages) run in the same pass; each job runs at
     // most once per pass, so one that stays due cannot spin the loop.
     let mut seen = std::collections::HashSet::new();
@@ -95,7 +78,10 @@ fn in_plan_order(state: &AppState, mut due: Vec<jobs::Job>) -> Vec<jobs::Job> {
 /// Where a due job runs.
 fn placement(job: &jobs::Job) -> Placement {
     match job.kind.as_str() {
-        incident_posts::MESSAGE => incident_posts::placement(job),
+        incident_posts::MESSAGE => match incident_posts::lane(job) {
+            Some(lane) => Placement::Lane(lane),
+            None => Placement::Apart,
+        },
         _ => Placement::InPass,
     }
 }
@@ -115,7 +101,7 @@ async fn hand_over(
     }
     tx.commit().await?;
     for (placement, job) in jobs {
-        state.scheduler.apart.start(state, job, placement);
+        apart::start(state, job, placement);
     }
     Ok(())
 }
@@ -179,7 +165,7 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
         };
         tokio::select! {
             _ = sleep => {}
-            _ = state.scheduler.wake.notified() => {}
+            _ = state.scheduler.woken() => {}
             _ = shutdown.wait_for(|stop| *stop) => break,
         }
     }

@@ -164,7 +164,7 @@ impl Application {
             clock,
             release: Arc::new(release),
             metrics,
-            scheduler: Arc::new(scheduler::Scheduler::default()),
+            scheduler: Arc::default(),
             bootstrap_release_managers: Arc::new(config.release_managers.clone()),
             refreshes: Arc::default(),
             background: Background::default(),

@@ -5,18 +5,10 @@
 //! begins each attempt (commits it `sending`, in hand) before handing the job over, so nothing
 //! reaches Slack before the store knows. Jobs that share a lane (one incident's posts and thread
 //! notes) run one after another in the order they were handed over; the rest run at once, at
-//! most [`MAX_RUNNING`] at a time.
-
-use std::collections::{hash_map::Entry, HashMap, VecDeque};
-use std::sync::Mutex;
-
-use tokio::sync::{watch, Semaphore};
+//! most `state::scheduling::MAX_RUNNING` at a time.
 
 use crate::state::AppState;
 use crate::storage::jobs::Job;
-
-/// How many jobs may be running apart at once.
-pub const MAX_RUNNING: usize = 16;
 
 /// Where a due job runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,62 +21,19 @@ pub enum Placement {
     Lane(String),
 }
 
-/// The jobs handed over and not yet finished.
-#[derive(Debug)]
-pub struct Apart {
-    /// How many jobs are handed over and unfinished (queued in a lane included).
-    unfinished: watch::Sender<usize>,
-    /// Jobs waiting in each busy lane; a lane is here exactly while its task runs.
-    lanes: Mutex<HashMap<String, VecDeque<Job>>>,
-    permits: Semaphore,
-}
-
-impl Default for Apart {
-    fn default() -> Self {
-        Self {
-            unfinished: watch::Sender::new(0),
-            lanes: Mutex::default(),
-            permits: Semaphore::new(MAX_RUNNING),
-        }
-    }
-}
-
-impl Apart {
-    /// Runs `job`, whose attempt the caller has begun and committed, where `placement` says.
-    pub(super) fn start(&self, state: &AppState, job: Job, placement: Placement) {
-        self.unfinished.send_modify(|n| *n += 1);
-        let state = state.clone();
-        match placement {
-            Placement::Lane(lane) => {
-                let mut lanes = self.lanes.lock().unwrap_or_else(|e| e.into_inner());
-                match lanes.entry(lane) {
-                    Entry::Occupied(mut waiting) => waiting.get_mut().push_back(job),
-                    Entry::Vacant(free) => {
-                        let lane = free.key().clone();
-                        free.insert(VecDeque::new());
-                        tokio::spawn(async move { run_lane(&state, lane, job).await });
-                    }
-                }
-            }
-            Placement::Apart | Placement::InPass => {
-                tokio::spawn(async move { run_one(&state, job).await });
+/// Runs `job`, whose attempt the caller has begun and committed, where `placement` says.
+pub(super) fn start(state: &AppState, job: Job, placement: Placement) {
+    state.scheduler.apart.begin();
+    let state = state.clone();
+    match placement {
+        Placement::Lane(lane) => {
+            if let Some(job) = state.scheduler.apart.queue_in_lane(&lane, job) {
+                tokio::spawn(async move { run_lane(&state, lane, job).await });
             }
         }
-    }
-
-    /// Resolves once every job handed over has finished (tests, and a clean shutdown).
-    pub async fn settled(&self) {
-        let mut unfinished = self.unfinished.subscribe();
-        let _ = unfinished.wait_for(|n| *n == 0).await;
-    }
-
-    fn next_in(&self, lane: &str) -> Option<Job> {
-        let mut lanes = self.lanes.lock().unwrap_or_else(|e| e.into_inner());
-        let next = lanes.get_mut(lane).and_then(VecDeque::pop_front);
-        if next.is_none() {
-            lanes.remove(lane);
+        Placement::Apart | Placement::InPass => {
+            tokio::spawn(async move { run_one(&state, job).await });
         }
-        next
     }
 }
 
@@ -98,7 +47,7 @@ async fn run_lane(state: &AppState, lane: String, first: Job) {
 
 async fn run_one(state: &AppState, job: Job) {
     let apart = &state.scheduler.apart;
-    let permit = apart.permits.acquire().await;
+    let permit = apart.permit().await;
     let (release_id, key) = (job.release_id.clone(), job.key.clone());
     // On a task of its own, so that even a panic ends here and the job is parked, not lost.
     let run = {
@@ -116,7 +65,7 @@ async fn run_one(state: &AppState, job: Job) {
         }
     }
     drop(permit);
-    apart.unfinished.send_modify(|n| *n = n.saturating_sub(1));
+    apart.finished();
     // The job may have been re-timed (a retry): let the loop look again.
     state.scheduler.wake();
 }

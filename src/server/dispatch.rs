@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::slack::inbound::{Event, Inbound};
+use crate::slack::inbound::{CommandRequest, Event, Inbound};
 use crate::slack::port::Outgoing;
 use crate::state::AppState;
 use crate::workflows::{commands, events, interactions};
@@ -59,7 +59,7 @@ pub async fn handle(state: &AppState, inbound: Inbound) -> Ack {
     }
 }
 
-async fn command(state: &AppState, request: commands::CommandRequest, response_url: String) -> Ack {
+async fn command(state: &AppState, request: CommandRequest, response_url: String) -> Ack {
     // Run inline (no task hop on the hot path); only a command still busy at the budget moves to
     // its own task, answering through response_url.
     let mut work = {

@@ -5,8 +5,6 @@ use slack_morphism::prelude::*;
 
 use super::action_id::ActionId;
 
-use crate::workflows::commands::CommandRequest;
-
 /// What Slack asked golive to handle.
 #[derive(Debug, Clone)]
 pub enum Inbound {
@@ -25,6 +23,14 @@ pub enum Inbound {
     Submission(Submission),
     /// A click or submission golive does not handle: acknowledged and ignored.
     UnhandledInteraction { kind: &'static str },
+}
+
+/// A slash command as golive needs it, whichever transport brought it.
+#[derive(Debug, Clone)]
+pub struct CommandRequest {
+    pub user: String,
+    pub channel: String,
+    pub text: String,
 }
 
 /// A button click, with where it happened.

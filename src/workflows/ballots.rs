@@ -10,55 +10,16 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
 use sqlx::SqliteConnection;
 use tokio::sync::oneshot;
 
 use super::WorkflowError;
-use crate::domain::vote::{Choice, VoteError};
+use crate::state::ballot_queue::Waiting;
+pub use crate::state::ballot_queue::{BallotBatch, Click, Counted};
 use crate::state::AppState;
 use crate::storage::votes::{self, StoredVote};
 use crate::storage::{audit, deliveries, StoreError};
-
-/// A click asking to cast a ballot.
-#[derive(Debug, Clone)]
-pub struct Click {
-    pub vote: i64,
-    pub voter: String,
-    pub choice: Choice,
-    pub reason: Option<String>,
-    pub at: DateTime<Utc>,
-    /// Slack's delivery id of a button click, recorded in the same transaction as the ballot,
-    /// so a redelivered click counts once.
-    pub delivery: Option<String>,
-}
-
-/// What became of a click.
-#[derive(Debug)]
-pub enum Counted {
-    /// Stored; it replaces the voter's earlier ballot.
-    Stored,
-    /// Not counted, with the vote as it stood (for the explanation).
-    Refused(VoteError, Box<StoredVote>),
-    /// There is no such vote.
-    NoSuchVote,
-    /// Slack delivered this click before; it was handled then.
-    Duplicate,
-}
-
-/// Clicks waiting for the next batch; `in_flight` is held while a batch is on the writer.
-#[derive(Debug, Default)]
-pub struct BallotBatch {
-    waiting: Mutex<Vec<Waiting>>,
-    in_flight: tokio::sync::Mutex<()>,
-}
-
-#[derive(Debug)]
-struct Waiting {
-    click: Click,
-    done: oneshot::Sender<Result<Counted, String>>,
-}
 
 /// Judges and stores one click, together with whatever other clicks are waiting.
 pub async fn cast(state: &AppState, click: Click) -> Result<Counted, WorkflowError> {

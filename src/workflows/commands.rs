@@ -13,19 +13,12 @@ use crate::domain::command::{Command, CommandError, GoNoGoCommand};
 use crate::domain::day::DayOffset;
 use crate::domain::plan::Role;
 use crate::slack::format::users;
+use crate::slack::inbound::CommandRequest;
 use crate::slack::messages::{self, Tone};
 use crate::slack::port::Outgoing;
 use crate::slack::render::slack_escape;
 use crate::state::AppState;
 use crate::storage::{audit, releases, roles, StoreError};
-
-/// A slash command as golive needs it, whichever transport brought it.
-#[derive(Debug, Clone)]
-pub struct CommandRequest {
-    pub user: String,
-    pub channel: String,
-    pub text: String,
-}
 
 /// Handles one command and returns the ephemeral answer. Never fails: internal errors are logged
 /// and answered with an apology that says nothing was changed.

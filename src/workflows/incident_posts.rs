@@ -17,7 +17,6 @@ use sqlx::SqliteConnection;
 use super::setup::GOLIVE;
 use super::WorkflowError;
 use crate::domain::incident::IncidentId;
-use crate::scheduler::apart::Placement;
 use crate::slack::port::{Outgoing, PostTag, Posted};
 use crate::state::AppState;
 use crate::storage::incidents::{self, message_key};
@@ -47,8 +46,9 @@ struct Queued {
     blocks: serde_json::Value,
 }
 
-/// Where a message's job is sent from: DMs on their own, channel and thread in the incident's lane.
-pub fn placement(job: &jobs::Job) -> Placement {
+/// The lane a message's job is sent in: the incident's, for its post and thread notes, which
+/// go out in order; `None` for a DM, which goes out on its own at once.
+pub fn lane(job: &jobs::Job) -> Option<String> {
     #[derive(Deserialize)]
     struct Route {
         n: i64,
@@ -58,8 +58,8 @@ pub fn placement(job: &jobs::Job) -> Placement {
         Ok(Route {
             to: To::User(_), ..
         })
-        | Err(_) => Placement::Apart,
-        Ok(Route { n, .. }) => Placement::Lane(format!("{}:{}", job.release_id, IncidentId(n))),
+        | Err(_) => None,
+        Ok(Route { n, .. }) => Some(format!("{}:{}", job.release_id, IncidentId(n))),
     }
 }
 

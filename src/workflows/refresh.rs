@@ -6,79 +6,9 @@
 //! when it finishes. A burst of clicks thus costs a few updates, and the last one to land always
 //! shows the latest state.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
-use tokio::sync::Semaphore;
-
 use super::{checklists, escalation, votes};
-use crate::domain::incident::IncidentId;
+pub use crate::state::refresh_claims::{Refreshes, Target};
 use crate::state::AppState;
-
-/// A message golive keeps up to date.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Target {
-    /// The latest post of a checklist, by key.
-    Checklist(String),
-    /// A go/no-go vote's message, by vote id.
-    Vote(i64),
-    /// An incident's post in the launch channel.
-    Incident(IncidentId),
-}
-
-/// Messages with an update in flight, each with whether it changed again since.
-#[derive(Debug)]
-pub struct Refreshes {
-    in_flight: Mutex<HashMap<Target, bool>>,
-    /// Renders reading the store at once. Refreshes run in the background, often many together
-    /// (a restart takes a thousand overdue steps); they must leave the pool's other connections
-    /// to the scheduler and to commands.
-    reading: Semaphore,
-}
-
-/// How many of the pool's connections refreshes may use at once.
-const READERS: usize = 2;
-
-impl Default for Refreshes {
-    fn default() -> Self {
-        Self {
-            in_flight: Mutex::default(),
-            reading: Semaphore::new(READERS),
-        }
-    }
-}
-
-impl Refreshes {
-    /// Claims the update of `target`; false when one is in flight (it is marked dirty instead).
-    fn claim(&self, target: &Target) -> bool {
-        let mut in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
-        match in_flight.get_mut(target) {
-            Some(dirty) => {
-                *dirty = true;
-                false
-            }
-            None => {
-                in_flight.insert(target.clone(), false);
-                true
-            }
-        }
-    }
-
-    /// After an update: true when it must run again, else releases the claim.
-    fn again(&self, target: &Target) -> bool {
-        let mut in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
-        match in_flight.get_mut(target) {
-            Some(dirty) if *dirty => {
-                *dirty = false;
-                true
-            }
-            _ => {
-                in_flight.remove(target);
-                false
-            }
-        }
-    }
-}
 
 /// Brings `target`'s message up to date with the store. Failures are logged: the next change
 /// renders the whole message again.

@@ -7,63 +7,29 @@
 //! tiny window in which the hook has fired but the commit is not yet visible to readers.
 
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use super::{checklists, incident_reports, votes, WorkflowError};
+pub use crate::state::status_cache::{StatusExtras, StatusExtrasCache};
 use crate::state::AppState;
 
 /// How long a cached answer may be reused at most.
 pub const MAX_AGE: Duration = Duration::from_millis(250);
-
-/// The store-backed status lines.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct StatusExtras {
-    pub incidents: Vec<String>,
-    pub checklists: Vec<String>,
-    pub gonogo: Option<String>,
-}
-
-#[derive(Debug)]
-struct Entry {
-    changes: u64,
-    second: i64,
-    computed: Instant,
-    extras: Arc<StatusExtras>,
-}
-
-/// The cache, one per running bot.
-#[derive(Debug, Default)]
-pub struct StatusExtrasCache {
-    entry: Mutex<Option<Entry>>,
-}
 
 /// The store-backed status lines, from the cache when nothing changed.
 pub async fn load(state: &AppState) -> Result<Arc<StatusExtras>, WorkflowError> {
     let changes = state.store_changes.load(Ordering::Acquire);
     let second = state.clock.now().timestamp();
     let cache = &state.status_extras;
-    if let Some(entry) = cache
-        .entry
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .as_ref()
-    {
-        if entry.changes == changes && entry.second == second && entry.computed.elapsed() < MAX_AGE
-        {
-            return Ok(entry.extras.clone());
-        }
+    if let Some(extras) = cache.fresh(changes, second, MAX_AGE) {
+        return Ok(extras);
     }
     let extras = Arc::new(StatusExtras {
         incidents: incident_reports::status_lines(state).await?,
         checklists: checklists::open_lines(state).await?,
         gonogo: votes::status_line(state).await?,
     });
-    *cache.entry.lock().unwrap_or_else(|e| e.into_inner()) = Some(Entry {
-        changes,
-        second,
-        computed: Instant::now(),
-        extras: extras.clone(),
-    });
+    cache.keep(changes, second, extras.clone());
     Ok(extras)
 }

@@ -12,3 +12,4 @@ mod schedule;
 mod signatures;
 mod socket_mode;
 mod votes;
+mod warm_up;

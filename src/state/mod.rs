@@ -1,5 +1,10 @@
 //! [`AppState`]: what every handler and the scheduler share. Cheap to clone, passed explicitly.
 
+pub mod ballot_queue;
+pub mod refresh_claims;
+pub mod scheduling;
+pub mod status_cache;
+
 use std::sync::Arc;
 
 use sqlx::SqlitePool;
@@ -9,10 +14,10 @@ use crate::clock::SharedClock;
 use crate::domain::plan::Role;
 use crate::metrics::Metrics;
 use crate::release::Release;
-use crate::scheduler::Scheduler;
 use crate::slack::port::SlackPort;
 use crate::slack::render::Templates;
 use crate::storage::writer::Writer;
+use scheduling::Scheduler;
 
 /// Shared handles of a running bot.
 #[derive(Clone)]
@@ -29,9 +34,9 @@ pub struct AppState {
     /// Bumped by SQLite's commit hook on every connection: "the store has changed".
     pub store_changes: Arc<std::sync::atomic::AtomicU64>,
     /// Cached store-backed status lines (see `workflows::status_extras`).
-    pub status_extras: Arc<crate::workflows::status_extras::StatusExtrasCache>,
+    pub status_extras: Arc<status_cache::StatusExtrasCache>,
     /// Ballots waiting to be written together (see `workflows::ballots`).
-    pub ballots: Arc<crate::workflows::ballots::BallotBatch>,
+    pub ballots: Arc<ballot_queue::BallotBatch>,
     /// The job loop's wake-up call and pass lock.
     pub scheduler: Arc<Scheduler>,
     /// Release managers from `GOLIVE_RELEASE_MANAGERS`: always allowed, so a bad role
@@ -40,7 +45,7 @@ pub struct AppState {
     /// Work after acknowledgements (clicks, events, late answers, refreshes): tracked, bounded.
     pub background: Background,
     /// Interactive messages with a chat.update in flight (checklists, votes).
-    pub refreshes: Arc<crate::workflows::refresh::Refreshes>,
+    pub refreshes: Arc<refresh_claims::Refreshes>,
 }
 
 impl AppState {
