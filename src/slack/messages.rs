@@ -165,7 +165,10 @@ pub fn status(
     open.extend(status.gonogo.iter().cloned());
     open.extend(status.open_checklists.iter().cloned());
     let more = |n: usize| format!("…and {n} more not shown");
-    let bullets: Vec<String> = open.iter().map(|l| format!("• {}", slack_escape(l))).collect();
+    let bullets: Vec<String> = open
+        .iter()
+        .map(|l| format!("• {}", slack_escape(l)))
+        .collect();
     let open_text = pack_lines(&bullets, OPEN_BUDGET, OPEN_LINE, more);
     let plain: Vec<String> = open.iter().map(|l| format!("Open: {l}")).collect();
     let open_plain = pack_lines(&plain, OPEN_PLAIN_BUDGET, OPEN_LINE, more);

@@ -71,8 +71,20 @@ type JobRow = (
 const COLUMNS: &str = "release_id, key, kind, due_at, state, payload, attempts, attempt_started_at, channel, ts, done_at, next_attempt_at";
 
 fn from_row(row: JobRow) -> Result<Job, StoreError> {
-    let (release_id, key, kind, due_at, state, payload, attempts, started, channel, ts, done_at, next) =
-        row;
+    let (
+        release_id,
+        key,
+        kind,
+        due_at,
+        state,
+        payload,
+        attempts,
+        started,
+        channel,
+        ts,
+        done_at,
+        next,
+    ) = row;
     Ok(Job {
         release_id,
         key,

@@ -15,9 +15,7 @@ use super::WorkflowError;
 use crate::domain::incident::{people, Incident, IncidentId, Reason};
 use crate::domain::plan::{EscalationLevel, Role};
 use crate::slack::format::users;
-use crate::slack::incident_messages::{
-    self, note, shown_summary, Note, SUMMARY_IN_PAGE,
-};
+use crate::slack::incident_messages::{self, note, shown_summary, Note, SUMMARY_IN_PAGE};
 use crate::state::AppState;
 use crate::storage::incidents::{self, job_prefix, ESCALATION};
 use crate::storage::{audit, jobs};

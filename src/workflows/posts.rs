@@ -25,7 +25,10 @@ const LATE_AFTER: TimeDelta = TimeDelta::minutes(1);
 /// order) is backing off after a transient failure, so the channel reads as the timeline. The
 /// earlier post's retry time is returned, or `None` when nothing earlier is waiting. Posts that
 /// can never succeed are finished, not retried (see [`run`]), so they hold nothing back.
-pub async fn held_until(state: &AppState, job: &Job) -> Result<Option<DateTime<Utc>>, WorkflowError> {
+pub async fn held_until(
+    state: &AppState,
+    job: &Job,
+) -> Result<Option<DateTime<Utc>>, WorkflowError> {
     let now = state.clock.now();
     let waiting = {
         let mut conn = state.db.acquire().await?;
@@ -112,12 +115,24 @@ pub async fn run(state: &AppState, job: Job) -> Result<(), WorkflowError> {
 
 /// Finishes a post Slack will never accept, with the reason in the audit log.
 async fn give_up(state: &AppState, job: &Job, error: &str) -> Result<(), WorkflowError> {
-    tracing::error!(key = job.key, error, "Slack refused a post even as plain text; not retrying");
+    tracing::error!(
+        key = job.key,
+        error,
+        "Slack refused a post even as plain text; not retrying"
+    );
     let now = state.clock.now();
     let mut tx = crate::storage::begin_write(&state.db).await?;
     jobs::finish(&mut tx, &job.release_id, &job.key, now).await?;
     let detail = format!("{} refused by Slack ({error}); not posted", job.key);
-    audit::record(&mut tx, &job.release_id, now, GOLIVE, "post-refused", &detail).await?;
+    audit::record(
+        &mut tx,
+        &job.release_id,
+        now,
+        GOLIVE,
+        "post-refused",
+        &detail,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -80,12 +80,18 @@ async fn status_and_incidents_stay_within_limits_with_many_open_incidents() {
 
     let status = app.command(RM, "status").await;
     assert!(
-        status.body.contains("and 30 more open incidents: `/golive incidents`"),
+        status
+            .body
+            .contains("and 30 more open incidents: `/golive incidents`"),
         "{}",
         status.text()
     );
     let incidents = app.command(RM, "incidents").await;
-    assert!(incidents.text().contains("INC-1 P2"), "{}", incidents.text());
+    assert!(
+        incidents.text().contains("INC-1 P2"),
+        "{}",
+        incidents.text()
+    );
     let mention = golive::workflows::status_report::build(&app.state).await;
     assert!(mention.is_ok(), "the @golive answer renders too");
     assert_nothing_refused(&app);
@@ -144,7 +150,11 @@ async fn two_milestones_due_together_keep_plan_order_through_a_dropped_call_and_
     app.advance(TimeDelta::seconds(10)).await;
     app.advance_to(pacific("2026-03-10", "10:30")).await;
     let texts = app.channel_texts();
-    let order = ["Press embargo lifts", "Press release, blog, social", "Customer email"];
+    let order = [
+        "Press embargo lifts",
+        "Press release, blog, social",
+        "Customer email",
+    ];
     assert_eq!(texts.len(), order.len(), "each once: {texts:#?}");
     for (text, title) in texts.iter().zip(order) {
         assert!(text.contains(title), "plan order: {texts:#?}");
@@ -154,10 +164,8 @@ async fn two_milestones_due_together_keep_plan_order_through_a_dropped_call_and_
 #[tokio::test]
 async fn a_post_slack_refuses_goes_out_as_plain_text_and_the_release_managers_are_told() {
     let app = spawn_app(at_launch("05:59")).await;
-    app.fake.fail_next(
-        "chat.postMessage",
-        Fault::ApiError("invalid_blocks".into()),
-    );
+    app.fake
+        .fail_next("chat.postMessage", Fault::ApiError("invalid_blocks".into()));
     app.advance_to(pacific("2026-03-10", "06:00")).await;
     let posts = app.fake.messages(CHANNEL);
     assert_eq!(posts.len(), 1, "{posts:#?}");
@@ -170,7 +178,11 @@ async fn a_post_slack_refuses_goes_out_as_plain_text_and_the_release_managers_ar
         .await;
     let to_rm = app.fake.messages(RM);
     assert_eq!(to_rm.len(), 1, "told once: {to_rm:#?}");
-    assert!(to_rm[0].text.contains("invalid_blocks"), "{}", to_rm[0].text);
+    assert!(
+        to_rm[0].text.contains("invalid_blocks"),
+        "{}",
+        to_rm[0].text
+    );
     let metrics = app.get("/metrics").await.body;
     assert!(
         metrics.contains("golive_refused_messages_total{error=\"invalid_blocks\"} 1"),
@@ -178,7 +190,11 @@ async fn a_post_slack_refuses_goes_out_as_plain_text_and_the_release_managers_ar
     );
 
     app.advance_to(pacific("2026-03-10", "07:00")).await;
-    assert_eq!(app.channel_texts().len(), 2, "the next one is not held back");
+    assert_eq!(
+        app.channel_texts().len(),
+        2,
+        "the next one is not held back"
+    );
 }
 
 #[tokio::test]
