@@ -18,7 +18,7 @@ use toml::Spanned;
 
 use super::error::{PlanError, PlanErrors};
 use super::raw::RawPlan;
-use super::{Owner, Plan, Role};
+use super::{Owner, Plan, Role, KEY_MAX};
 use crate::domain::day::{parse_time, DayOffset, DayTime};
 
 /// Stands in for a day and time that failed to parse; never returned to callers.
@@ -168,7 +168,8 @@ impl<'a> Checker<'a> {
         Owner::Team(self.team(value))
     }
 
-    /// A key that must be a slug and unique among `seen` (which it joins).
+    /// A key that must be a slug of at most [`KEY_MAX`] characters and unique among `seen`
+    /// (which it joins).
     pub fn key(
         &mut self,
         value: &Spanned<String>,
@@ -184,6 +185,14 @@ impl<'a> Checker<'a> {
             self.error(
                 value.span(),
                 format!("{what} key `{key}` must be lowercase letters, digits, `-`, `+` or `.`"),
+            );
+        } else if key.len() > KEY_MAX {
+            self.error(
+                value.span(),
+                format!(
+                    "{what} key is {} characters long; keys are at most {KEY_MAX}",
+                    key.len()
+                ),
             );
         } else if !seen.insert(key.clone()) {
             self.error(value.span(), format!("duplicate {what} key `{key}`"));
