@@ -11,4 +11,5 @@ mod restarts;
 mod schedule;
 mod signatures;
 mod socket_mode;
+mod templates;
 mod votes;
