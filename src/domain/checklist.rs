@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 
 use super::day::{resolve, DayOffset, DayTime};
 use super::excerpt::excerpt;
-use super::plan::{slug, ChecklistItem, Owner, Plan, Role};
+use super::plan::{item_key, ChecklistItem, Owner, Plan, Role};
 
 /// How long before a checklist's deadline the owners of open items are reminded.
 pub const REMIND_BEFORE: Duration = Duration::hours(2);
@@ -106,7 +106,7 @@ impl ChecklistSpec {
                 .exit_criteria
                 .iter()
                 .map(|text| ChecklistItem {
-                    key: slug(text),
+                    key: item_key(text),
                     text: text.clone(),
                     owner: owner.clone(),
                 })

@@ -123,6 +123,11 @@ impl Templates {
         Ok(Self { registry })
     }
 
+    /// The name of every template, as [`Templates::render`] takes it.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        TEMPLATES.iter().map(|(name, _)| *name)
+    }
+
     /// Renders `name` with `context` into a message.
     pub fn render<T: Serialize>(
         &self,

@@ -56,16 +56,27 @@ fn voter_line(vote: &Vote, voter: &crate::domain::vote::Voter) -> String {
     )
 }
 
-/// Lines joined into as few section texts as fit; the first starts with the heading.
+/// Most voter sections in the vote message: with its header, question, tally, buttons and
+/// decision it stays within Slack's 50 blocks, so no voter list can push the buttons out.
+const VOTER_SECTIONS: usize = limits::MESSAGE_BLOCKS - 5;
+
+/// Lines joined into as few section texts as fit; the first starts with the heading. Lines
+/// beyond [`VOTER_SECTIONS`] sections are counted at the end instead.
 fn sections(lines: &[String]) -> Vec<String> {
     let mut sections = vec!["*Voters*".to_string()];
-    for line in lines {
+    for (index, line) in lines.iter().enumerate() {
+        let full = sections.len() == VOTER_SECTIONS;
         let last = sections.last_mut().expect("never empty");
-        if last.len() + 1 + line.len() > SECTION_TEXT {
-            sections.push(line.clone());
-        } else {
+        if last.len() + 1 + line.len() <= SECTION_TEXT {
             last.push('\n');
             last.push_str(line);
+        } else if !full {
+            sections.push(line.clone());
+        } else {
+            // SECTION_TEXT leaves Slack's last 100 characters for this line.
+            let left = lines.len() - index;
+            last.push_str(&format!("\n…and {left} more voters not shown"));
+            break;
         }
     }
     sections
@@ -297,6 +308,53 @@ mod tests {
             }
         }
         assert_eq!(shown, 200);
+    }
+
+    #[test]
+    fn a_vote_with_long_reasons_from_every_voter_keeps_its_tally_and_buttons() {
+        let plan = Plan::embedded();
+        let templates = Templates::new().unwrap();
+        let users: Vec<String> = (0..150).map(|n| format!("U0VOTER{n:03}")).collect();
+        let holders: BTreeMap<Role, Vec<String>> = plan
+            .gonogo
+            .voters
+            .iter()
+            .map(|role| (*role, users.clone()))
+            .collect();
+        let deadline: DateTime<Utc> = "2026-03-09T22:00:00Z".parse().unwrap();
+        let mut vote =
+            Vote::open(&plan.gonogo.voters, &holders, deadline, plan.gonogo.rule).unwrap();
+        let reason = "<&>".repeat(700);
+        for user in &users {
+            let at = deadline - TimeDelta::hours(1);
+            let ballot = vote.cast(user, Choice::NoGo, Some(&reason), at);
+            vote.ballots.push(ballot.unwrap());
+        }
+        let message = super::vote(&templates, &plan, 1, &vote, None).unwrap();
+        let blocks = serde_json::to_value(&message.blocks).unwrap();
+        let blocks = blocks.as_array().unwrap();
+        assert!(blocks.len() <= limits::MESSAGE_BLOCKS);
+        let voters = &blocks[blocks.len() - 3]["text"]["text"];
+        let shown = blocks
+            .iter()
+            .filter_map(|b| b["text"]["text"].as_str())
+            .map(|t| t.matches("No-Go: _").count())
+            .sum::<usize>();
+        assert!(
+            voters
+                .as_str()
+                .unwrap()
+                .ends_with(&format!("…and {} more voters not shown", 150 - shown)),
+            "{voters}"
+        );
+        assert_eq!(
+            blocks[blocks.len() - 2]["elements"][0]["text"],
+            "Go 0 · No-Go 150 · not voted 0"
+        );
+        assert_eq!(
+            blocks[blocks.len() - 1]["elements"][1]["action_id"],
+            "vote.nogo"
+        );
     }
 
     #[test]

@@ -11,5 +11,6 @@ mod restarts;
 mod schedule;
 mod signatures;
 mod socket_mode;
+mod templates;
 mod votes;
 mod warm_up;

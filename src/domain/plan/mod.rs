@@ -192,6 +192,19 @@ impl Plan {
     }
 }
 
+/// The longest key a plan may have. Keys name Slack blocks (`item:<key>`, `runbook:<key>`) and
+/// ride in button values and modal metadata, which Slack bounds: a block id at 255 characters.
+pub const KEY_MAX: usize = 200;
+
+/// The key of a checklist item (or an exit criterion) without one of its own: its text as a
+/// slug, cut to [`KEY_MAX`] characters.
+pub fn item_key(text: &str) -> String {
+    let mut key = slug(text);
+    // A slug is ASCII, so a byte index is a character boundary.
+    key.truncate(KEY_MAX);
+    key.trim_end_matches('-').to_string()
+}
+
 /// Lower-case text with runs of anything but letters, digits and dots turned into single dashes.
 pub fn slug(text: &str) -> String {
     let mut slug = String::with_capacity(text.len());

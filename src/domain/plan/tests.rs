@@ -360,3 +360,27 @@ fn no_input_makes_parsing_panic() {
         assert!(Plan::parse(source).is_err());
     }
 }
+
+#[test]
+fn a_key_longer_than_slack_allows_points_at_the_key() {
+    let key = "k".repeat(KEY_MAX + 1);
+    let source = with(&format!(
+        "\n[[contingencies]]\nkey = \"{key}\"\ntitle = \"T\"\nsteps = [\"Step\"]\n"
+    ));
+    assert_eq!(
+        errors(&source),
+        ["33:7: contingency key is 201 characters long; keys are at most 200"]
+    );
+}
+
+#[test]
+fn an_item_without_a_key_is_keyed_by_its_text_cut_to_the_longest_key() {
+    let text = "word ".repeat(100);
+    let source = with(&format!(
+        "\n[[checklists]]\nkey = \"l-1\"\ntitle = \"Day before\"\ndue = \"L-1 17:00\"\nitems = [{{ text = \"{text}\", owner = \"sre\" }}]\n"
+    ));
+    let plan = Plan::parse(&source).unwrap();
+    let key = &plan.checklists[0].items[0].key;
+    assert_eq!(key, &"word-".repeat(40).trim_end_matches('-'));
+    assert_eq!(item_key("Smoke tests passed"), "smoke-tests-passed");
+}

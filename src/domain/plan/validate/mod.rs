@@ -18,7 +18,7 @@ use toml::Spanned;
 
 use super::error::{PlanError, PlanErrors};
 use super::raw::RawPlan;
-use super::{Owner, Plan, Role};
+use super::{Owner, Plan, Role, KEY_MAX};
 use crate::domain::day::{parse_time, DayOffset, DayTime};
 use crate::domain::excerpt::excerpt;
 
@@ -169,7 +169,8 @@ impl<'a> Checker<'a> {
         Owner::Team(self.team(value))
     }
 
-    /// A key that must be a slug and unique among `seen` (which it joins).
+    /// A key that must be a slug of at most [`KEY_MAX`] characters and unique among `seen`
+    /// (which it joins).
     pub fn key(
         &mut self,
         value: &Spanned<String>,
@@ -187,6 +188,14 @@ impl<'a> Checker<'a> {
                 format!(
                     "{what} key `{}` must be lowercase letters, digits, `-`, `+` or `.`",
                     excerpt(key)
+                ),
+            );
+        } else if key.len() > KEY_MAX {
+            self.error(
+                value.span(),
+                format!(
+                    "{what} key is {} characters long; keys are at most {KEY_MAX}",
+                    key.len()
                 ),
             );
         } else if !seen.insert(key.clone()) {

@@ -11,8 +11,8 @@ use super::super::raw::{
     RawRecurring,
 };
 use super::super::{
-    slug, Checklist, ChecklistItem, FlagStep, Gate, LaunchWeekDay, Milestone, Owner, PostTimes,
-    PreLaunchTask, PreLaunchWeek, Recurring,
+    item_key, slug, Checklist, ChecklistItem, FlagStep, Gate, LaunchWeekDay, Milestone, Owner,
+    PostTimes, PreLaunchTask, PreLaunchWeek, Recurring,
 };
 use super::{cell, Checker, PLACEHOLDER};
 use crate::domain::day::{DayOffset, DayTime};
@@ -161,7 +161,7 @@ fn derived_item_key(
     text: &toml::Spanned<String>,
     seen: &mut HashSet<String>,
 ) -> String {
-    let key = slug(text.get_ref());
+    let key = item_key(text.get_ref());
     if key.is_empty() {
         check.error(text.span(), "checklist item text must not be empty");
     } else if !seen.insert(key.clone()) {
