@@ -113,13 +113,14 @@ async fn click(
         )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
-    for _ in 0..400 {
-        if audit_len(app).await > audit_before || app.fake.ephemerals().len() > ephemerals_before {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    // The click is handled after its acknowledgement; wait for that, then for what it queued.
+    app.settled().await;
+    assert!(
+        audit_len(app).await > audit_before || app.fake.ephemerals().len() > ephemerals_before,
+        "the click changed something or was answered"
+    );
     app.run_due_jobs().await;
+    app.settled().await;
 }
 
 fn incident_value(n: i64) -> String {

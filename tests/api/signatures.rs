@@ -140,12 +140,9 @@ async fn a_redelivered_event_is_handled_once() {
             .await;
         assert_eq!(reply.status, 200);
     }
-    let replies = app
-        .fake
-        .wait_for_posts(1, std::time::Duration::from_secs(5))
-        .await;
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    assert_eq!(app.fake.all_posts().len(), 1, "{replies:?}");
+    app.settled().await;
+    let replies = app.fake.all_posts();
+    assert_eq!(replies.len(), 1, "{replies:?}");
     assert_eq!(replies[0].thread_ts.as_deref(), Some("1773150000.000100"));
     assert!(replies[0].text.contains("Summit 4.0.0"));
 }
