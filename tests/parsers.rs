@@ -8,6 +8,8 @@
 
 use std::str::FromStr;
 
+use chrono::{Days, NaiveDate};
+
 use golive::domain::command::Command;
 use golive::domain::day::{parse_time, DayOffset, DayTime};
 use golive::domain::plan::Plan;
@@ -34,6 +36,29 @@ fn any_text(max: usize) -> impl Strategy<Value = String> {
     prop::collection::vec(any::<char>(), 0..max).prop_map(|chars| chars.into_iter().collect())
 }
 
+/// One word of any characters but whitespace, so a command quotes it whole if it quotes it.
+fn long_word(max: usize) -> impl Strategy<Value = String> {
+    any_text(max).prop_map(|text| text.chars().filter(|c| !c.is_whitespace()).collect())
+}
+
+/// Characters that are not ASCII but look like, or hide next to, what parsers expect.
+fn wide_char() -> impl Strategy<Value = char> {
+    prop::sample::select(vec![
+        '\u{2212}',
+        '\u{2014}',
+        '\u{2013}',
+        '\u{e9}',
+        '\u{200b}',
+        '\u{a0}',
+        '\u{301}',
+        '\u{ff0b}',
+        '\u{1f680}',
+        '\u{feff}',
+        '\u{2009}',
+        '\u{85}',
+    ])
+}
+
 /// Characters that look like what parsers expect, and the ones that look alike but are not.
 fn tricky_char() -> impl Strategy<Value = char> {
     prop_oneof![
@@ -41,10 +66,8 @@ fn tricky_char() -> impl Strategy<Value = char> {
             'L', 'l', '+', '-', 'w', ':', ' ', '0', '1', '7', '9', 'I', 'N', 'C', '<', '>', '@',
             '|', 'U', 'P',
         ]),
-        2 => prop::sample::select(vec![
-            '\u{2212}', '\u{2014}', '\u{2013}', '\u{e9}', '\u{200b}', '\u{a0}', '\u{301}',
-            '\u{ff0b}', '\u{1f680}', '\u{0}', '\n', '\t', '\u{7f}', '\u{feff}', '\u{2009}',
-        ]),
+        2 => wide_char(),
+        1 => prop::sample::select(vec!['\u{0}', '\n', '\t', '\u{7f}', '\u{1b}']),
         1 => any::<char>(),
     ]
 }
@@ -57,8 +80,11 @@ fn tricky_word(max: usize) -> impl Strategy<Value = String> {
 /// Something shaped like a day or a day and time: "L", a sign-like character, digits, a time.
 fn day_like() -> impl Strategy<Value = String> {
     (
-        prop::sample::select(vec!["L", "l", "", "L+", "L-"]),
-        tricky_word(4),
+        prop_oneof![
+            3 => Just("L"),
+            1 => prop::sample::select(vec!["l", "", "L+", "L-"]),
+        ],
+        prop_oneof![wide_char().prop_map(String::from), tricky_word(4)],
         prop::sample::select(vec!["", "1", "7w", "3660", "99999999999", "0"]),
         prop::sample::select(vec![
             "",
@@ -103,6 +129,7 @@ fn command_text() -> impl Strategy<Value = String> {
         ])
         .prop_map(str::to_string),
         1 => any_text(3_000),
+        1 => long_word(3_000),
     ];
     (verb, prop::collection::vec(word, 0..6))
         .prop_map(|(verb, words)| format!("{verb} {}", words.join(" ")))
@@ -328,8 +355,9 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
-    fn any_command_text_parses_or_gets_a_short_error(text in command_text()) {
+    fn any_command_text_parses_or_gets_a_short_error(text in command_text(), day in day_like()) {
         assert_short_command_error(&text)?;
+        assert_short_command_error(&format!("timeline {day}"))?;
     }
 
     #[test]
@@ -363,13 +391,15 @@ proptest! {
 
     #[test]
     fn any_launch_date_a_command_accepts_lays_out_the_plan(
-        year in prop_oneof![0i32..10_000, -262_150i32..-262_000, 262_000i32..262_150],
-        month in prop_oneof![4 => 1u32..=12, 1 => 0u32..100],
-        day in prop_oneof![4 => 1u32..=28, 1 => 0u32..100],
-        sign in prop::sample::select(vec!["", "+", "-"]),
+        date in prop_oneof![
+            (0u64..4_000).prop_map(|days| NaiveDate::MIN + Days::new(days)),
+            (0u64..4_000).prop_map(|days| NaiveDate::MAX - Days::new(days)),
+            (0u64..2_900_000).prop_map(|days| NaiveDate::MIN + Days::new(days * 64)),
+        ],
         plan in Just(Plan::embedded()),
     ) {
-        let text = format!("launch-date {sign}{year:04}-{month:02}-{day:02}");
+        // chrono writes years past 9999 with a sign ("+262142-12-31") and reads them back.
+        let text = format!("launch-date {}", date.format("%Y-%m-%d"));
         if let Ok(Command::LaunchDate(date)) = Command::parse(&text) {
             prop_assert!(!plan.timeline(date).is_empty());
         }
@@ -380,9 +410,14 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(16))]
 
     #[test]
-    fn very_long_command_text_gets_a_short_error(text in any_text(10_000), verb in command_text()) {
+    fn very_long_command_text_gets_a_short_error(
+        text in any_text(10_000),
+        word in long_word(10_000),
+        verb in command_text(),
+    ) {
         assert_short_command_error(&text)?;
-        assert_short_command_error(&format!("{verb} {text}"))?;
+        assert_short_command_error(&word)?;
+        assert_short_command_error(&format!("{verb} {word}"))?;
     }
 }
 
@@ -482,16 +517,22 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(ProptestConfig::with_cases(64))]
 
     #[test]
     fn the_shipped_plan_with_one_value_replaced_or_cut_is_valid_or_located(
         at in any::<Index>(),
-        with in prop_oneof![3 => day_like(), 3 => any_text(40), 1 => any_text(3_000)],
+        only_days in any::<bool>(),
+        with in prop_oneof![5 => day_like(), 2 => any_text(40), 1 => any_text(3_000)],
         raw in prop::bool::weighted(0.2),
         cut in proptest::option::of(any::<Index>()),
     ) {
-        let value = at.index(quoted_values(SHIPPED_PLAN).len());
+        // Half the time the value replaced is one of the plan's days or days and times.
+        let values = quoted_values(SHIPPED_PLAN);
+        let days: Vec<usize> = (0..values.len())
+            .filter(|&i| SHIPPED_PLAN[values[i].clone()].starts_with('L'))
+            .collect();
+        let value = if only_days { days[at.index(days.len())] } else { at.index(values.len()) };
         let source = truncated(&mutated_plan(value, &with, raw), cut);
         assert_located(&source)?;
     }
