@@ -36,7 +36,7 @@ pub enum PlanCommand {
         /// Plan file; the embedded Summit v4 plan when omitted.
         file: Option<PathBuf>,
         /// L-Day to resolve the timeline for (default: the plan's own).
-        #[arg(long, value_name = "YYYY-MM-DD")]
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = launch_date)]
         launch_date: Option<NaiveDate>,
     },
 }
@@ -48,7 +48,7 @@ pub struct RunArgs {
     #[arg(long, env = "GOLIVE_PLAN")]
     pub plan: Option<PathBuf>,
     /// Set or move L-Day at start-up.
-    #[arg(long, env = "GOLIVE_LAUNCH_DATE", value_name = "YYYY-MM-DD")]
+    #[arg(long, env = "GOLIVE_LAUNCH_DATE", value_name = "YYYY-MM-DD", value_parser = launch_date)]
     pub launch_date: Option<NaiveDate>,
     /// Start the bot's clock at this instant (rehearsals).
     #[arg(long, env = "GOLIVE_CLOCK_START", value_name = "RFC3339")]
@@ -114,4 +114,9 @@ impl ServeArgs {
             },
         }
     }
+}
+
+/// A launch date as the commands take it: four-digit years only, so every plan time resolves.
+fn launch_date(text: &str) -> Result<NaiveDate, String> {
+    crate::domain::day::parse_date(text).map_err(|error| error.to_string())
 }

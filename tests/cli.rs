@@ -443,3 +443,11 @@ async fn sigterm_right_after_a_burst_of_go_clicks_keeps_every_acknowledged_click
         .unwrap();
     assert_eq!(stored as usize, voters.len(), "no acknowledged click lost");
 }
+
+#[test]
+fn a_launch_date_beyond_year_9999_is_refused_not_a_crash() {
+    let output = golive(&["plan", "show", "--launch-date", "+262142-12-31"]);
+    assert_eq!(output.status.code(), Some(2), "a usage error, not a panic");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("must be YYYY-MM-DD"), "{stderr}");
+}

@@ -84,7 +84,9 @@ pub async fn climb(
     if incident.escalate(ladder, now).is_err() {
         return Ok(false);
     }
-    let level = level(ladder, incident.level);
+    let Some(level) = level(ladder, incident.level) else {
+        return Ok(false);
+    };
     let detail = format!(
         "{} L{from} → L{} {}: {reason}",
         incident.id, incident.level, level.name
@@ -123,7 +125,10 @@ pub async fn page(
     now: DateTime<Utc>,
 ) -> Result<(), WorkflowError> {
     let ladder = &state.release.plan.escalation;
-    let level = level(ladder, incident.level).clone();
+    let Some(level) = level(ladder, incident.level).cloned() else {
+        tracing::error!(incident = %incident.id, "the plan has no escalation ladder; nobody paged");
+        return Ok(());
+    };
     let paged = people(&level, &state.release.snapshot().roles);
     if paged.is_empty() {
         return report_empty(conn, state, incident, &level, why, now).await;
@@ -335,11 +340,10 @@ pub fn incident_of(key: &str) -> Option<IncidentId> {
         .ok()
 }
 
-fn level(ladder: &[EscalationLevel], level: u8) -> &EscalationLevel {
-    ladder
-        .iter()
-        .find(|l| l.level == level)
-        .unwrap_or(&ladder[0])
+/// The ladder's level `level`, else its first; `None` only for a plan without a ladder (one
+/// changed since the incident opened).
+fn level(ladder: &[EscalationLevel], level: u8) -> Option<&EscalationLevel> {
+    ladder.iter().find(|l| l.level == level).or(ladder.first())
 }
 
 fn plain_reason(reason: &Reason) -> String {
