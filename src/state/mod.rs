@@ -64,7 +64,20 @@ impl AppState {
         self.holders(role).iter().any(|u| u == user)
     }
 
-    /// Whether `user` may run release-manager commands.
+    /// The release managers: the holders of the role, then those from
+    /// `GOLIVE_RELEASE_MANAGERS`, who are always release managers so that a bad role assignment
+    /// can never lock everyone out. The one rule for the gate, the ladder and the commands.
+    pub fn release_managers(&self) -> Vec<String> {
+        let mut managers = self.holders(Role::ReleaseManager);
+        for user in self.bootstrap_release_managers.iter() {
+            if !managers.contains(user) {
+                managers.push(user.clone());
+            }
+        }
+        managers
+    }
+
+    /// Whether `user` is a release manager (see [`AppState::release_managers`]).
     pub fn is_release_manager(&self, user: &str) -> bool {
         self.bootstrap_release_managers.iter().any(|u| u == user)
             || self.holds(Role::ReleaseManager, user)

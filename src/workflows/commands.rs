@@ -156,7 +156,7 @@ fn require_release_manager(
     if state.is_release_manager(user) {
         return Ok(None);
     }
-    let holders = state.holders(Role::ReleaseManager);
+    let holders = state.release_managers();
     let who = if holders.is_empty() {
         "nobody yet".to_string()
     } else {

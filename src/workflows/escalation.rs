@@ -209,7 +209,7 @@ async fn report_empty(
     now: DateTime<Utc>,
 ) -> Result<(), WorkflowError> {
     let id = incident.id;
-    let managers = release_managers(state);
+    let managers = state.release_managers();
     let (why_plain, why_body) = why
         .map(|(plain, body)| (format!("{plain} "), format!("{body}\n")))
         .unwrap_or_default();
@@ -319,16 +319,6 @@ pub async fn thread_note(
         note(&state.templates, &message, zone, key)
     })
     .await
-}
-
-/// Release managers by role, else those from the configuration.
-pub fn release_managers(state: &AppState) -> Vec<String> {
-    let by_role = state.holders(Role::ReleaseManager);
-    if by_role.is_empty() {
-        state.bootstrap_release_managers.to_vec()
-    } else {
-        by_role
-    }
 }
 
 /// The incident a job key belongs to (`incident:INC-7:…`).

@@ -2,7 +2,7 @@
 //! is posted as usual only when the latest go/no-go vote decided Go.
 
 use super::WorkflowError;
-use crate::domain::plan::{Gate, Role};
+use crate::domain::plan::Gate;
 use crate::domain::timeline::{Occurrence, OccurrenceKind};
 use crate::domain::vote::{Choice, VoteState};
 use crate::slack::format::local;
@@ -53,15 +53,4 @@ pub async fn gate(state: &AppState, occurrence: &Occurrence) -> Result<GateState
         },
     };
     Ok(GateState::Blocked(blocked))
-}
-
-/// The release managers, who are alerted when the gate blocks.
-pub fn release_managers(state: &AppState) -> Vec<String> {
-    let mut managers = state.holders(Role::ReleaseManager);
-    for user in state.bootstrap_release_managers.iter() {
-        if !managers.contains(user) {
-            managers.push(user.clone());
-        }
-    }
-    managers
 }

@@ -185,7 +185,7 @@ async fn compose(
         return Ok((checklist, None));
     }
     if let GateState::Blocked(why) = gate::gate(state, occurrence).await? {
-        let managers = gate::release_managers(state);
+        let managers = state.release_managers();
         let blocked = Blocked {
             state: &why,
             release_managers: &managers,
@@ -207,7 +207,7 @@ async fn alert_release_managers(state: &AppState, occurrence: &Occurrence, why: 
     let Ok(alert) = messages::notice(&state.templates, Tone::Refused, &text, &text) else {
         return;
     };
-    for manager in gate::release_managers(state) {
+    for manager in state.release_managers() {
         if let Err(error) = state.slack.post(&manager, &alert).await {
             tracing::error!(%error, manager, "could not alert a release manager");
         }

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, watch};
 
-use super::gate;
 use crate::slack::messages::{self, Tone};
 use crate::slack::port::SlackPort;
 use crate::slack::reduced::Refused;
@@ -39,7 +38,7 @@ async fn tell(state: &AppState, direct: &dyn SlackPort, batch: &[Refused]) {
     let Ok(notice) = messages::notice(&state.templates, Tone::Error, &text, &text) else {
         return;
     };
-    for manager in gate::release_managers(state) {
+    for manager in state.release_managers() {
         if let Err(error) = direct.post(&manager, &notice).await {
             tracing::error!(%error, manager, "could not tell a release manager of a refused message");
         }

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
-use super::escalation::{incident_of, release_managers, thread_note};
+use super::escalation::{incident_of, thread_note};
 use super::incident_posts::{self, To};
 use super::incidents::Outcome;
 use super::WorkflowError;
@@ -222,7 +222,7 @@ async fn notify(
     }
     let zone = state.release.plan.release.timezone;
     let mut people: Vec<String> = incident.owner().map(str::to_string).into_iter().collect();
-    people.extend(release_managers(state));
+    people.extend(state.release_managers());
     people.dedup();
     let by = local(deadline, zone);
     let (emoji, plain) = match kind {

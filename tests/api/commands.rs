@@ -238,3 +238,18 @@ async fn answers_to_a_3000_character_word_stay_short() {
         assert!(blocks.chars().count() < 3_000, "{blocks}");
     }
 }
+
+#[tokio::test]
+async fn a_refusal_names_every_release_manager_by_the_one_rule() {
+    let app = spawn_app(Options::default()).await;
+    let reply = app.command(RM, "role release-manager <@U0OTHER>").await;
+    assert!(reply.text().contains("is now held by"), "{}", reply.text());
+    let refused = app.command(MEMBER, "launch-date 2026-04-01").await.body;
+    assert!(refused.contains("<@U0OTHER>"), "{refused}");
+    assert!(
+        refused.contains(&format!("<@{RM}>")),
+        "configured release managers stay release managers: {refused}"
+    );
+    let still = app.command(RM, "launch-date 2026-04-01").await.text();
+    assert!(still.contains("L-Day is now 2026-04-01"), "{still}");
+}
