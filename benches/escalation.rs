@@ -21,11 +21,12 @@ use chrono::{DateTime, TimeDelta, Utc};
 use golive::clock::{SharedClock, SystemClock};
 use golive::config::Config;
 use golive::domain::incident::{Incident, IncidentId, Severity};
+use golive::domain::job::{JobPayload, MessageTo};
 use golive::domain::plan::Role;
 use golive::slack::port::{Outgoing, PostTag, Posted, SlackError, SlackPort};
 use golive::startup::Application;
 use golive::state::AppState;
-use golive::storage::incidents::{self, message_key, ESCALATION};
+use golive::storage::incidents::{self, message_key};
 use golive::storage::jobs;
 use tokio::sync::oneshot;
 
@@ -144,7 +145,13 @@ async fn seed(
             .await
             .unwrap();
         let root = message_key(id, 0);
-        jobs::schedule(&mut tx, &release.id, &root, "incident_message", since, "{}")
+        let post = JobPayload::IncidentMessage {
+            incident: id.0,
+            to: MessageTo::Channel,
+            text: "load".into(),
+            blocks: serde_json::json!([]),
+        };
+        jobs::schedule(&mut tx, &release.id, &root, since, &post)
             .await
             .unwrap();
         jobs::complete(
@@ -158,8 +165,8 @@ async fn seed(
         .await
         .unwrap();
         let key = format!("incident:{id}:l2");
-        let payload = format!("{{\"n\":{}}}", id.0);
-        jobs::schedule(&mut tx, &release.id, &key, ESCALATION, at, &payload)
+        let payload = JobPayload::Escalation { incident: id.0 };
+        jobs::schedule(&mut tx, &release.id, &key, at, &payload)
             .await
             .unwrap();
         dues.insert(id.0, at);

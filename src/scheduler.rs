@@ -13,11 +13,15 @@ use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
 use self::apart::Placement;
+use crate::domain::incident::IncidentId;
+use crate::domain::job::JobPayload;
+use crate::state::scheduling::DueJob;
 use crate::state::AppState;
-use crate::storage::incidents::ESCALATION;
+use crate::storage::audit;
 use crate::storage::jobs;
+use crate::workflows::setup::GOLIVE;
 use crate::workflows::{
-    checklists, escalation, incident_posts, posts, runbooks, schedule, votes, WorkflowError,
+    checklists, escalation, incident_posts, posts, runbooks, votes, WorkflowError,
 };
 
 /// How long a stopping bot waits for messages already handed over.
@@ -44,13 +48,15 @@ pub async fn run_due(state: &AppState) -> Result<Option<DateTime<Utc>>, Workflow
         if fresh.is_empty() {
             break;
         }
+        let fresh = decode(state, fresh).await?;
         let (apart, in_pass): (Vec<_>, Vec<_>) = fresh
             .into_iter()
             .map(|job| (placement(&job), job))
             .partition(|(placement, _)| *placement != Placement::InPass);
         hand_over(state, apart).await?;
         for job in in_plan_order(state, in_pass.into_iter().map(|(_, job)| job).collect()) {
-            if job.kind == schedule::POST && posts::held_until(state, &job).await?.is_some() {
+            let is_post = matches!(job.payload, JobPayload::Post { .. });
+            if is_post && posts::held_until(state, &job.job).await?.is_some() {
                 continue;
             }
             run_and_settle(state, job).await?;
@@ -62,13 +68,17 @@ pub async fn run_due(state: &AppState) -> Result<Option<DateTime<Utc>>, Workflow
 
 /// Due jobs with the launch channel's posts in plan order (by time, then as the plan lists
 /// them); other jobs keep their places.
-fn in_plan_order(state: &AppState, mut due: Vec<jobs::Job>) -> Vec<jobs::Job> {
+fn in_plan_order(state: &AppState, mut due: Vec<DueJob>) -> Vec<DueJob> {
     let slots: Vec<usize> = (0..due.len())
-        .filter(|&i| due[i].kind == schedule::POST)
+        .filter(|&i| matches!(due[i].payload, JobPayload::Post { .. }))
         .collect();
     let snapshot = state.release.snapshot();
-    let mut posts: Vec<jobs::Job> = slots.iter().map(|&i| due[i].clone()).collect();
-    posts.sort_by_key(|job| (job.due_at, posts::position(&snapshot.timeline, &job.key)));
+    let mut posts: Vec<DueJob> = slots.iter().map(|&i| due[i].clone()).collect();
+    let place = |due: &DueJob| {
+        let position = posts::position(&snapshot.timeline, &due.job.key);
+        (due.job.due_at, position)
+    };
+    posts.sort_by_key(place);
     for (slot, post) in slots.into_iter().zip(posts) {
         due[slot] = post;
     }
@@ -76,28 +86,56 @@ fn in_plan_order(state: &AppState, mut due: Vec<jobs::Job>) -> Vec<jobs::Job> {
 }
 
 /// Where a due job runs.
-fn placement(job: &jobs::Job) -> Placement {
-    match job.kind.as_str() {
-        incident_posts::MESSAGE => match incident_posts::lane(job) {
-            Some(lane) => Placement::Lane(lane),
-            None => Placement::Apart,
-        },
+fn placement(due: &DueJob) -> Placement {
+    match &due.payload {
+        JobPayload::IncidentMessage { incident, to, .. } => {
+            match incident_posts::lane(&due.job.release_id, IncidentId(*incident), to) {
+                Some(lane) => Placement::Lane(lane),
+                None => Placement::Apart,
+            }
+        }
         _ => Placement::InPass,
     }
 }
 
+/// Decodes each due job's payload; a job that cannot be read is finished with the reason in
+/// the log and the audit log, since running it again could never succeed.
+async fn decode(state: &AppState, due: Vec<jobs::Job>) -> Result<Vec<DueJob>, WorkflowError> {
+    let mut decoded = Vec::with_capacity(due.len());
+    for job in due {
+        match JobPayload::decode(&job.kind, &job.key, &job.payload) {
+            Ok(payload) => decoded.push(DueJob { job, payload }),
+            Err(error) => {
+                tracing::error!(%error, "unreadable job; finishing it");
+                let now = state.clock.now();
+                let mut tx = crate::storage::begin_write(&state.db).await?;
+                jobs::finish(&mut tx, &job.release_id, &job.key, now).await?;
+                let detail = error.to_string();
+                audit::record(
+                    &mut tx,
+                    &job.release_id,
+                    now,
+                    GOLIVE,
+                    "job-unreadable",
+                    &detail,
+                )
+                .await?;
+                tx.commit().await?;
+            }
+        }
+    }
+    Ok(decoded)
+}
+
 /// Begins the attempts of `jobs` in one commit, then starts each on its own task.
-async fn hand_over(
-    state: &AppState,
-    jobs: Vec<(Placement, jobs::Job)>,
-) -> Result<(), WorkflowError> {
+async fn hand_over(state: &AppState, jobs: Vec<(Placement, DueJob)>) -> Result<(), WorkflowError> {
     if jobs.is_empty() {
         return Ok(());
     }
     let now = state.clock.now();
     let mut tx = crate::storage::begin_write(&state.db).await?;
-    for (_, job) in &jobs {
-        jobs::hand_over(&mut tx, &job.release_id, &job.key, now).await?;
+    for (_, due) in &jobs {
+        jobs::hand_over(&mut tx, &due.job.release_id, &due.job.key, now).await?;
     }
     tx.commit().await?;
     for (placement, job) in jobs {
@@ -108,18 +146,36 @@ async fn hand_over(
 
 /// Runs one job; a failure parks it for a minute rather than spin on it. Errs only when even
 /// that cannot be recorded.
-async fn run_and_settle(state: &AppState, job: jobs::Job) -> Result<(), WorkflowError> {
+async fn run_and_settle(state: &AppState, due: DueJob) -> Result<(), WorkflowError> {
+    let DueJob { job, payload } = due;
     let (release_id, key) = (job.release_id.clone(), job.key.clone());
-    let outcome = match job.kind.as_str() {
-        schedule::POST => posts::run(state, job).await,
-        ESCALATION => escalation::run(state, job).await,
-        incident_posts::MESSAGE => incident_posts::run(state, job).await,
-        runbooks::CLOCK => runbooks::run_clock(state, job).await,
-        votes::VOTE_CLOSE => votes::close_at_deadline(state, job).await,
-        checklists::REMINDER => checklists::remind(state, job).await,
-        other => {
-            tracing::error!(kind = other, key, "unknown job kind; leaving it");
-            Ok(())
+    let outcome = match payload {
+        JobPayload::Post { .. } => posts::run(state, job).await,
+        JobPayload::Escalation { incident } => {
+            escalation::run(state, job, IncidentId(incident)).await
+        }
+        JobPayload::IncidentMessage {
+            incident,
+            to,
+            text,
+            blocks,
+        } => {
+            let queued = incident_posts::Queued {
+                incident: IncidentId(incident),
+                to,
+                text,
+                blocks,
+            };
+            incident_posts::run(state, job, queued).await
+        }
+        JobPayload::RunbookClock {
+            incident,
+            clock,
+            deadline,
+        } => runbooks::run_clock(state, job, IncidentId(incident), clock, deadline).await,
+        JobPayload::VoteClose { vote } => votes::close_at_deadline(state, job, vote).await,
+        JobPayload::ChecklistReminder { checklist } => {
+            checklists::remind(state, job, checklist).await
         }
     };
     match outcome {

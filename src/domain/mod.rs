@@ -7,6 +7,7 @@ pub mod command;
 pub mod day;
 pub mod excerpt;
 pub mod incident;
+pub mod job;
 pub mod plan;
 pub mod runbook;
 pub mod status;

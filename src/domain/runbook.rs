@@ -21,7 +21,8 @@ pub enum StepEffect {
 }
 
 /// What a runbook clock says when it fires.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum ClockKind {
     /// The hotfix deadline is near and no hotfix is recorded.
     HotfixReminder,

@@ -7,8 +7,8 @@
 //! notes) run one after another in the order they were handed over; the rest run at once, at
 //! most `state::scheduling::MAX_RUNNING` at a time.
 
+use crate::state::scheduling::DueJob;
 use crate::state::AppState;
-use crate::storage::jobs::Job;
 
 /// Where a due job runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,7 +22,7 @@ pub enum Placement {
 }
 
 /// Runs `job`, whose attempt the caller has begun and committed, where `placement` says.
-pub(super) fn start(state: &AppState, job: Job, placement: Placement) {
+pub(super) fn start(state: &AppState, job: DueJob, placement: Placement) {
     state.scheduler.apart.begin();
     let state = state.clone();
     match placement {
@@ -37,7 +37,7 @@ pub(super) fn start(state: &AppState, job: Job, placement: Placement) {
     }
 }
 
-async fn run_lane(state: &AppState, lane: String, first: Job) {
+async fn run_lane(state: &AppState, lane: String, first: DueJob) {
     let mut next = Some(first);
     while let Some(job) = next {
         run_one(state, job).await;
@@ -45,10 +45,10 @@ async fn run_lane(state: &AppState, lane: String, first: Job) {
     }
 }
 
-async fn run_one(state: &AppState, job: Job) {
+async fn run_one(state: &AppState, job: DueJob) {
     let apart = &state.scheduler.apart;
     let permit = apart.permit().await;
-    let (release_id, key) = (job.release_id.clone(), job.key.clone());
+    let (release_id, key) = (job.job.release_id.clone(), job.job.key.clone());
     // On a task of its own, so that even a panic ends here and the job is parked, not lost.
     let run = {
         let state = state.clone();

@@ -8,7 +8,15 @@ use std::sync::Mutex;
 
 use tokio::sync::{watch, MutexGuard, Notify, Semaphore, SemaphorePermit};
 
+use crate::domain::job::JobPayload;
 use crate::storage::jobs::Job;
+
+/// A due job with its payload, decoded once when the scheduler took it.
+#[derive(Debug, Clone)]
+pub struct DueJob {
+    pub job: Job,
+    pub payload: JobPayload,
+}
 
 /// How many jobs may be running apart at once.
 pub const MAX_RUNNING: usize = 16;
@@ -46,7 +54,7 @@ pub struct Apart {
     /// How many jobs are handed over and unfinished (queued in a lane included).
     unfinished: watch::Sender<usize>,
     /// Jobs waiting in each busy lane; a lane is here exactly while its task runs.
-    lanes: Mutex<HashMap<String, VecDeque<Job>>>,
+    lanes: Mutex<HashMap<String, VecDeque<DueJob>>>,
     permits: Semaphore,
 }
 
@@ -73,7 +81,7 @@ impl Apart {
 
     /// Queues `job` behind its lane's running task; gives it back when the lane is free, in
     /// which case the caller starts the lane's task with it.
-    pub fn queue_in_lane(&self, lane: &str, job: Job) -> Option<Job> {
+    pub fn queue_in_lane(&self, lane: &str, job: DueJob) -> Option<DueJob> {
         let mut lanes = self.lanes.lock().unwrap_or_else(|e| e.into_inner());
         match lanes.entry(lane.to_string()) {
             Entry::Occupied(mut waiting) => {
@@ -88,7 +96,7 @@ impl Apart {
     }
 
     /// The next job waiting in `lane`; `None` frees the lane.
-    pub fn next_in(&self, lane: &str) -> Option<Job> {
+    pub fn next_in(&self, lane: &str) -> Option<DueJob> {
         let mut lanes = self.lanes.lock().unwrap_or_else(|e| e.into_inner());
         let next = lanes.get_mut(lane).and_then(VecDeque::pop_front);
         if next.is_none() {

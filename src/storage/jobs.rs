@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
 use super::{from_millis, to_millis, StoreError};
+use crate::domain::job::JobPayload;
 
 /// Where a job is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,9 +108,8 @@ pub async fn schedule(
     conn: &mut SqliteConnection,
     release_id: &str,
     key: &str,
-    kind: &str,
     due_at: DateTime<Utc>,
-    payload: &str,
+    payload: &JobPayload,
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO jobs (release_id, key, kind, due_at, state, payload) VALUES (?, ?, ?, ?, 'pending', ?)
@@ -119,9 +119,9 @@ pub async fn schedule(
     )
     .bind(release_id)
     .bind(key)
-    .bind(kind)
+    .bind(payload.kind())
     .bind(to_millis(due_at))
-    .bind(payload)
+    .bind(payload.encode())
     .execute(conn)
     .await?;
     Ok(())
@@ -367,17 +367,19 @@ mod tests {
     use super::*;
     use crate::storage::{from_millis, test_store};
 
+    fn vote(vote: i64) -> JobPayload {
+        JobPayload::VoteClose { vote }
+    }
+
     #[tokio::test]
     async fn a_job_in_hand_is_neither_due_nor_waited_for_until_its_outcome_is_recorded() {
         let (_dir, pool) = test_store().await;
         let mut conn = pool.acquire().await.unwrap();
         let (early, late) = (from_millis(1_000), from_millis(5_000));
-        schedule(&mut conn, "r", "a", "k", early, "{}")
+        schedule(&mut conn, "r", "a", early, &vote(1))
             .await
             .unwrap();
-        schedule(&mut conn, "r", "b", "k", late, "{}")
-            .await
-            .unwrap();
+        schedule(&mut conn, "r", "b", late, &vote(2)).await.unwrap();
         hand_over(&mut conn, "r", "a", early).await.unwrap();
         let due_keys = |jobs: Vec<Job>| jobs.into_iter().map(|j| j.key).collect::<Vec<_>>();
         assert!(due_keys(due(&mut conn, late, 10).await.unwrap()) == ["b"]);
@@ -397,7 +399,7 @@ mod tests {
         let mut conn = pool.acquire().await.unwrap();
         let at = from_millis(1_000);
         for key in ["a", "b"] {
-            schedule(&mut conn, "r", key, "k", at, "{}").await.unwrap();
+            schedule(&mut conn, "r", key, at, &vote(1)).await.unwrap();
             hand_over(&mut conn, "r", key, at).await.unwrap();
         }
         complete(&mut conn, "r", "b", Some("C1"), Some("1.1"), at)

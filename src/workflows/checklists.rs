@@ -10,6 +10,7 @@ use sqlx::SqliteConnection;
 use super::setup::GOLIVE;
 use super::WorkflowError;
 use crate::domain::checklist::{ChecklistSpec, Confirmation, Progress};
+use crate::domain::job::JobPayload;
 use crate::domain::plan::ChecklistItem;
 use crate::slack::checklist_messages;
 use crate::slack::format::owner_mention;
@@ -18,9 +19,6 @@ use crate::slack::port::{Outgoing, Posted};
 use crate::state::AppState;
 use crate::storage::jobs::{self, Job};
 use crate::storage::{audit, checklists};
-
-/// The job kind of the reminder near a checklist's deadline.
-pub const REMINDER: &str = "checklist_reminder";
 
 /// The checklist key of a scheduled checklist post ("checklist:l-1:due" → "l-1").
 pub fn due_checklist(occurrence_key: &str) -> Option<&str> {
@@ -157,17 +155,11 @@ pub async fn scheduled_post_made(
     };
     if now < deadline {
         let remind_at = (deadline - crate::domain::checklist::REMIND_BEFORE).max(now);
-        let payload = serde_json::json!({ "checklist": key }).to_string();
+        let payload = JobPayload::ChecklistReminder {
+            checklist: key.to_string(),
+        };
         let job_key = format!("checklist:{key}:reminder");
-        jobs::schedule(
-            conn,
-            &state.release.id,
-            &job_key,
-            REMINDER,
-            remind_at,
-            &payload,
-        )
-        .await?;
+        jobs::schedule(conn, &state.release.id, &job_key, remind_at, &payload).await?;
     }
     Ok(())
 }
@@ -175,14 +167,8 @@ pub async fn scheduled_post_made(
 /// Runs a reminder job: if items are still open, mentions their owners in the checklist's thread
 /// and posts a summary in the channel. At most once: the job is marked done before anything is
 /// posted, so a crash mid-way loses the reminder rather than repeating it.
-pub async fn remind(state: &AppState, job: Job) -> Result<(), WorkflowError> {
+pub async fn remind(state: &AppState, job: Job, key: String) -> Result<(), WorkflowError> {
     let now = state.clock.now();
-    let key = job
-        .key
-        .strip_prefix("checklist:")
-        .and_then(|k| k.strip_suffix(":reminder"))
-        .unwrap_or_default()
-        .to_string();
     {
         let mut tx = crate::storage::begin_write(&state.db).await?;
         jobs::finish(&mut tx, &job.release_id, &job.key, now).await?;

@@ -13,33 +13,32 @@ use super::refresh::{self, Target};
 use super::setup::GOLIVE;
 use super::WorkflowError;
 use crate::domain::incident::{people, Incident, IncidentId, Reason};
+use crate::domain::job::JobPayload;
 use crate::domain::plan::{EscalationLevel, Role};
 use crate::slack::format::users;
 use crate::slack::incident_messages::{self, note, shown_summary, Note, SUMMARY_IN_PAGE};
 use crate::state::AppState;
-use crate::storage::incidents::{self, job_prefix, ESCALATION};
+use crate::storage::incidents::{self, job_prefix};
 use crate::storage::{audit, jobs};
 
 /// Runs one due `escalation` job: decides the step, and if it is due takes it.
-pub async fn run(state: &AppState, job: jobs::Job) -> Result<(), WorkflowError> {
+pub async fn run(state: &AppState, job: jobs::Job, id: IncidentId) -> Result<(), WorkflowError> {
     let release_id = job.release_id.clone();
     let now = state.clock.now();
     let mut tx = crate::storage::begin_write(&state.db).await?;
-    if let Some(id) = incident_of(&job.key) {
-        if let Some(mut incident) = incidents::load(&mut tx, &release_id, id).await? {
-            let open_p0 = incidents::open_p0_count(&mut tx, &release_id).await?;
-            let level = incident.level;
-            // The job is finished first: `advance` may schedule this same key again.
-            jobs::finish(&mut tx, &release_id, &job.key, now).await?;
-            advance(&mut tx, state, &mut incident, open_p0, now).await?;
-            incidents::save(&mut tx, &release_id, &incident).await?;
-            tx.commit().await?;
-            if incident.level != level {
-                // Off the pass, so the pages just queued are not held up by the update.
-                refresh::spawn(state, Target::Incident(incident.id));
-            }
-            return Ok(());
+    if let Some(mut incident) = incidents::load(&mut tx, &release_id, id).await? {
+        let open_p0 = incidents::open_p0_count(&mut tx, &release_id).await?;
+        let level = incident.level;
+        // The job is finished first: `advance` may schedule this same key again.
+        jobs::finish(&mut tx, &release_id, &job.key, now).await?;
+        advance(&mut tx, state, &mut incident, open_p0, now).await?;
+        incidents::save(&mut tx, &release_id, &incident).await?;
+        tx.commit().await?;
+        if incident.level != level {
+            // Off the pass, so the pages just queued are not held up by the update.
+            refresh::spawn(state, Target::Incident(incident.id));
         }
+        return Ok(());
     }
     jobs::finish(&mut tx, &release_id, &job.key, now).await?;
     tx.commit().await?;
@@ -58,9 +57,11 @@ pub async fn advance(
     while let Some(step) = incident.next_step(ladder, open_p0, now) {
         if step.due_at > now {
             let key = format!("{}l{}", job_prefix(incident.id), step.to_level);
-            let payload = serde_json::json!({ "n": incident.id.0 }).to_string();
+            let payload = JobPayload::Escalation {
+                incident: incident.id.0,
+            };
             let release_id = &state.release.id;
-            jobs::schedule(conn, release_id, &key, ESCALATION, step.due_at, &payload).await?;
+            jobs::schedule(conn, release_id, &key, step.due_at, &payload).await?;
             break;
         }
         if !climb(conn, state, incident, step.reason, now).await? {

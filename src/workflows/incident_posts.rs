@@ -11,55 +11,26 @@
 //! post and thread notes one after another in their lane, so the thread reads in order.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 
 use super::setup::GOLIVE;
 use super::WorkflowError;
 use crate::domain::incident::IncidentId;
+use crate::domain::job::JobPayload;
 use crate::slack::port::{Outgoing, PostTag, Posted};
 use crate::state::AppState;
 use crate::storage::incidents::{self, message_key};
 use crate::storage::{audit, jobs};
 
-/// The job kind of a queued incident message.
-pub const MESSAGE: &str = "incident_message";
-
 /// Where a queued message goes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum To {
-    /// Top level in the launch channel (the incident post).
-    Channel,
-    /// The incident post's thread.
-    Thread,
-    /// A direct message to this user.
-    User(String),
-}
-
-#[derive(Serialize, Deserialize)]
-struct Queued {
-    #[serde(rename = "n")]
-    incident: i64,
-    to: To,
-    text: String,
-    blocks: serde_json::Value,
-}
+pub use crate::domain::job::MessageTo as To;
 
 /// The lane a message's job is sent in: the incident's, for its post and thread notes, which
 /// go out in order; `None` for a DM, which goes out on its own at once.
-pub fn lane(job: &jobs::Job) -> Option<String> {
-    #[derive(Deserialize)]
-    struct Route {
-        n: i64,
-        to: To,
-    }
-    match serde_json::from_str::<Route>(&job.payload) {
-        Ok(Route {
-            to: To::User(_), ..
-        })
-        | Err(_) => None,
-        Ok(Route { n, .. }) => Some(format!("{}:{}", job.release_id, IncidentId(n))),
+pub fn lane(release_id: &str, incident: IncidentId, to: &To) -> Option<String> {
+    match to {
+        To::User(_) => None,
+        To::Channel | To::Thread => Some(format!("{release_id}:{incident}")),
     }
 }
 
@@ -96,28 +67,29 @@ pub async fn queue_as(
     render: impl FnOnce(&str) -> Result<Outgoing, crate::slack::render::TemplateError>,
 ) -> Result<(), WorkflowError> {
     let message = render(key)?;
-    let payload = Queued {
+    let payload = JobPayload::IncidentMessage {
         incident: id.0,
         to,
         text: message.text,
         blocks: serde_json::to_value(&message.blocks).unwrap_or_default(),
     };
-    let payload = serde_json::to_string(&payload).unwrap_or_default();
-    jobs::schedule(conn, release_id, key, MESSAGE, now, &payload).await?;
+    jobs::schedule(conn, release_id, key, now, &payload).await?;
     Ok(())
+}
+
+/// A message to send, as its job holds it.
+#[derive(Debug, Clone)]
+pub struct Queued {
+    pub incident: IncidentId,
+    pub to: To,
+    pub text: String,
+    pub blocks: serde_json::Value,
 }
 
 /// Sends one queued message, whose attempt the scheduler has begun. Failures are recorded on the
 /// job and retried, never dropped.
-pub async fn run(state: &AppState, job: jobs::Job) -> Result<(), WorkflowError> {
-    let queued: Queued = match serde_json::from_str(&job.payload) {
-        Ok(queued) => queued,
-        Err(error) => {
-            tracing::error!(key = job.key, %error, "unreadable incident message; dropping it");
-            return finish(state, &job, None).await;
-        }
-    };
-    let id = IncidentId(queued.incident);
+pub async fn run(state: &AppState, job: jobs::Job, queued: Queued) -> Result<(), WorkflowError> {
+    let id = queued.incident;
     let (channel, thread_ts) = match &queued.to {
         To::Channel => (state.release.channel(), None),
         To::User(user) => (user.clone(), None),

@@ -5,12 +5,13 @@
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
-use super::escalation::{incident_of, thread_note};
+use super::escalation::thread_note;
 use super::incident_posts::{self, To};
 use super::incidents::Outcome;
 use super::WorkflowError;
 use crate::domain::excerpt::excerpt;
 use crate::domain::incident::{Incident, IncidentId};
+use crate::domain::job::JobPayload;
 use crate::domain::plan::{Contingency, Role};
 use crate::domain::runbook::{self, ClockKind, StepEffect};
 use crate::slack::format::{local, users};
@@ -18,9 +19,6 @@ use crate::slack::incident_messages;
 use crate::state::AppState;
 use crate::storage::incidents::{self, job_prefix};
 use crate::storage::{audit, jobs, runbooks as runbook_steps};
-
-/// The job kind of a runbook clock.
-pub const CLOCK: &str = "runbook_clock";
 
 /// The key of an incident's runbook checklist message (updated in place as steps are confirmed).
 fn checklist_key(id: IncidentId) -> String {
@@ -65,8 +63,12 @@ pub async fn attach_in(
     .await?;
     for clock in runbook::clocks(contingency, incident.severity, incident.opened_at) {
         let job_key = format!("{}{}", job_prefix(id), clock.kind.key());
-        let payload = serde_json::json!({ "n": id.0, "deadline": clock.deadline }).to_string();
-        jobs::schedule(conn, release_id, &job_key, CLOCK, clock.due_at, &payload).await?;
+        let payload = JobPayload::RunbookClock {
+            incident: id.0,
+            clock: clock.kind,
+            deadline: clock.deadline,
+        };
+        jobs::schedule(conn, release_id, &job_key, clock.due_at, &payload).await?;
     }
     let detail = format!("{id} runbook {key}");
     audit::record(conn, release_id, now, user, "runbook-attach", &detail).await?;
@@ -181,21 +183,18 @@ pub async fn confirm_step(
 }
 
 /// Runs one due runbook clock: a notice in the thread unless its condition was met.
-pub async fn run_clock(state: &AppState, job: jobs::Job) -> Result<(), WorkflowError> {
+pub async fn run_clock(
+    state: &AppState,
+    job: jobs::Job,
+    id: IncidentId,
+    kind: ClockKind,
+    deadline: DateTime<Utc>,
+) -> Result<(), WorkflowError> {
     let release_id = job.release_id.clone();
     let now = state.clock.now();
-    let kind = job.key.rsplit(':').next().and_then(ClockKind::parse);
     let mut tx = crate::storage::begin_write(&state.db).await?;
     jobs::finish(&mut tx, &release_id, &job.key, now).await?;
-    let incident = match incident_of(&job.key) {
-        Some(id) => incidents::load(&mut tx, &release_id, id).await?,
-        None => None,
-    };
-    if let (Some(incident), Some(kind)) = (incident, kind) {
-        let deadline = serde_json::from_str::<serde_json::Value>(&job.payload)
-            .ok()
-            .and_then(|p| serde_json::from_value::<DateTime<Utc>>(p["deadline"].clone()).ok())
-            .unwrap_or(job.due_at);
+    if let Some(incident) = incidents::load(&mut tx, &release_id, id).await? {
         notify(&mut tx, state, &incident, kind, deadline, now).await?;
     }
     tx.commit().await?;

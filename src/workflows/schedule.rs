@@ -5,11 +5,12 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
+use crate::domain::job::JobPayload;
 use crate::domain::timeline::Occurrence;
 use crate::storage::{jobs, StoreError};
 
 /// The job kind of a scheduled post.
-pub const POST: &str = "post";
+const POST: &str = "post";
 
 /// How L-Day got its value, which decides what happens to occurrences already in the past.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,16 +48,10 @@ pub async fn sync_jobs(
 ) -> Result<(usize, usize), StoreError> {
     let future: Vec<&Occurrence> = timeline.iter().filter(|o| o.at > now).collect();
     for occurrence in &future {
-        let payload = serde_json::json!({ "title": occurrence.title }).to_string();
-        jobs::schedule(
-            conn,
-            release_id,
-            &occurrence.key,
-            POST,
-            occurrence.at,
-            &payload,
-        )
-        .await?;
+        let payload = JobPayload::Post {
+            title: occurrence.title.clone(),
+        };
+        jobs::schedule(conn, release_id, &occurrence.key, occurrence.at, &payload).await?;
     }
     let keep: HashSet<String> = match how {
         Sync::Resume => timeline.iter().map(|o| o.key.clone()).collect(),

@@ -16,6 +16,7 @@ use super::setup::GOLIVE;
 use super::WorkflowError;
 use crate::domain::command::GoNoGoCommand;
 use crate::domain::day::resolve;
+use crate::domain::job::JobPayload;
 use crate::domain::plan::{slug, Role};
 use crate::domain::vote::{Choice, Outcome, Vote, VoteError, VoteState};
 use crate::slack::action_id::{VoteRef, NO_GO_REASON_BLOCK, NO_GO_REASON_INPUT};
@@ -28,9 +29,6 @@ use crate::state::AppState;
 use crate::storage::audit;
 use crate::storage::jobs::{self, Job};
 use crate::storage::votes::{self, StoredVote, VoteStoreError};
-
-/// The job kind that closes a vote at its deadline.
-pub const VOTE_CLOSE: &str = "vote_close";
 
 /// The L-1 checklist item the decision ticks.
 const MEETING_CHECKLIST: &str = "l-1";
@@ -103,9 +101,9 @@ async fn store_open(
         Err(VoteStoreError::AlreadyOpen) => return Ok(None),
         Err(VoteStoreError::Store(error)) => return Err(error.into()),
     };
-    let payload = serde_json::json!({ "vote": id }).to_string();
+    let payload = JobPayload::VoteClose { vote: id };
     let (key, deadline) = (close_key(id), vote.deadline);
-    jobs::schedule(&mut tx, release, &key, VOTE_CLOSE, deadline, &payload).await?;
+    jobs::schedule(&mut tx, release, &key, deadline, &payload).await?;
     let zone = state.release.plan.release.timezone;
     let detail = format!("vote {id} opened, closes {}", local(deadline, zone));
     audit::record(&mut tx, release, now, user, "gonogo-open", &detail).await?;
@@ -252,13 +250,8 @@ pub async fn close(
 }
 
 /// Runs a `vote_close` job: the deadline has come.
-pub async fn close_at_deadline(state: &AppState, job: Job) -> Result<(), WorkflowError> {
-    let id = serde_json::from_str::<serde_json::Value>(&job.payload)
-        .ok()
-        .and_then(|p| p["vote"].as_i64());
-    if let Some(id) = id {
-        close(state, id, None).await?;
-    }
+pub async fn close_at_deadline(state: &AppState, job: Job, id: i64) -> Result<(), WorkflowError> {
+    close(state, id, None).await?;
     let mut conn = state.db.acquire().await?;
     jobs::finish(&mut conn, &job.release_id, &job.key, state.clock.now()).await?;
     Ok(())
