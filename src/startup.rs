@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::domain::plan::{Plan, PlanErrors};
 use crate::metrics::Metrics;
 use crate::scheduler;
-use crate::server::{http, socket_mode::SocketMode};
+use crate::server::{dispatch, http, socket_mode::SocketMode};
 use crate::slack::console::Console;
 use crate::slack::port::SlackPort;
 use crate::slack::render::Templates;
@@ -157,6 +157,7 @@ impl Application {
             scheduler: Arc::new(scheduler::Scheduler::default()),
             bootstrap_release_managers: Arc::new(config.release_managers.clone()),
             refreshes: Arc::default(),
+            in_hand: Arc::new(tokio::sync::Semaphore::new(dispatch::MAX_IN_HAND)),
         };
         Ok(Self {
             state,

@@ -38,6 +38,9 @@ pub struct AppState {
     pub bootstrap_release_managers: Arc<Vec<String>>,
     /// Interactive messages with a chat.update in flight (checklists, votes).
     pub refreshes: Arc<crate::workflows::refresh::Refreshes>,
+    /// Slots for clicks and events acknowledged and still being handled: a bound on work in
+    /// hand, so memory follows what is open rather than how fast requests arrive.
+    pub in_hand: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {

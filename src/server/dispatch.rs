@@ -1,7 +1,12 @@
 //! Routes a parsed [`Inbound`] to its workflow and produces the acknowledgement, always within
 //! Slack's 3-second limit: work that may take longer continues after the ack.
+//!
+//! Clicks and events are acknowledged first and handled after, on a task each; at most
+//! [`MAX_IN_HAND`] of them are in hand at once.
 
 use std::time::Duration;
+
+use tokio::sync::OwnedSemaphorePermit;
 
 use crate::slack::inbound::{Event, Inbound};
 use crate::slack::port::Outgoing;
@@ -11,6 +16,16 @@ use crate::workflows::{commands, events, interactions};
 /// How long a command may run before golive acknowledges and answers later via response_url.
 /// Slack gives 3 s; this leaves room for the network.
 pub const ACK_BUDGET: Duration = Duration::from_millis(2_500);
+
+/// How many acknowledged clicks and events may be in hand (handled after their ack) at once.
+///
+/// Without a bound, inputs acknowledged faster than the store takes them pile up as tasks of a
+/// few kilobytes each, and memory follows the number of requests answered (100,000 quick event
+/// deliveries held 130 MB). At the bound the next acknowledgement waits for a slot, which slows
+/// the sender instead; slots free as fast as the store takes the work (a few milliseconds
+/// each), well inside Slack's 3 seconds. 512 is one full batch of the single writer, so a
+/// burst of vote clicks still shares its commits.
+pub const MAX_IN_HAND: usize = 512;
 
 /// What to send back to Slack as the acknowledgement.
 #[derive(Debug, Clone)]
@@ -34,14 +49,22 @@ pub async fn handle(state: &AppState, inbound: Inbound) -> Ack {
         } => command(state, request, response_url).await,
         Inbound::UrlVerification { challenge } => Ack::Challenge(challenge),
         Inbound::Event { event_id, event } => {
+            let slot = in_hand_slot(state).await;
             let state = state.clone();
-            tokio::spawn(async move { on_event(&state, &event_id, event).await });
+            tokio::spawn(async move {
+                on_event(&state, &event_id, event).await;
+                drop(slot);
+            });
             Ack::Empty
         }
         Inbound::Action(action) => {
             // Clicks are answered by ephemeral message or chat.update, so ack at once.
+            let slot = in_hand_slot(state).await;
             let state = state.clone();
-            tokio::spawn(async move { interactions::on_action(&state, action).await });
+            tokio::spawn(async move {
+                interactions::on_action(&state, action).await;
+                drop(slot);
+            });
             Ack::Empty
         }
         Inbound::Submission(submission) => {
@@ -55,6 +78,12 @@ pub async fn handle(state: &AppState, inbound: Inbound) -> Ack {
             Ack::Empty
         }
     }
+}
+
+/// Waits for room to take one more click or event in hand (see [`MAX_IN_HAND`]).
+async fn in_hand_slot(state: &AppState) -> Option<OwnedSemaphorePermit> {
+    // The semaphore is never closed; if it were, handling without a slot beats dropping work.
+    state.in_hand.clone().acquire_owned().await.ok()
 }
 
 async fn command(state: &AppState, request: commands::CommandRequest, response_url: String) -> Ack {
