@@ -15,7 +15,8 @@
 //!
 //! Then, on a fresh golive, e. a long mixed run (`load/mixed.rs`): 100,000 inputs of every kind
 //! (commands, clicks, events, forged requests) with golive's RSS sampled every 10,000.
-//! `-- --mixed-only` runs just that, `-- --mix commands,events` only those families of input.
+//! `-- --mixed-only` runs just that, `-- --mix commands,events` only those families of input,
+//! `-- --inputs 300000` makes it longer.
 //!
 //! The load generator shares the machine with golive, so throughput is "golive plus its client".
 //! Run without `--bench` (as `cargo test --benches` does) it only smoke-tests itself briefly.
@@ -34,6 +35,7 @@ use client::{percentile, Kind, Outcome};
 use server::Server;
 
 /// How long each part runs.
+#[derive(Clone, Copy)]
 struct Plan {
     starts: usize,
     idle: Duration,
@@ -97,6 +99,15 @@ fn main() -> ExitCode {
     let machine = machine();
     println!("{machine}");
     let families = mix_families(&args);
+    let mut plan = *plan;
+    if let Some(inputs) = args
+        .iter()
+        .position(|a| a == "--inputs")
+        .and_then(|at| args.get(at + 1)?.parse().ok())
+    {
+        plan.mixed_inputs = inputs;
+    }
+    let plan = &plan;
     if args.iter().any(|a| a == "--mixed-only") {
         let mixed = mixed_run(plan, &families);
         println!();
