@@ -84,7 +84,7 @@ const TARGET_PACED_P99_MS: f64 = 5.0;
 const TARGET_VOTES_PER_S: f64 = 10_000.0;
 /// Memory may not follow the number of requests answered: growth over the second half of the
 /// mixed run, per 10,000 inputs.
-const TARGET_MIXED_SLOPE_MB: f64 = 0.5;
+const TARGET_MIXED_SLOPE_MB: f64 = 0.3;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
