@@ -13,11 +13,18 @@
 //! golive's database. Every request carries a fresh valid signature; every answer must be a 200 with an
 //! ephemeral JSON message that reports success, or it counts as an error.
 //!
+//! Then, on a fresh golive, e. a long mixed run (`load/mixed.rs`): 100,000 inputs of every kind
+//! (commands, clicks, events, forged requests) with golive's RSS sampled every 10,000.
+//! `-- --mixed-only` runs just that, `-- --mix commands,events` only those families of input,
+//! `-- --inputs 300000` makes it longer.
+//!
 //! The load generator shares the machine with golive, so throughput is "golive plus its client".
 //! Run without `--bench` (as `cargo test --benches` does) it only smoke-tests itself briefly.
 
 #[path = "load/client.rs"]
 mod client;
+#[path = "load/mixed.rs"]
+mod mixed;
 #[path = "load/server.rs"]
 mod server;
 
@@ -28,6 +35,7 @@ use client::{percentile, Kind, Outcome};
 use server::Server;
 
 /// How long each part runs.
+#[derive(Clone, Copy)]
 struct Plan {
     starts: usize,
     idle: Duration,
@@ -36,6 +44,9 @@ struct Plan {
     connections: usize,
     paced_connections: usize,
     paced_rate: u32,
+    mixed_inputs: u64,
+    mixed_every: u64,
+    mixed_connections: usize,
 }
 
 const FULL: Plan = Plan {
@@ -46,6 +57,9 @@ const FULL: Plan = Plan {
     connections: 64,
     paced_connections: 16,
     paced_rate: 1_000,
+    mixed_inputs: 100_000,
+    mixed_every: 10_000,
+    mixed_connections: 16,
 };
 
 const SMOKE: Plan = Plan {
@@ -56,6 +70,9 @@ const SMOKE: Plan = Plan {
     connections: 8,
     paced_connections: 4,
     paced_rate: 200,
+    mixed_inputs: 2_000,
+    mixed_every: 500,
+    mixed_connections: 4,
 };
 
 /// The product owner's targets.
@@ -65,6 +82,9 @@ const TARGET_STATUS_RPS: f64 = 20_000.0;
 const TARGET_WRITE_RPS: f64 = 10_000.0;
 const TARGET_PACED_P99_MS: f64 = 5.0;
 const TARGET_VOTES_PER_S: f64 = 10_000.0;
+/// Memory may not follow the number of requests answered: growth over the second half of the
+/// mixed run, per 10,000 inputs.
+const TARGET_MIXED_SLOPE_MB: f64 = 0.3;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -78,6 +98,28 @@ fn main() -> ExitCode {
     }
     let machine = machine();
     println!("{machine}");
+    let families = mix_families(&args);
+    let mut plan = *plan;
+    if let Some(inputs) = args
+        .iter()
+        .position(|a| a == "--inputs")
+        .and_then(|at| args.get(at + 1)?.parse().ok())
+    {
+        plan.mixed_inputs = inputs;
+    }
+    let plan = &plan;
+    if args.iter().any(|a| a == "--mixed-only") {
+        let mixed = mixed_run(plan, &families);
+        println!();
+        for line in mixed.rows(&mut |_, ok| if ok { "✅ met" } else { "❌ MISSED" }) {
+            println!("{line}");
+        }
+        return if mixed.report_failures() {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        };
+    }
 
     // 1. Start-up: spawn → first answered request, on fresh databases; the last one stays up.
     let mut starts = Vec::new();
@@ -261,6 +303,12 @@ fn main() -> ExitCode {
     table.push(format!(
         "| WARN/ERROR lines in golive's log | {problems} | 0 | |"
     ));
+    let log_tail = server.log_tail();
+    drop(server);
+
+    // 5. The long mixed run, on a fresh golive.
+    let mixed = mixed_run(plan, &families);
+    table.extend(mixed.rows(&mut verdict));
 
     println!();
     println!("### golive load benchmark");
@@ -296,10 +344,11 @@ fn main() -> ExitCode {
             }
         }
         println!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
-        println!("{}", server.log_tail());
+        println!("{log_tail}");
     } else if problems > 0 {
-        println!("{}", server.log_tail());
+        println!("{log_tail}");
     }
+    failed |= mixed.report_failures();
     if !benching {
         println!("Smoke run finished; targets are judged only under `cargo bench`.");
     } else if !missed.is_empty() {
@@ -310,13 +359,192 @@ fn main() -> ExitCode {
     } else {
         println!("All targets met.");
     }
-    drop(server);
     if failed {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
     }
 }
+
+/// The families of input `--mix a,b` names; all of them by default.
+fn mix_families(args: &[String]) -> Vec<mixed::Family> {
+    let Some(position) = args.iter().position(|a| a == "--mix") else {
+        return mixed::Family::ALL.to_vec();
+    };
+    let names = args.get(position + 1).map_or("", String::as_str);
+    names
+        .split(',')
+        .map(|name| {
+            mixed::Family::parse(name).unwrap_or_else(|| {
+                panic!("--mix takes commands, clicks, events or forged, not {name:?}")
+            })
+        })
+        .collect()
+}
+
+/// Scenario e as measured, with what golive kept open and logged.
+struct MixedRun {
+    measured: mixed::Measured,
+    connections: usize,
+    families: Vec<mixed::Family>,
+    /// RSS once the run's work has settled, a second after the last answer.
+    settled: u64,
+    open_incidents: i64,
+    alive: bool,
+    /// ERROR lines (the forged requests log a WARN each by design).
+    errors_logged: usize,
+    log_tail: String,
+}
+
+/// Scenario e on a fresh golive: a vote open with `mixed::VOTERS` voters, then the mixed inputs.
+fn mixed_run(plan: &Plan, families: &[mixed::Family]) -> MixedRun {
+    let names: Vec<&str> = families.iter().map(|f| f.name()).collect();
+    println!(
+        "e. a long mixed run: {} inputs ({}), {} connections…",
+        plan.mixed_inputs,
+        names.join(", "),
+        plan.mixed_connections
+    );
+    let mut server = Server::spawn();
+    server.wait_ready();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let run = mixed::Run {
+        inputs: plan.mixed_inputs,
+        connections: plan.mixed_connections,
+        every: plan.mixed_every,
+        families: families.to_vec(),
+    };
+    let (measured, settled, open_incidents) = runtime.block_on(async {
+        let voters: Vec<String> = (0..mixed::VOTERS).map(|n| format!("<@U0V{n}>")).collect();
+        open_vote(server.addr, &voters).await;
+        tokio::time::sleep(plan.idle).await;
+        let measured = mixed::run(server.addr, server.pid(), &run).await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let settled = server.memory("VmRSS").unwrap_or(0);
+        let store =
+            sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", server.database().display()))
+                .await
+                .expect("open golive's database read-only");
+        let (open,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM incidents WHERE resolved_at IS NULL")
+                .fetch_one(&store)
+                .await
+                .expect("count open incidents");
+        (measured, settled, open)
+    });
+    let log = server.log_tail();
+    MixedRun {
+        measured,
+        connections: plan.mixed_connections,
+        families: families.to_vec(),
+        settled,
+        open_incidents,
+        alive: server.alive(),
+        errors_logged: server.logged_errors(),
+        log_tail: log,
+    }
+}
+
+impl MixedRun {
+    /// The report's rows; `verdict` judges the growth.
+    fn rows(&self, verdict: &mut dyn FnMut(&str, bool) -> &'static str) -> Vec<String> {
+        let mb = |bytes: u64| bytes as f64 / 1e6;
+        let m = &self.measured;
+        let inputs = m.samples.last().map_or(0, |s| s.0);
+        let half = m.slope_from(inputs / 2) / 1e6;
+        let names: Vec<&str> = self.families.iter().map(|f| f.name()).collect();
+        let samples: Vec<String> = m
+            .samples
+            .iter()
+            .map(|(n, rss)| match n % 1000 {
+                0 => format!("{}k {:.1}", n / 1000, mb(*rss)),
+                _ => format!("{n} {:.1}", mb(*rss)),
+            })
+            .collect();
+        vec![
+            format!(
+                "| e. long mixed run: {inputs} inputs ({}), {} conns, {:.1} s | RSS start {:.1} MB, end {:.1} MB, max {:.1} MB; 1 s later {:.1} MB | — | |",
+                names.join(", "),
+                self.connections,
+                m.elapsed.as_secs_f64(),
+                mb(m.start()),
+                mb(m.end()),
+                mb(m.max()),
+                mb(self.settled),
+            ),
+            format!(
+                "| e. growth per 10,000 inputs (least squares): whole run / second half | {:.2} MB / {half:.2} MB | second half < {TARGET_MIXED_SLOPE_MB} MB | {} |",
+                m.slope_from(0) / 1e6,
+                verdict("memory bounded under a mixed run", half < TARGET_MIXED_SLOPE_MB),
+            ),
+            format!("| e. RSS samples (inputs answered, MB) | {} | | |", samples.join(" · ")),
+            format!(
+                "| e. incidents opened and resolved / still open / failed inputs / ERROR lines | {} / {} / {} / {} | — / 0 / 0 / 0 | {} |",
+                m.incidents,
+                self.open_incidents,
+                m.outcome.errors,
+                self.errors_logged,
+                if self.clean() { "✅" } else { "❌" }
+            ),
+            format!(
+                "| e. answered in: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms | | | |",
+                percentile(&m.outcome.latencies, 50.0),
+                percentile(&m.outcome.latencies, 99.0),
+                percentile(&m.outcome.latencies, 100.0),
+            ),
+        ]
+    }
+
+    fn clean(&self) -> bool {
+        self.alive
+            && self.measured.outcome.errors == 0
+            && self.open_incidents == 0
+            && self.errors_logged == 0
+    }
+
+    /// Prints what went wrong, if anything; true when the run is not valid.
+    fn report_failures(&self) -> bool {
+        if self.clean() {
+            return false;
+        }
+        if !self.alive {
+            println!("!!! e: golive DIED during the mixed run");
+        }
+        for sample in &self.measured.outcome.samples {
+            println!("!!! e: {sample}");
+        }
+        println!("{}", self.log_tail);
+        true
+    }
+}
+
+/// Gives every voting role to `voters` and opens the vote, its deadline almost a day away.
+async fn open_vote(addr: std::net::SocketAddr, voters: &[String]) {
+    for role in VOTING_ROLES {
+        let answer = client::command(addr, &format!("role {role} {}", voters.join(" "))).await;
+        answer.unwrap_or_else(|why| panic!("assigning {role} failed: {why}"));
+    }
+    // A minute ago in the plan's zone: the deadline is then almost a day away.
+    let deadline = (chrono::Utc::now() - chrono::TimeDelta::minutes(1))
+        .with_timezone(&chrono_tz::America::Los_Angeles)
+        .format("%H:%M");
+    let opened = client::command(addr, &format!("gonogo open --deadline {deadline}")).await;
+    let opened = opened.unwrap_or_else(|why| panic!("opening the vote failed: {why}"));
+    assert!(opened.contains("vote opened"), "opening the vote: {opened}");
+}
+
+/// The plan's voting roles.
+const VOTING_ROLES: [&str; 6] = [
+    "engineering-lead",
+    "qa-lead",
+    "sre-lead",
+    "security-lead",
+    "product-manager",
+    "support-lead",
+];
 
 /// Votes counted in the store after the click scenario.
 struct Stored {
@@ -334,24 +562,7 @@ async fn votes(
     plan: &Plan,
 ) -> (Outcome, Stored) {
     let mentions: Vec<String> = (0..client::VOTERS).map(|n| format!("<@U0V{n}>")).collect();
-    for role in [
-        "engineering-lead",
-        "qa-lead",
-        "sre-lead",
-        "security-lead",
-        "product-manager",
-        "support-lead",
-    ] {
-        let answer = client::command(addr, &format!("role {role} {}", mentions.join(" "))).await;
-        answer.unwrap_or_else(|why| panic!("assigning {role} failed: {why}"));
-    }
-    // A minute ago in the plan's zone: the deadline is then almost a day away.
-    let deadline = (chrono::Utc::now() - chrono::TimeDelta::minutes(1))
-        .with_timezone(&chrono_tz::America::Los_Angeles)
-        .format("%H:%M");
-    let opened = client::command(addr, &format!("gonogo open --deadline {deadline}")).await;
-    let opened = opened.unwrap_or_else(|why| panic!("opening the vote failed: {why}"));
-    assert!(opened.contains("vote opened"), "opening the vote: {opened}");
+    open_vote(addr, &mentions).await;
 
     let store = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", database.display()))
         .await

@@ -14,6 +14,13 @@ use tokio::sync::Semaphore;
 use tokio_util::task::TaskTracker;
 
 /// How many tasks may run after their acknowledgement at once.
+///
+/// Without a bound, inputs acknowledged faster than the store takes them pile up as tasks of a
+/// few kilobytes each, and memory follows the number of requests answered (100,000 quick event
+/// deliveries held 130 MB). At the bound the next acknowledgement waits for room, which slows
+/// the sender instead; room frees as fast as the store takes the work (a few milliseconds
+/// each), well inside Slack's 3 seconds. 512 is one full batch of the single writer, so a
+/// burst of vote clicks still shares its commits.
 pub const MAX_RUNNING: usize = 512;
 
 /// The tracked background work of one bot; cheap to clone.

@@ -97,7 +97,7 @@ impl Outcome {
         self.ok as f64 / self.window.as_secs_f64()
     }
 
-    fn merge(&mut self, other: Outcome) {
+    pub fn merge(&mut self, other: Outcome) {
         self.latencies.extend(other.latencies);
         self.latencies_from_schedule
             .extend(other.latencies_from_schedule);
@@ -113,7 +113,7 @@ impl Outcome {
         }
     }
 
-    fn fail(&mut self, why: String) {
+    pub fn fail(&mut self, why: String) {
         self.errors += 1;
         if self.samples.len() < 5 {
             self.samples.push(why);
@@ -131,7 +131,7 @@ pub fn percentile(sorted: &[u32], p: f64) -> f64 {
 }
 
 /// Builds signed requests the way Slack does: a form body, `v0:{ts}:{body}` HMAC-SHA256.
-struct Signer {
+pub struct Signer {
     mac: Hmac<Sha256>,
     host: String,
     channel: usize,
@@ -159,6 +159,11 @@ impl Signer {
     }
 
     fn request(&self, text: &str) -> Request<Full<Bytes>> {
+        self.command_as(RELEASE_MANAGER, text)
+    }
+
+    /// A signed `/golive <text>` from `user`.
+    pub fn command_as(&self, user: &str, text: &str) -> Request<Full<Bytes>> {
         let channel = format!("C0BENCH{}", self.channel);
         let body = serde_urlencoded::to_string([
             ("token", "bench-verification-token"),
@@ -166,7 +171,7 @@ impl Signer {
             ("team_domain", "bench"),
             ("channel_id", channel.as_str()),
             ("channel_name", "launch"),
-            ("user_id", RELEASE_MANAGER),
+            ("user_id", user),
             ("user_name", "bench"),
             ("command", "/golive"),
             ("text", text),
@@ -182,12 +187,17 @@ impl Signer {
         self.signed("/slack/commands", body)
     }
 
-    fn signed(&self, path: &str, body: String) -> Request<Full<Bytes>> {
-        let ts = SystemTime::now()
+    /// `body` posted to `path`, signed now.
+    pub fn signed(&self, path: &str, body: String) -> Request<Full<Bytes>> {
+        let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
-            .expect("clock after 1970")
-            .as_secs()
-            .to_string();
+            .expect("clock after 1970");
+        self.signed_at(path, body, now.as_secs())
+    }
+
+    /// `body` posted to `path`, signed as if sent at unix second `at`.
+    pub fn signed_at(&self, path: &str, body: String, at: u64) -> Request<Full<Bytes>> {
+        let ts = at.to_string();
         let mut mac = self.mac.clone();
         mac.update(b"v0:");
         mac.update(ts.as_bytes());
@@ -205,13 +215,14 @@ impl Signer {
 }
 
 /// One keep-alive HTTP/1.1 connection.
-struct Connection {
+pub struct Connection {
     sender: SendRequest<Full<Bytes>>,
-    signer: Signer,
+    pub signer: Signer,
 }
 
 impl Connection {
-    async fn open(addr: SocketAddr, index: usize) -> Self {
+    /// Connects; `index` names the connection's channel in its commands.
+    pub async fn open(addr: SocketAddr, index: usize) -> Self {
         let stream = TcpStream::connect(addr).await.expect("connect to golive");
         stream.set_nodelay(true).expect("TCP_NODELAY");
         let (sender, connection) = http1::handshake(TokioIo::new(stream))
@@ -235,7 +246,11 @@ impl Connection {
         self.send(request, kind).await
     }
 
-    async fn send(&mut self, request: Request<Full<Bytes>>, kind: Kind) -> Result<String, String> {
+    /// Sends one request and reads the whole answer.
+    pub async fn exchange(
+        &mut self,
+        request: Request<Full<Bytes>>,
+    ) -> Result<(hyper::StatusCode, Bytes), String> {
         self.sender
             .ready()
             .await
@@ -252,6 +267,16 @@ impl Connection {
             .await
             .map_err(|e| format!("body failed: {e}"))?
             .to_bytes();
+        Ok((status, body))
+    }
+
+    /// Whether the server closed the connection.
+    pub fn is_closed(&self) -> bool {
+        self.sender.is_closed()
+    }
+
+    async fn send(&mut self, request: Request<Full<Bytes>>, kind: Kind) -> Result<String, String> {
+        let (status, body) = self.exchange(request).await?;
         if status != hyper::StatusCode::OK {
             return Err(format!(
                 "HTTP {status}: {}",
@@ -269,23 +294,31 @@ impl Connection {
                 ))
             };
         }
-        #[derive(serde::Deserialize)]
-        struct Answer {
-            response_type: Option<String>,
-            text: Option<String>,
-        }
-        let answer: Answer = serde_json::from_slice(&body).map_err(|e| {
-            format!(
-                "not JSON ({e}): {}",
-                String::from_utf8_lossy(&body[..body.len().min(200)])
-            )
-        })?;
-        let text = answer.text.unwrap_or_default();
-        if answer.response_type.as_deref() != Some("ephemeral") || !kind.succeeded(&text) {
+        let text = ephemeral_text(&body)?;
+        if !kind.succeeded(&text) {
             return Err(format!("unexpected answer: {text}"));
         }
         Ok(text)
     }
+}
+
+/// The text of an ephemeral JSON answer, or why the body is not one.
+pub fn ephemeral_text(body: &[u8]) -> Result<String, String> {
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        response_type: Option<String>,
+        text: Option<String>,
+    }
+    let answer: Answer = serde_json::from_slice(body).map_err(|e| {
+        format!(
+            "not JSON ({e}): {}",
+            String::from_utf8_lossy(&body[..body.len().min(200)])
+        )
+    })?;
+    if answer.response_type.as_deref() != Some("ephemeral") {
+        return Err("the answer is not ephemeral".to_string());
+    }
+    Ok(answer.text.unwrap_or_default())
 }
 
 /// Sends one signed `/golive <text>` as the release manager and returns the answer's text.

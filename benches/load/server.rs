@@ -125,17 +125,7 @@ impl Server {
 
     /// A `/proc/<pid>/status` field in bytes, e.g. "VmRSS" or "VmHWM".
     pub fn memory(&self, field: &str) -> Option<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).ok()?;
-        let line = status
-            .lines()
-            .find(|l| l.starts_with(field) && l[field.len()..].starts_with(':'))?;
-        let kib: u64 = line[field.len() + 1..]
-            .trim()
-            .trim_end_matches("kB")
-            .trim()
-            .parse()
-            .ok()?;
-        Some(kib * 1024)
+        memory_of(self.pid(), field)
     }
 
     /// The last lines golive wrote to stderr and stdout.
@@ -157,6 +147,15 @@ impl Server {
         out
     }
 
+    /// How many lines golive logged at ERROR.
+    pub fn logged_errors(&self) -> usize {
+        std::fs::read_to_string(self.dir.path().join("stderr.log"))
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("ERROR"))
+            .count()
+    }
+
     /// How many lines golive logged at WARN or ERROR.
     pub fn logged_problems(&self) -> usize {
         std::fs::read_to_string(self.dir.path().join("stderr.log"))
@@ -172,6 +171,21 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A `/proc/<pid>/status` field of process `pid`, in bytes.
+pub fn memory_of(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status
+        .lines()
+        .find(|l| l.starts_with(field) && l[field.len()..].starts_with(':'))?;
+    let kib: u64 = line[field.len() + 1..]
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
 }
 
 /// A port nobody listens on right now.

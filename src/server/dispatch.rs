@@ -1,5 +1,8 @@
 //! Routes a parsed [`Inbound`] to its workflow and produces the acknowledgement, always within
 //! Slack's 3-second limit: work that may take longer continues after the ack.
+//!
+//! Clicks and events are acknowledged first and handled after, as tracked background work;
+//! at most `background::MAX_RUNNING` of them are in hand at once.
 
 use std::time::Duration;
 

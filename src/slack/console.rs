@@ -1,5 +1,6 @@
 //! [`SlackPort`] for rehearsals without a workspace: prints each post as a person would read it.
 
+use std::collections::VecDeque;
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -10,13 +11,19 @@ use chrono_tz::Tz;
 use super::port::{Outgoing, PostTag, Posted, SlackError, SlackPort};
 use crate::clock::SharedClock;
 
+/// How many tagged posts the console remembers for [`SlackPort::find_post`]: the Web API looks
+/// through a channel's newest 1,000 messages (five pages of 200), so an older post is not found
+/// there either. Keeping every post would grow with every incident ever raised.
+const REMEMBERED_POSTS: usize = 1_000;
+
 /// Prints to a writer (stdout in `golive rehearse`).
 pub struct Console {
     out: Mutex<Box<dyn Write + Send>>,
     clock: SharedClock,
     zone: Tz,
     sequence: AtomicU64,
-    posted: Mutex<Vec<(PostTag, Posted)>>,
+    /// The newest tagged posts, oldest first.
+    posted: Mutex<VecDeque<(PostTag, Posted)>>,
 }
 
 impl Console {
@@ -27,7 +34,7 @@ impl Console {
             clock,
             zone,
             sequence: AtomicU64::new(0),
-            posted: Mutex::new(Vec::new()),
+            posted: Mutex::new(VecDeque::new()),
         }
     }
 
@@ -57,8 +64,11 @@ impl SlackPort for Console {
         };
         self.print(&heading, &message.text);
         if let Some(tag) = &message.tag {
-            let mut posted_list = self.posted.lock().unwrap_or_else(|e| e.into_inner());
-            posted_list.push((tag.clone(), posted.clone()));
+            let mut remembered = self.posted.lock().unwrap_or_else(|e| e.into_inner());
+            if remembered.len() == REMEMBERED_POSTS {
+                remembered.pop_front();
+            }
+            remembered.push_back((tag.clone(), posted.clone()));
         }
         Ok(posted)
     }
@@ -112,5 +122,49 @@ impl SlackPort for Console {
 
     async fn usergroups(&self) -> Result<Vec<(String, String)>, SlackError> {
         Ok(Vec::new())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+
+    fn tagged(key: String) -> Outgoing {
+        Outgoing {
+            tag: Some(PostTag {
+                release_id: "r".into(),
+                key,
+            }),
+            ..Outgoing::text("posted")
+        }
+    }
+
+    #[tokio::test]
+    async fn the_console_remembers_only_as_many_posts_as_slack_history_shows() {
+        let clock = ManualClock::new("2026-03-09T12:00:00Z".parse().unwrap());
+        let console = Console::new(Box::new(std::io::sink()), clock, chrono_tz::UTC);
+        let posts = 3 * REMEMBERED_POSTS;
+        for n in 0..posts {
+            console
+                .post("#launch", &tagged(format!("k{n}")))
+                .await
+                .unwrap();
+        }
+        assert_eq!(console.posted.lock().unwrap().len(), REMEMBERED_POSTS);
+        let newest = PostTag {
+            release_id: "r".into(),
+            key: format!("k{}", posts - 1),
+        };
+        let oldest = PostTag {
+            key: "k0".into(),
+            ..newest.clone()
+        };
+        assert!(console
+            .find_post("#launch", &newest)
+            .await
+            .unwrap()
+            .is_some());
+        assert_eq!(console.find_post("#launch", &oldest).await.unwrap(), None);
     }
 }

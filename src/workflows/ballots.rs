@@ -26,11 +26,19 @@ pub async fn cast(state: &AppState, click: Click) -> Result<Counted, WorkflowErr
     let batch = &state.ballots;
     let (done, outcome) = oneshot::channel();
     lock(&batch.waiting).push(Waiting { click, done });
-    {
-        let _in_flight = batch.in_flight.lock().await;
+    // Whoever finds no batch in flight writes batches until none is waiting; the others only
+    // wait for their outcome. (Queueing every click for the lock instead makes each take its
+    // turn, and with a bounded number of clicks in hand the batches shrink to a few clicks.)
+    while let Ok(in_flight) = batch.in_flight.try_lock() {
         let waiting = std::mem::take(&mut *lock(&batch.waiting));
         if !waiting.is_empty() {
             write(state, waiting).await;
+            continue;
+        }
+        drop(in_flight);
+        // A click pushed while the lock was held found it taken and left its batch to us.
+        if lock(&batch.waiting).is_empty() {
+            break;
         }
     }
     match outcome.await {

@@ -5,6 +5,7 @@ mod commands;
 mod fake_slack;
 mod fake_slack_selftest;
 mod harness;
+mod in_hand;
 mod incidents;
 mod limits;
 mod restarts;
