@@ -106,9 +106,72 @@ pub struct StepRef {
     pub step: usize,
 }
 
+/// What a click on an incident's own buttons asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncidentButton {
+    Acknowledge,
+    Escalate,
+    Resolve,
+    CustomerImpact,
+    RollbackConsidered,
+}
+
+/// A click on one of golive's buttons with its value decoded: parsed once, at the edge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Button {
+    ChecklistConfirm(ItemRef),
+    ChecklistReopen(ItemRef),
+    VoteGo(VoteRef),
+    VoteNoGo(VoteRef),
+    Incident(IncidentButton, IncidentRef),
+    IncidentRunbook(RunbookRef),
+    RunbookStepDone(StepRef),
+}
+
+impl Button {
+    /// The button `action` with its `value`; `None` when the value is not one golive wrote
+    /// (an old message's button, or a forged one).
+    pub fn parse(action: ActionId, value: &str) -> Option<Self> {
+        fn read<T: serde::de::DeserializeOwned>(value: &str) -> Option<T> {
+            serde_json::from_str(value).ok()
+        }
+        let incident = |button| read(value).map(|r| Self::Incident(button, r));
+        match action {
+            ActionId::ChecklistConfirm => read(value).map(Self::ChecklistConfirm),
+            ActionId::ChecklistReopen => read(value).map(Self::ChecklistReopen),
+            ActionId::VoteGo => read(value).map(Self::VoteGo),
+            ActionId::VoteNoGo => read(value).map(Self::VoteNoGo),
+            ActionId::IncidentAcknowledge => incident(IncidentButton::Acknowledge),
+            ActionId::IncidentEscalate => incident(IncidentButton::Escalate),
+            ActionId::IncidentResolve => incident(IncidentButton::Resolve),
+            ActionId::IncidentCustomerImpact => incident(IncidentButton::CustomerImpact),
+            ActionId::IncidentRollbackConsidered => incident(IncidentButton::RollbackConsidered),
+            ActionId::IncidentRunbook => read(value).map(Self::IncidentRunbook),
+            ActionId::RunbookStepDone => read(value).map(Self::RunbookStepDone),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_button_value_decodes_into_its_typed_reference_or_not_at_all() {
+        assert_eq!(
+            Button::parse(ActionId::VoteGo, r#"{"v":3}"#),
+            Some(Button::VoteGo(VoteRef { vote: 3 }))
+        );
+        assert_eq!(
+            Button::parse(ActionId::IncidentResolve, r#"{"n":7}"#),
+            Some(Button::Incident(
+                IncidentButton::Resolve,
+                IncidentRef { incident: 7 }
+            ))
+        );
+        assert_eq!(Button::parse(ActionId::VoteGo, r#"{"n":7}"#), None);
+        assert_eq!(Button::parse(ActionId::ChecklistConfirm, "not json"), None);
+    }
 
     #[test]
     fn every_action_id_round_trips() {

@@ -3,7 +3,7 @@
 
 use slack_morphism::prelude::*;
 
-use super::action_id::ActionId;
+use super::action_id::{ActionId, Button};
 
 /// What Slack asked golive to handle.
 #[derive(Debug, Clone)]
@@ -41,8 +41,8 @@ pub struct Action {
     /// Channel and ts of the message holding the button.
     pub channel: String,
     pub message_ts: String,
-    /// The button's value (a small JSON struct from `slack::action_id`).
-    pub value: String,
+    /// The button with its value decoded; `None` when the value is not one golive wrote.
+    pub button: Option<Button>,
     pub trigger_id: String,
     pub response_url: Option<String>,
     /// Identifies this click for de-duplication of Slack's redeliveries.
@@ -180,7 +180,7 @@ fn block_action(click: SlackInteractionBlockActionsEvent) -> Option<Action> {
         user,
         channel,
         message_ts,
-        value: first.value.unwrap_or_default(),
+        button: Button::parse(action, first.value.as_deref().unwrap_or_default()),
         trigger_id: click.trigger_id.to_string(),
         response_url: click.response_url.map(|u| u.value().to_string()),
     })

@@ -19,13 +19,13 @@ use crate::state::AppState;
 use crate::storage::{audit, checklists};
 
 /// A click on an item's Confirm button.
-pub async fn on_confirm(state: &AppState, action: &Action) -> Result<(), String> {
-    let outcome = confirm(state, action).await;
+pub async fn on_confirm(state: &AppState, action: &Action, item: ItemRef) -> Result<(), String> {
+    let outcome = confirm(state, action, item).await;
     refusal::answered(state, action, outcome).await
 }
 
-async fn confirm(state: &AppState, action: &Action) -> Result<(), Refusal> {
-    let (spec, item) = clicked_item(state, action).await?;
+async fn confirm(state: &AppState, action: &Action, item: ItemRef) -> Result<(), Refusal> {
+    let (spec, item) = clicked_item(state, action, item).await?;
     let text = spec
         .item(&item.item)
         .map(|i| i.text.clone())
@@ -68,13 +68,13 @@ async fn confirm(state: &AppState, action: &Action) -> Result<(), Refusal> {
 }
 
 /// A click on an item's Reopen button: asks for the reason in a modal.
-pub async fn on_reopen(state: &AppState, action: &Action) -> Result<(), String> {
-    let outcome = reopen_clicked(state, action).await;
+pub async fn on_reopen(state: &AppState, action: &Action, item: ItemRef) -> Result<(), String> {
+    let outcome = reopen_clicked(state, action, item).await;
     refusal::answered(state, action, outcome).await
 }
 
-async fn reopen_clicked(state: &AppState, action: &Action) -> Result<(), Refusal> {
-    let (spec, item) = clicked_item(state, action).await?;
+async fn reopen_clicked(state: &AppState, action: &Action, item: ItemRef) -> Result<(), Refusal> {
+    let (spec, item) = clicked_item(state, action, item).await?;
     let Some(text) = spec.item(&item.item).map(|i| i.text.clone()) else {
         return Err(told(
             "That item is no longer on the checklist; nothing was changed.",
@@ -147,9 +147,8 @@ async fn reopen(state: &AppState, submission: &Submission) -> Result<(), Refusal
 async fn clicked_item(
     state: &AppState,
     action: &Action,
+    item: ItemRef,
 ) -> Result<(ChecklistSpec, ItemRef), Refusal> {
-    let item: ItemRef = serde_json::from_str(&action.value)
-        .map_err(|_| told("That button is not golive's; nothing was changed."))?;
     let spec = ChecklistSpec::from_plan(&state.release.plan, &item.checklist)
         .map_err(|error| told(format!("{error}.")))?;
     let live = {

@@ -4,13 +4,13 @@
 use super::incidents::{self, Outcome};
 use super::runbooks;
 use crate::domain::incident::{IncidentId, Mark};
-use crate::slack::action_id::{ActionId, IncidentRef, RunbookRef, StepRef};
+use crate::slack::action_id::{Button, IncidentButton, StepRef};
 use crate::slack::inbound::Action;
 use crate::state::AppState;
 
 /// Handles one incident or runbook click; `Err` is the refusal to show the person.
-pub async fn on_click(state: &AppState, action: &Action) -> Result<(), String> {
-    match outcome(state, action).await {
+pub async fn on_click(state: &AppState, action: &Action, button: Button) -> Result<(), String> {
+    match outcome(state, action, button).await {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(refusal)) => Err(refusal),
         Err(error) => {
@@ -20,51 +20,55 @@ pub async fn on_click(state: &AppState, action: &Action) -> Result<(), String> {
     }
 }
 
-async fn outcome(state: &AppState, action: &Action) -> Result<Outcome, super::WorkflowError> {
+async fn outcome(
+    state: &AppState,
+    action: &Action,
+    button: Button,
+) -> Result<Outcome, super::WorkflowError> {
     let user = action.user.as_str();
-    if action.action == ActionId::RunbookStepDone {
-        let Ok(step) = serde_json::from_str::<StepRef>(&action.value) else {
-            return Ok(Err("That button is out of date.".into()));
-        };
-        let id = IncidentId(step.incident);
-        return Ok(
-            match runbooks::confirm_step(state, user, id, step.step).await? {
-                Ok(checklist) => {
-                    if let Err(error) = state
-                        .slack
-                        .update(&action.channel, &action.message_ts, &checklist)
-                        .await
-                    {
-                        tracing::warn!(%error, "could not refresh a runbook checklist");
-                    }
-                    Ok(String::new())
-                }
-                Err(refusal) => Err(refusal),
-            },
-        );
-    }
-    if action.action == ActionId::IncidentRunbook {
-        let Ok(runbook) = serde_json::from_str::<RunbookRef>(&action.value) else {
-            return Ok(Err("That button is out of date.".into()));
-        };
-        return runbooks::attach(state, user, IncidentId(runbook.incident), &runbook.runbook).await;
-    }
-    let Ok(reference) = serde_json::from_str::<IncidentRef>(&action.value) else {
-        return Ok(Err("That button is out of date.".into()));
+    let (button, reference) = match button {
+        Button::RunbookStepDone(step) => return step_done(state, action, step).await,
+        Button::IncidentRunbook(runbook) => {
+            let id = IncidentId(runbook.incident);
+            return runbooks::attach(state, user, id, &runbook.runbook).await;
+        }
+        Button::Incident(button, reference) => (button, reference),
+        _ => return Ok(Err("That button is not an incident's.".into())),
     };
     let id = IncidentId(reference.incident);
-    match action.action {
-        ActionId::IncidentAcknowledge => incidents::acknowledge(state, user, id).await,
-        ActionId::IncidentEscalate => incidents::escalate_now(state, user, id).await,
-        ActionId::IncidentResolve => incidents::resolve(state, user, id, None).await,
-        ActionId::IncidentCustomerImpact => {
+    match button {
+        IncidentButton::Acknowledge => incidents::acknowledge(state, user, id).await,
+        IncidentButton::Escalate => incidents::escalate_now(state, user, id).await,
+        IncidentButton::Resolve => incidents::resolve(state, user, id, None).await,
+        IncidentButton::CustomerImpact => {
             incidents::mark(state, user, id, Mark::CustomerImpact).await
         }
-        ActionId::IncidentRollbackConsidered => {
+        IncidentButton::RollbackConsidered => {
             incidents::mark(state, user, id, Mark::RollbackConsidered).await
         }
-        _ => Ok(Err(
-            "This control is not handled by this version of golive.".into(),
-        )),
     }
+}
+
+/// A runbook step marked done; its checklist is updated in place.
+async fn step_done(
+    state: &AppState,
+    action: &Action,
+    step: StepRef,
+) -> Result<Outcome, super::WorkflowError> {
+    let id = IncidentId(step.incident);
+    Ok(
+        match runbooks::confirm_step(state, &action.user, id, step.step).await? {
+            Ok(checklist) => {
+                if let Err(error) = state
+                    .slack
+                    .update(&action.channel, &action.message_ts, &checklist)
+                    .await
+                {
+                    tracing::warn!(%error, "could not refresh a runbook checklist");
+                }
+                Ok(String::new())
+            }
+            Err(refusal) => Err(refusal),
+        },
+    )
 }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use super::events::first_delivery;
 use super::{checklist_clicks, incident_clicks, votes};
-use crate::slack::action_id::{ActionId, NO_GO_REASON_MODAL, REOPEN_REASON_MODAL};
+use crate::slack::action_id::{Button, NO_GO_REASON_MODAL, REOPEN_REASON_MODAL};
 use crate::slack::inbound::{Action, Submission};
 use crate::slack::messages::{self, Tone};
 use crate::slack::port::Outgoing;
@@ -13,9 +13,15 @@ use crate::state::AppState;
 /// Handles a click after it has been acknowledged. Slack's redeliveries of the same click are
 /// dropped here, so a click counts once.
 pub async fn on_action(state: &AppState, action: Action) {
-    if action.action == ActionId::VoteGo {
+    let Some(button) = action.button.clone() else {
+        let text =
+            "That button is not golive's, or its message is out of date; nothing was changed.";
+        tell(state, &action, text).await;
+        return;
+    };
+    if let Button::VoteGo(vote) = button {
         // De-duplicated in the same transaction as the ballot: the hot path of a vote.
-        let _ = votes::on_go(state, &action).await;
+        let _ = votes::on_go(state, &action, vote).await;
         return;
     }
     match first_delivery(state, &action.delivery_id).await {
@@ -26,18 +32,14 @@ pub async fn on_action(state: &AppState, action: Action) {
             return;
         }
     }
-    let outcome: Result<(), String> = match action.action {
-        ActionId::ChecklistConfirm => checklist_clicks::on_confirm(state, &action).await,
-        ActionId::ChecklistReopen => checklist_clicks::on_reopen(state, &action).await,
-        ActionId::VoteGo => Ok(()), // handled above
-        ActionId::VoteNoGo => votes::on_no_go(state, &action).await,
-        ActionId::IncidentAcknowledge
-        | ActionId::IncidentEscalate
-        | ActionId::IncidentResolve
-        | ActionId::IncidentCustomerImpact
-        | ActionId::IncidentRollbackConsidered
-        | ActionId::IncidentRunbook
-        | ActionId::RunbookStepDone => incident_clicks::on_click(state, &action).await,
+    let outcome: Result<(), String> = match button {
+        Button::ChecklistConfirm(item) => checklist_clicks::on_confirm(state, &action, item).await,
+        Button::ChecklistReopen(item) => checklist_clicks::on_reopen(state, &action, item).await,
+        Button::VoteGo(_) => Ok(()), // handled above
+        Button::VoteNoGo(vote) => votes::on_no_go(state, &action, vote).await,
+        Button::Incident(..) | Button::IncidentRunbook(_) | Button::RunbookStepDone(_) => {
+            incident_clicks::on_click(state, &action, button).await
+        }
     };
     if let Err(refusal) = outcome {
         tell(state, &action, &refusal).await;

@@ -299,13 +299,12 @@ pub async fn render_live(
 
 /// A click on Go. Its delivery id is recorded with the ballot (see [`ballots`]), so the caller
 /// routes it here before its own de-duplication.
-pub async fn on_go(state: &AppState, action: &Action) -> Result<(), String> {
-    let outcome = go(state, action).await;
+pub async fn on_go(state: &AppState, action: &Action, reference: VoteRef) -> Result<(), String> {
+    let outcome = go(state, action, reference).await;
     refusal::answered(state, action, outcome).await
 }
 
-async fn go(state: &AppState, action: &Action) -> Result<(), Refusal> {
-    let reference = vote_ref(&action.value)?;
+async fn go(state: &AppState, action: &Action, reference: VoteRef) -> Result<(), Refusal> {
     let click = Click {
         vote: reference.vote,
         voter: action.user.clone(),
@@ -332,19 +331,14 @@ async fn cast(state: &AppState, click: Click) -> Result<(), Refusal> {
     }
 }
 
-fn vote_ref(value: &str) -> Result<VoteRef, Refusal> {
-    serde_json::from_str(value)
-        .map_err(|_| told("That button is not golive's; nothing was changed."))
-}
-
 /// A click on No-Go: asks for the reason in a modal.
-pub async fn on_no_go(state: &AppState, action: &Action) -> Result<(), String> {
-    let outcome = no_go_clicked(state, action).await;
+pub async fn on_no_go(state: &AppState, action: &Action, vote: VoteRef) -> Result<(), String> {
+    let outcome = no_go_clicked(state, action, vote).await;
     refusal::answered(state, action, outcome).await
 }
 
-async fn no_go_clicked(state: &AppState, action: &Action) -> Result<(), Refusal> {
-    let stored = clicked_vote(state, &action.value).await?;
+async fn no_go_clicked(state: &AppState, action: &Action, vote: VoteRef) -> Result<(), Refusal> {
+    let stored = clicked_vote(state, vote).await?;
     stored
         .vote
         .may_vote(&action.user, state.clock.now())
@@ -376,8 +370,13 @@ pub async fn on_reason(
     result.await.map_err(|refusal| error(refusal.text()))
 }
 
-async fn clicked_vote(state: &AppState, value: &str) -> Result<StoredVote, Refusal> {
-    let reference = vote_ref(value)?;
+/// The vote a No-Go modal was opened for, from its private metadata.
+fn vote_ref(metadata: &str) -> Result<VoteRef, Refusal> {
+    serde_json::from_str(metadata)
+        .map_err(|_| told("That form is not golive's; nothing was changed."))
+}
+
+async fn clicked_vote(state: &AppState, reference: VoteRef) -> Result<StoredVote, Refusal> {
     let mut conn = state.db.acquire().await?;
     votes::load_without_ballots(&mut conn, reference.vote)
         .await?
