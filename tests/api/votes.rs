@@ -484,3 +484,16 @@ fn deployment_post(app: &TestApp) -> Message {
         .find(|m| m.text.contains("Production deployment begins"))
         .expect("the deployment milestone is posted")
 }
+
+#[tokio::test]
+async fn a_click_whose_value_golive_did_not_write_is_refused_and_changes_nothing() {
+    let app = with_voters(day_before()).await;
+    let vote = open_vote(&app).await;
+    let (_, reply) = app
+        .click("U0ENG", &vote, "vote", "vote.go", r#"{"forged":true}"#)
+        .await;
+    assert_eq!(reply.status, 200, "acknowledged like any click");
+    let told = app.wait_for_ephemerals("U0ENG", 1).await;
+    assert!(told[0].contains("not golive's"), "{told:?}");
+    assert!(ballots(&app).await.is_empty(), "nothing was counted");
+}
