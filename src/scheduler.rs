@@ -19,9 +19,10 @@ use crate::state::scheduling::DueJob;
 use crate::state::AppState;
 use crate::storage::audit;
 use crate::storage::jobs;
-use crate::workflows::setup::GOLIVE;
+use crate::workflows::launch::setup::GOLIVE;
 use crate::workflows::{
-    checklists, escalation, incident_posts, posts, runbooks, votes, WorkflowError,
+    checklists, incidents::escalation, incidents::posts as incident_posts, incidents::runbooks,
+    launch::posts, votes, WorkflowError,
 };
 
 /// How long a stopping bot waits for messages already handed over.
@@ -204,7 +205,11 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
     loop {
         if state.release.slack_ids().channel.is_none() {
             // Not found at start (golive not yet invited?): look again before posting.
-            crate::workflows::setup::resolve_slack_ids(state.slack.as_ref(), &state.release).await;
+            crate::workflows::launch::setup::resolve_slack_ids(
+                state.slack.as_ref(),
+                &state.release,
+            )
+            .await;
         }
         let next = match run_due(&state).await {
             Ok(next) => next,

@@ -21,7 +21,7 @@ use crate::slack::render::Templates;
 use crate::slack::web::{hyper_client, HyperClient, WebApi};
 use crate::state::AppState;
 use crate::storage::{self, StoreError};
-use crate::workflows::{refusals, setup, warm_up, WorkflowError};
+use crate::workflows::{incidents::warm_up, launch::setup, refusals, WorkflowError};
 
 /// How long a stopping bot waits for work it acknowledged before the signal.
 const BACKGROUND_DRAIN: std::time::Duration = std::time::Duration::from_secs(10);

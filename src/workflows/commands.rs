@@ -7,8 +7,6 @@ use chrono::NaiveDate;
 use futures_util::future::BoxFuture;
 use sqlx::SqliteConnection;
 
-use super::schedule::{skipped, sync_jobs, Sync};
-use super::{checklists, incidents, runbooks, votes, WorkflowError};
 use crate::domain::command::{Command, CommandError, GoNoGoCommand};
 use crate::domain::day::DayOffset;
 use crate::domain::plan::Role;
@@ -19,6 +17,8 @@ use crate::slack::port::Outgoing;
 use crate::slack::render::slack_escape;
 use crate::state::AppState;
 use crate::storage::{audit, releases, roles, StoreError};
+use crate::workflows::launch::schedule::{skipped, sync_jobs, Sync};
+use crate::workflows::{checklists, incidents, incidents::runbooks, votes, WorkflowError};
 
 /// Handles one command and returns the ephemeral answer. Never fails: internal errors are logged
 /// and answered with an apology that says nothing was changed.
@@ -43,7 +43,7 @@ async fn answer(state: &AppState, request: &CommandRequest) -> Result<Outgoing, 
     let release = &state.release;
     let plan = &release.plan;
     match command {
-        Command::Status => super::status_report::build(state).await,
+        Command::Status => crate::workflows::launch::status_report::build(state).await,
         Command::Help => Ok(messages::help(&state.templates)?),
         Command::Timeline(day) => {
             let snapshot = release.snapshot();
@@ -91,7 +91,7 @@ async fn answer(state: &AppState, request: &CommandRequest) -> Result<Outgoing, 
                     .await?;
             answer_outcome(state, outcome)
         }
-        Command::Incidents => super::incident_reports::list(state).await,
+        Command::Incidents => crate::workflows::incidents::reports::list(state).await,
         Command::Ack(id) => {
             let outcome = incidents::acknowledge(state, &request.user, id).await?;
             answer_outcome(state, outcome)

@@ -1,8 +1,8 @@
 //! Events API deliveries: de-duplication of Slack's retries, and answering mentions.
 
-use super::WorkflowError;
 use crate::state::AppState;
 use crate::storage::deliveries;
+use crate::workflows::WorkflowError;
 
 /// True the first time a delivery id is seen; Slack's retries of it return false.
 pub async fn first_delivery(state: &AppState, delivery_id: &str) -> Result<bool, WorkflowError> {
@@ -16,7 +16,7 @@ pub async fn answer_mention(
     channel: &str,
     thread_ts: &str,
 ) -> Result<(), WorkflowError> {
-    let mut message = super::status_report::build(state).await?;
+    let mut message = crate::workflows::launch::status_report::build(state).await?;
     message.thread_ts = Some(thread_ts.to_string());
     state.slack.post(channel, &message).await?;
     Ok(())

@@ -2,13 +2,15 @@
 
 use std::collections::HashMap;
 
-use super::events::first_delivery;
-use super::{checklist_clicks, incident_clicks, votes};
 use crate::slack::action_id::{Button, NO_GO_REASON_MODAL, REOPEN_REASON_MODAL};
 use crate::slack::inbound::{Action, Submission};
 use crate::slack::messages::{self, Tone};
 use crate::slack::port::Outgoing;
 use crate::state::AppState;
+use crate::workflows::events::first_delivery;
+use crate::workflows::{
+    checklists::clicks as checklist_clicks, incidents::clicks as incident_clicks, votes,
+};
 
 /// Handles a click after it has been acknowledged. Slack's redeliveries of the same click are
 /// dropped here, so a click counts once.

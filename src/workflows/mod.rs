@@ -1,28 +1,20 @@
 //! One function per use case: load → decide in the domain → save in one transaction → notify.
+//!
+//! Use cases are grouped by capability, each folder holding its commands, clicks and jobs:
+//! [`launch`] (the schedule, posts, gate and status), [`checklists`], [`votes`] and
+//! [`incidents`] (the ladder, incident messages, runbooks). Beside them: the routing of commands,
+//! clicks and events, message refreshes, and the answers to refusals.
 
-pub mod ballots;
-pub mod checklist_clicks;
 pub mod checklists;
 pub mod commands;
-pub mod escalation;
 pub mod events;
-pub mod gate;
-pub mod incident_clicks;
-pub mod incident_posts;
-pub mod incident_reports;
 pub mod incidents;
 pub mod interactions;
-pub mod posts;
+pub mod launch;
 pub mod refresh;
 pub mod refusal;
 pub mod refusals;
-pub mod runbooks;
-pub mod schedule;
-pub mod setup;
-pub mod status_extras;
-pub mod status_report;
 pub mod votes;
-pub mod warm_up;
 
 use crate::slack::port::SlackError;
 use crate::slack::render::TemplateError;

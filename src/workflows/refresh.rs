@@ -6,9 +6,9 @@
 //! when it finishes. A burst of clicks thus costs a few updates, and the last one to land always
 //! shows the latest state.
 
-use super::{checklists, escalation, votes};
 pub use crate::state::refresh_claims::{Refreshes, Target};
 use crate::state::AppState;
+use crate::workflows::{checklists, incidents::escalation, votes};
 
 /// Brings `target`'s message up to date with the store. Failures are logged: the next change
 /// renders the whole message again.
@@ -33,7 +33,7 @@ pub fn spawn(state: &AppState, target: Target) {
     state.background.spawn_follow_up(work);
 }
 
-async fn update(state: &AppState, target: &Target) -> Result<(), super::WorkflowError> {
+async fn update(state: &AppState, target: &Target) -> Result<(), crate::workflows::WorkflowError> {
     let live = {
         let _reading = state.refreshes.reading.acquire().await;
         match target {

@@ -1,7 +1,6 @@
 //! What a click or a modal submission gets back when it changes nothing: a refusal told to the
 //! person, or an internal failure that is logged and answered with an apology.
 
-use super::WorkflowError;
 use crate::slack::inbound::Action;
 use crate::slack::messages::{self, Tone};
 use crate::slack::port::Outgoing;
@@ -9,6 +8,7 @@ use crate::slack::port::SlackError;
 use crate::slack::render::TemplateError;
 use crate::state::AppState;
 use crate::storage::StoreError;
+use crate::workflows::WorkflowError;
 
 /// Why a click or submission changed nothing.
 #[derive(Debug)]

@@ -92,7 +92,7 @@ async fn status_and_incidents_stay_within_limits_with_many_open_incidents() {
         "{}",
         incidents.text()
     );
-    let mention = golive::workflows::status_report::build(&app.state).await;
+    let mention = golive::workflows::launch::status_report::build(&app.state).await;
     assert!(mention.is_ok(), "the @golive answer renders too");
     assert_nothing_refused(&app);
 }

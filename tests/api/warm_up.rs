@@ -6,7 +6,7 @@ use golive::domain::incident::{Incident, IncidentId, Severity};
 use golive::startup::Application;
 use golive::state::AppState;
 use golive::storage::incidents;
-use golive::workflows::warm_up;
+use golive::workflows::incidents::warm_up;
 
 async fn counts(state: &AppState) -> (i64, i64, i64) {
     let count = |table: &str| format!("SELECT COUNT(*) FROM {table}");

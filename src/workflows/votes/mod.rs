@@ -4,16 +4,13 @@
 //! Ballots are upserts guarded by the vote being open, and a close reads the ballots inside the
 //! write transaction that closes it, so no ballot is lost or counted after the decision.
 
+pub mod ballots;
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 
-use super::ballots::{self, Click, Counted};
-use super::checklists;
-use super::refresh::{self, Target};
-use super::refusal::{self, told, Refusal};
-use super::setup::GOLIVE;
-use super::WorkflowError;
+use self::ballots::{Click, Counted};
 use crate::domain::command::GoNoGoCommand;
 use crate::domain::day::resolve;
 use crate::domain::job::JobPayload;
@@ -29,6 +26,11 @@ use crate::state::AppState;
 use crate::storage::audit;
 use crate::storage::jobs::{self, Job};
 use crate::storage::votes::{self, StoredVote, VoteStoreError};
+use crate::workflows::checklists;
+use crate::workflows::launch::setup::GOLIVE;
+use crate::workflows::refresh::{self, Target};
+use crate::workflows::refusal::{self, told, Refusal};
+use crate::workflows::WorkflowError;
 
 /// The L-1 checklist item the decision ticks.
 const MEETING_CHECKLIST: &str = "l-1";

@@ -10,9 +10,9 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{checklists, incident_reports, votes, WorkflowError};
 pub use crate::state::status_cache::{StatusExtras, StatusExtrasCache};
 use crate::state::AppState;
+use crate::workflows::{checklists, incidents::reports as incident_reports, votes, WorkflowError};
 
 /// How long a cached answer may be reused at most.
 pub const MAX_AGE: Duration = Duration::from_millis(250);

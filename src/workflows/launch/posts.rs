@@ -7,9 +7,6 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::gate::{self, GateState};
-use super::setup::GOLIVE;
-use super::{checklists, WorkflowError};
 use crate::domain::timeline::Occurrence;
 use crate::slack::messages::{self, Audience, Tone};
 use crate::slack::port::{Outgoing, PostTag, Posted};
@@ -17,6 +14,9 @@ use crate::slack::vote_messages::{self, Blocked};
 use crate::state::AppState;
 use crate::storage::audit;
 use crate::storage::jobs::{self, Job, JobState};
+use crate::workflows::launch::gate::{self, GateState};
+use crate::workflows::launch::setup::GOLIVE;
+use crate::workflows::{checklists, WorkflowError};
 
 /// A post going out more than this after its time is marked late.
 const LATE_AFTER: TimeDelta = TimeDelta::minutes(1);

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::SqlitePool;
 
-use super::schedule::{skipped, sync_jobs, Sync};
-use super::WorkflowError;
 use crate::domain::plan::{Plan, Role};
 use crate::release::{Release, SlackIds, Snapshot};
 use crate::slack::port::SlackPort;
 use crate::storage::{audit, jobs, releases, roles};
+use crate::workflows::launch::schedule::{skipped, sync_jobs, Sync};
+use crate::workflows::WorkflowError;
 
 /// Actor name for changes golive makes itself.
 pub const GOLIVE: &str = "golive";

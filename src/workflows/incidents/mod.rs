@@ -7,12 +7,16 @@
 //! acknowledged it), an engineering lead or a release manager may resolve it. Everyone else gets
 //! an ephemeral refusal and nothing changes.
 
+pub mod clicks;
+pub mod escalation;
+pub mod posts;
+pub mod reports;
+pub mod runbooks;
+pub mod warm_up;
+
 use chrono::{DateTime, Utc};
 
-use super::escalation::{self, advance, climb, thread_note};
-use super::incident_posts::{self, To};
-use super::refresh::{self, Target};
-use super::{runbooks, WorkflowError};
+use self::escalation::{advance, climb, thread_note};
 use crate::domain::excerpt::excerpt;
 use crate::domain::incident::{Incident, IncidentId, Mark, Reason, Severity};
 use crate::domain::plan::Role;
@@ -22,6 +26,9 @@ use crate::slack::render::slack_escape;
 use crate::state::AppState;
 use crate::storage::incidents::message_key;
 use crate::storage::{audit, incidents};
+use crate::workflows::incidents::posts::{self as incident_posts, To};
+use crate::workflows::refresh::{self, Target};
+use crate::workflows::WorkflowError;
 
 /// What a person asked for: done (with a confirmation), or refused (with the reason).
 pub type Outcome = Result<String, String>;

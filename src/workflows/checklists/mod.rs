@@ -1,14 +1,14 @@
 //! Checklists as interactive messages: posting them (when due and on demand), rendering the live
 //! post from the store, the one reminder near the deadline, and progress for `/golive status`.
-//! Clicks on items are in [`super::checklist_clicks`].
+//! Clicks on items are in [`crate::workflows::checklist_clicks`].
 //!
 //! The latest post of a checklist is the live one; a click on an older post changes nothing.
+
+pub mod clicks;
 
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
-use super::setup::GOLIVE;
-use super::WorkflowError;
 use crate::domain::checklist::{ChecklistSpec, Confirmation, Progress};
 use crate::domain::job::JobPayload;
 use crate::domain::plan::ChecklistItem;
@@ -19,6 +19,8 @@ use crate::slack::port::{Outgoing, Posted};
 use crate::state::AppState;
 use crate::storage::jobs::{self, Job};
 use crate::storage::{audit, checklists};
+use crate::workflows::launch::setup::GOLIVE;
+use crate::workflows::WorkflowError;
 
 /// The checklist key of a scheduled checklist post ("checklist:l-1:due" → "l-1").
 pub fn due_checklist(occurrence_key: &str) -> Option<&str> {

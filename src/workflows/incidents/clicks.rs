@@ -1,12 +1,12 @@
 //! Clicks on an incident's buttons and its runbook checklist, handed to the incident workflows.
 //! A refusal goes back to the person who clicked; success shows in the incident's thread.
 
-use super::incidents::{self, Outcome};
-use super::runbooks;
 use crate::domain::incident::{IncidentId, Mark};
 use crate::slack::action_id::{Button, IncidentButton, StepRef};
 use crate::slack::inbound::Action;
 use crate::state::AppState;
+use crate::workflows::incidents::runbooks;
+use crate::workflows::incidents::{self, Outcome};
 
 /// Handles one incident or runbook click; `Err` is the refusal to show the person.
 pub async fn on_click(state: &AppState, action: &Action, button: Button) -> Result<(), String> {
@@ -24,7 +24,7 @@ async fn outcome(
     state: &AppState,
     action: &Action,
     button: Button,
-) -> Result<Outcome, super::WorkflowError> {
+) -> Result<Outcome, crate::workflows::WorkflowError> {
     let user = action.user.as_str();
     let (button, reference) = match button {
         Button::RunbookStepDone(step) => return step_done(state, action, step).await,
@@ -54,7 +54,7 @@ async fn step_done(
     state: &AppState,
     action: &Action,
     step: StepRef,
-) -> Result<Outcome, super::WorkflowError> {
+) -> Result<Outcome, crate::workflows::WorkflowError> {
     let id = IncidentId(step.incident);
     Ok(
         match runbooks::confirm_step(state, &action.user, id, step.step).await? {

@@ -14,13 +14,13 @@ use chrono::TimeDelta;
 use sqlx::pool::PoolConnection;
 use sqlx::{Connection, Sqlite};
 
-use super::escalation::advance;
-use super::setup::GOLIVE;
-use super::WorkflowError;
 use crate::domain::incident::{Incident, IncidentId, Severity};
 use crate::slack::incident_messages;
 use crate::state::AppState;
 use crate::storage::{incidents, jobs, POOL_SIZE};
+use crate::workflows::incidents::escalation::advance;
+use crate::workflows::launch::setup::GOLIVE;
+use crate::workflows::WorkflowError;
 
 /// Takes a rolled-back escalation step on every pool connection if any incident is open; says
 /// whether it did. Only speed depends on it: the caller logs a failure and carries on.

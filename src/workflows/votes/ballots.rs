@@ -14,12 +14,12 @@ use futures_util::future::BoxFuture;
 use sqlx::SqliteConnection;
 use tokio::sync::oneshot;
 
-use super::WorkflowError;
 use crate::state::ballot_queue::Waiting;
 pub use crate::state::ballot_queue::{BallotBatch, Click, Counted};
 use crate::state::AppState;
 use crate::storage::votes::{self, StoredVote};
 use crate::storage::{audit, deliveries, StoreError};
+use crate::workflows::WorkflowError;
 
 /// Judges and stores one click, together with whatever other clicks are waiting.
 pub async fn cast(state: &AppState, click: Click) -> Result<Counted, WorkflowError> {

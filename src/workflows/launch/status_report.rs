@@ -1,10 +1,10 @@
 //! `/golive status` and the answer to an `@golive` mention: one message, built in one place.
 
-use super::{status_extras, WorkflowError};
 use crate::domain::status;
 use crate::slack::messages;
 use crate::slack::port::Outgoing;
 use crate::state::AppState;
+use crate::workflows::{launch::status_extras, WorkflowError};
 
 /// Where the release stands now: the schedule from memory, the rest from the store (cached).
 pub async fn build(state: &AppState) -> Result<Outgoing, WorkflowError> {

@@ -1,7 +1,6 @@
 //! The gate on launch day: the milestone marked `gate = "go-decision"` (production deployment)
 //! is posted as usual only when the latest go/no-go vote decided Go.
 
-use super::WorkflowError;
 use crate::domain::plan::Gate;
 use crate::domain::timeline::{Occurrence, OccurrenceKind};
 use crate::domain::vote::{Choice, VoteState};
@@ -9,6 +8,7 @@ use crate::slack::format::local;
 use crate::slack::vote_messages::tally;
 use crate::state::AppState;
 use crate::storage::votes;
+use crate::workflows::WorkflowError;
 
 /// Whether a gated milestone may be posted as usual, or why it is blocked.
 pub enum GateState {

@@ -6,9 +6,6 @@
 
 use std::collections::HashMap;
 
-use super::checklists::progress;
-use super::refresh::{self, Target};
-use super::refusal::{self, told, Refusal};
 use crate::domain::checklist::{may_confirm, ChecklistError, ChecklistSpec};
 use crate::domain::plan::Owner;
 use crate::slack::action_id::ItemRef;
@@ -17,6 +14,9 @@ use crate::slack::format::{local, owner_mention};
 use crate::slack::inbound::{Action, Submission};
 use crate::state::AppState;
 use crate::storage::{audit, checklists};
+use crate::workflows::checklists::progress;
+use crate::workflows::refresh::{self, Target};
+use crate::workflows::refusal::{self, told, Refusal};
 
 /// A click on an item's Confirm button.
 pub async fn on_confirm(state: &AppState, action: &Action, item: ItemRef) -> Result<(), String> {

@@ -3,7 +3,7 @@
 //!
 //! A message is rendered when its step is decided and queued as a `incident_message` job in the
 //! same transaction, so deciding and queueing are one atomic act. Sending follows the posting
-//! protocol of [`super::posts`]: the attempt is committed as `sending` before Slack is called,
+//! protocol of [`crate::workflows::posts`]: the attempt is committed as `sending` before Slack is called,
 //! and an attempt found `sending` (the bot died or the outcome was unknown) first looks for the
 //! message in Slack: in the channel history by metadata, or in the thread by the tag block id.
 //!
@@ -13,14 +13,14 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::SqliteConnection;
 
-use super::setup::GOLIVE;
-use super::WorkflowError;
 use crate::domain::incident::IncidentId;
 use crate::domain::job::JobPayload;
 use crate::slack::port::{Outgoing, PostTag, Posted};
 use crate::state::AppState;
 use crate::storage::incidents::{self, message_key};
 use crate::storage::{audit, jobs};
+use crate::workflows::launch::setup::GOLIVE;
+use crate::workflows::WorkflowError;
 
 /// Where a queued message goes.
 pub use crate::domain::job::MessageTo as To;

@@ -5,10 +5,6 @@
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
-use super::escalation::thread_note;
-use super::incident_posts::{self, To};
-use super::incidents::Outcome;
-use super::WorkflowError;
 use crate::domain::excerpt::excerpt;
 use crate::domain::incident::{Incident, IncidentId};
 use crate::domain::job::JobPayload;
@@ -19,6 +15,10 @@ use crate::slack::incident_messages;
 use crate::state::AppState;
 use crate::storage::incidents::{self, job_prefix};
 use crate::storage::{audit, jobs, runbooks as runbook_steps};
+use crate::workflows::incidents::escalation::thread_note;
+use crate::workflows::incidents::posts::{self as incident_posts, To};
+use crate::workflows::incidents::Outcome;
+use crate::workflows::WorkflowError;
 
 /// The key of an incident's runbook checklist message (updated in place as steps are confirmed).
 fn checklist_key(id: IncidentId) -> String {
@@ -107,7 +107,11 @@ pub async fn attach(
     attach_in(&mut tx, state, &incident, key, user, now).await?;
     tx.commit().await?;
     state.scheduler.wake();
-    super::refresh::request(state, super::refresh::Target::Incident(incident.id)).await;
+    crate::workflows::refresh::request(
+        state,
+        crate::workflows::refresh::Target::Incident(incident.id),
+    )
+    .await;
     Ok(Ok(plain))
 }
 
@@ -244,7 +248,7 @@ async fn notify(
         conn,
         release_id,
         now,
-        super::setup::GOLIVE,
+        crate::workflows::launch::setup::GOLIVE,
         kind.key(),
         &plain,
     )

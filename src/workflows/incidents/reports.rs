@@ -1,11 +1,11 @@
 //! Reports on incidents: `/golive incidents` and the incident lines of `/golive status`.
 
-use super::WorkflowError;
 use crate::slack::format::{duration, local};
 use crate::slack::incident_messages::{self, shown_summary, SUMMARY_IN_LIST};
 use crate::slack::port::Outgoing;
 use crate::state::AppState;
 use crate::storage::{incidents, runbooks};
+use crate::workflows::WorkflowError;
 
 /// `/golive incidents`.
 pub async fn list(state: &AppState) -> Result<Outgoing, WorkflowError> {

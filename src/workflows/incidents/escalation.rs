@@ -8,10 +8,6 @@
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
-use super::incident_posts::{self, To};
-use super::refresh::{self, Target};
-use super::setup::GOLIVE;
-use super::WorkflowError;
 use crate::domain::incident::{people, Incident, IncidentId, Reason};
 use crate::domain::job::JobPayload;
 use crate::domain::plan::{EscalationLevel, Role};
@@ -20,6 +16,10 @@ use crate::slack::incident_messages::{self, note, shown_summary, Note, SUMMARY_I
 use crate::state::AppState;
 use crate::storage::incidents::{self, job_prefix};
 use crate::storage::{audit, jobs};
+use crate::workflows::incidents::posts::{self as incident_posts, To};
+use crate::workflows::launch::setup::GOLIVE;
+use crate::workflows::refresh::{self, Target};
+use crate::workflows::WorkflowError;
 
 /// Runs one due `escalation` job: decides the step, and if it is due takes it.
 pub async fn run(state: &AppState, job: jobs::Job, id: IncidentId) -> Result<(), WorkflowError> {

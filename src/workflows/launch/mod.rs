@@ -1,0 +1,9 @@
+//! The launch itself: opening a release, turning the plan into scheduled posts, posting them
+//! exactly once and in plan order, the gate on deployment, and the status of the launch.
+
+pub mod gate;
+pub mod posts;
+pub mod schedule;
+pub mod setup;
+pub mod status_extras;
+pub mod status_report;
