@@ -1,12 +1,16 @@
 //! golive: a Slack bot that runs a software release launch from a plan.
 //!
-//! Codemap (dependencies point inward: `domain` knows nothing of the others):
+//! Codemap. Dependencies point inward, with no cycles: domain, then storage and slack, then
+//! state, then workflows, then scheduler and server, then startup.
 //! - [`domain`]: the plan, days relative to L-Day, the timeline, commands, status, incidents
 //!   on the escalation ladder and contingency runbooks. Pure: no IO,
 //!   time is an argument.
 //! - [`storage`]: SQLite through sqlx; the only module that writes SQL.
 //! - [`slack`]: the Slack adapter: Web API port, templates, inbound payload parsing.
-//! - [`workflows`]: one function per use case: load → decide → save → notify.
+//! - [`state`]: what handlers and the scheduler share, and the in-memory coordination between
+//!   use cases (ballot queue, refresh claims, status cache, the job loop's signal).
+//! - [`workflows`]: one function per use case (load → decide → save → notify), grouped by
+//!   capability: launch, checklists, votes, incidents.
 //! - [`scheduler`]: the deadline-driven loop over stored jobs.
 //! - [`server`]: HTTP routes and Socket Mode, both handing off to `server::dispatch`.
 //! - [`clock`]: the one clock every timer reads (system, rehearsal or manual).
