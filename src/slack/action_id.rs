@@ -64,6 +64,9 @@ pub const NO_GO_REASON_BLOCK: &str = "reason";
 pub const NO_GO_REASON_INPUT: &str = "reason_input";
 /// `callback_id` of the modal asking why a checklist item is reopened.
 pub const REOPEN_REASON_MODAL: &str = "checklist.reopen_reason";
+/// The reopen modal's reason input: its block and action ids.
+pub const REOPEN_REASON_BLOCK: &str = "reason";
+pub const REOPEN_REASON_INPUT: &str = "reason_input";
 
 /// The value of a checklist item's buttons.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,9 +155,58 @@ impl Button {
     }
 }
 
+/// A submitted golive modal with its metadata and inputs decoded: parsed once, at the edge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Form {
+    /// Why a voter votes No-Go.
+    NoGoReason { vote: VoteRef, reason: String },
+    /// Why a confirmed checklist item is reopened.
+    ReopenReason { item: ItemRef, reason: String },
+}
+
+impl Form {
+    /// The form a modal with `callback_id` carries; `None` when golive did not open it (an
+    /// unknown callback id, or metadata golive did not write).
+    pub fn parse(
+        callback_id: &str,
+        private_metadata: &str,
+        inputs: &std::collections::HashMap<String, String>,
+    ) -> Option<Self> {
+        let input = |id: &str| inputs.get(id).cloned().unwrap_or_default();
+        match callback_id {
+            NO_GO_REASON_MODAL => Some(Self::NoGoReason {
+                vote: serde_json::from_str(private_metadata).ok()?,
+                reason: input(NO_GO_REASON_INPUT),
+            }),
+            REOPEN_REASON_MODAL => Some(Self::ReopenReason {
+                item: serde_json::from_str(private_metadata).ok()?,
+                reason: input(REOPEN_REASON_INPUT),
+            }),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_submitted_modal_decodes_into_its_form_or_not_at_all() {
+        let inputs = std::collections::HashMap::from([(
+            NO_GO_REASON_INPUT.to_string(),
+            "smoke tests red".to_string(),
+        )]);
+        assert_eq!(
+            Form::parse(NO_GO_REASON_MODAL, r#"{"v":3}"#, &inputs),
+            Some(Form::NoGoReason {
+                vote: VoteRef { vote: 3 },
+                reason: "smoke tests red".into()
+            })
+        );
+        assert_eq!(Form::parse(NO_GO_REASON_MODAL, "garbage", &inputs), None);
+        assert_eq!(Form::parse("someone.else", r#"{"v":3}"#, &inputs), None);
+    }
 
     #[test]
     fn a_button_value_decodes_into_its_typed_reference_or_not_at_all() {

@@ -15,8 +15,7 @@ use crate::domain::checklist::Progress;
 use crate::domain::plan::{ChecklistItem, Plan};
 
 /// Block and action ids of the reason input in the reopen modal.
-pub const REOPEN_REASON_BLOCK: &str = "reason";
-pub const REOPEN_REASON_INPUT: &str = "reason_input";
+pub use super::action_id::{REOPEN_REASON_BLOCK, REOPEN_REASON_INPUT};
 
 #[derive(Serialize)]
 struct ChecklistContext<'a> {

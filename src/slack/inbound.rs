@@ -3,7 +3,7 @@
 
 use slack_morphism::prelude::*;
 
-use super::action_id::{ActionId, Button};
+use super::action_id::{ActionId, Button, Form};
 
 /// What Slack asked golive to handle.
 #[derive(Debug, Clone)]
@@ -54,9 +54,8 @@ pub struct Action {
 pub struct Submission {
     pub user: String,
     pub callback_id: String,
-    pub private_metadata: String,
-    /// Text inputs by action id.
-    pub inputs: std::collections::HashMap<String, String>,
+    /// The form with its metadata and inputs decoded; `None` when golive did not open it.
+    pub form: Option<Form>,
 }
 
 /// The events golive acts on.
@@ -204,7 +203,7 @@ fn view_submission(submission: SlackInteractionViewSubmissionEvent) -> Submissio
             home.private_metadata.clone().unwrap_or_default(),
         ),
     };
-    let inputs = submission
+    let inputs: std::collections::HashMap<String, String> = submission
         .view
         .state_params
         .state
@@ -216,8 +215,7 @@ fn view_submission(submission: SlackInteractionViewSubmissionEvent) -> Submissio
         .collect();
     Submission {
         user: submission.user.id.to_string(),
+        form: Form::parse(&callback_id, &private_metadata, &inputs),
         callback_id,
-        private_metadata,
-        inputs,
     }
 }

@@ -497,3 +497,30 @@ async fn a_click_whose_value_golive_did_not_write_is_refused_and_changes_nothing
     assert!(told[0].contains("not golive's"), "{told:?}");
     assert!(ballots(&app).await.is_empty(), "nothing was counted");
 }
+
+#[tokio::test]
+async fn a_no_go_form_with_metadata_golive_did_not_write_keeps_the_modal_open() {
+    let app = with_voters(day_before()).await;
+    let vote = open_vote(&app).await;
+    let opened = app.fake.views_opened().len();
+    app.click("U0ENG", &vote, "vote", "vote.nogo", &value(&vote))
+        .await;
+    app.fake
+        .wait_for_calls("views.open", opened + 1, Duration::from_secs(5))
+        .await;
+    let mut view = app.fake.views_opened()[opened].clone();
+    view["private_metadata"] = r#"{"v":"forged"}"#.into();
+    let reply = app
+        .submit("U0ENG", &view, "reason", "reason_input", "looks bad")
+        .await;
+    let answer = reply.json();
+    assert_eq!(answer["response_action"], "errors", "{answer}");
+    assert!(
+        answer["errors"]["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("not golive's"),
+        "{answer}"
+    );
+    assert!(ballots(&app).await.is_empty(), "nothing was counted");
+}

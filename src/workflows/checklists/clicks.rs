@@ -9,9 +9,9 @@ use std::collections::HashMap;
 use crate::domain::checklist::{may_confirm, ChecklistError, ChecklistSpec};
 use crate::domain::plan::Owner;
 use crate::slack::action_id::ItemRef;
-use crate::slack::checklist_messages::{self, REOPEN_REASON_BLOCK, REOPEN_REASON_INPUT};
+use crate::slack::checklist_messages::{self, REOPEN_REASON_BLOCK};
 use crate::slack::format::{local, owner_mention};
-use crate::slack::inbound::{Action, Submission};
+use crate::slack::inbound::Action;
 use crate::state::AppState;
 use crate::storage::{audit, checklists};
 use crate::workflows::checklists::progress;
@@ -96,31 +96,26 @@ async fn reopen_clicked(state: &AppState, action: &Action, item: ItemRef) -> Res
 /// The reopen modal was submitted. An empty reason keeps the modal open with an error.
 pub async fn on_reopen_reason(
     state: &AppState,
-    submission: &Submission,
+    user: &str,
+    item: ItemRef,
+    reason: &str,
 ) -> Result<(), HashMap<String, String>> {
     let error = |text: String| HashMap::from([(REOPEN_REASON_BLOCK.to_string(), text)]);
-    match reopen(state, submission).await {
+    match reopen(state, user, item, reason).await {
         Ok(()) => Ok(()),
         Err(refusal) => Err(error(refusal.text())),
     }
 }
 
-async fn reopen(state: &AppState, submission: &Submission) -> Result<(), Refusal> {
-    let item: ItemRef = serde_json::from_str(&submission.private_metadata)
-        .map_err(|_| told("This form is not golive's; nothing was changed."))?;
+async fn reopen(state: &AppState, user: &str, item: ItemRef, reason: &str) -> Result<(), Refusal> {
     let spec = ChecklistSpec::from_plan(&state.release.plan, &item.checklist)
         .map_err(|error| told(format!("{error}.")))?;
-    permitted(state, &spec, &item, &submission.user).await?;
-    let reason = submission
-        .inputs
-        .get(REOPEN_REASON_INPUT)
-        .map(String::as_str)
-        .unwrap_or_default();
+    permitted(state, &spec, &item, user).await?;
     let now = state.clock.now();
     let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
     let progress = progress(&mut tx, state, spec).await?;
     let reopened = progress
-        .reopen(&item.item, &submission.user, reason, now)
+        .reopen(&item.item, user, reason, now)
         .map_err(|error| refusal(state, error))?;
     let release = &state.release.id;
     checklists::reopen_item(&mut tx, release, &item.checklist, &item.item, &reopened.was).await?;
@@ -128,15 +123,7 @@ async fn reopen(state: &AppState, submission: &Submission) -> Result<(), Refusal
         "{}/{} (confirmed by {}): {}",
         item.checklist, item.item, reopened.was.by, reopened.reason
     );
-    audit::record(
-        &mut tx,
-        release,
-        now,
-        &submission.user,
-        "checklist-reopen",
-        &detail,
-    )
-    .await?;
+    audit::record(&mut tx, release, now, user, "checklist-reopen", &detail).await?;
     tx.commit().await?;
     refresh::spawn(state, Target::Checklist(item.checklist));
     Ok(())

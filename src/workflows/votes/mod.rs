@@ -16,9 +16,9 @@ use crate::domain::day::resolve;
 use crate::domain::job::JobPayload;
 use crate::domain::plan::{slug, Role};
 use crate::domain::vote::{Choice, Outcome, Vote, VoteError, VoteState};
-use crate::slack::action_id::{VoteRef, NO_GO_REASON_BLOCK, NO_GO_REASON_INPUT};
+use crate::slack::action_id::{VoteRef, NO_GO_REASON_BLOCK};
 use crate::slack::format::{local, users};
-use crate::slack::inbound::{Action, Submission};
+use crate::slack::inbound::Action;
 use crate::slack::messages::{self, Tone};
 use crate::slack::port::Outgoing;
 use crate::slack::vote_messages::{self, choice_name, tally};
@@ -353,29 +353,22 @@ async fn no_go_clicked(state: &AppState, action: &Action, vote: VoteRef) -> Resu
 /// The No-Go modal was submitted; an empty reason keeps it open with an error.
 pub async fn on_reason(
     state: &AppState,
-    submission: &Submission,
+    voter: &str,
+    vote: VoteRef,
+    reason: String,
 ) -> Result<(), HashMap<String, String>> {
     let error = |text: String| HashMap::from([(NO_GO_REASON_BLOCK.to_string(), text)]);
-    let result = async {
-        let reference = vote_ref(&submission.private_metadata)?;
-        let reason = submission.inputs.get(NO_GO_REASON_INPUT).cloned();
-        let click = Click {
-            vote: reference.vote,
-            voter: submission.user.clone(),
-            choice: Choice::NoGo,
-            reason: Some(reason.unwrap_or_default()),
-            at: state.clock.now(),
-            delivery: None,
-        };
-        cast(state, click).await
+    let click = Click {
+        vote: vote.vote,
+        voter: voter.to_string(),
+        choice: Choice::NoGo,
+        reason: Some(reason),
+        at: state.clock.now(),
+        delivery: None,
     };
-    result.await.map_err(|refusal| error(refusal.text()))
-}
-
-/// The vote a No-Go modal was opened for, from its private metadata.
-fn vote_ref(metadata: &str) -> Result<VoteRef, Refusal> {
-    serde_json::from_str(metadata)
-        .map_err(|_| told("That form is not golive's; nothing was changed."))
+    cast(state, click)
+        .await
+        .map_err(|refusal| error(refusal.text()))
 }
 
 async fn clicked_vote(state: &AppState, reference: VoteRef) -> Result<StoredVote, Refusal> {
