@@ -25,6 +25,8 @@
 mod client;
 #[path = "load/mixed.rs"]
 mod mixed;
+#[path = "load/reference.rs"]
+mod reference;
 #[path = "load/server.rs"]
 mod server;
 
@@ -85,6 +87,9 @@ const TARGET_VOTES_PER_S: f64 = 10_000.0;
 /// Memory may not follow the number of requests answered: growth over the second half of the
 /// mixed run, per 10,000 inputs.
 const TARGET_MIXED_SLOPE_MB: f64 = 0.3;
+/// golive's rates as a share of the bare reference server's, under the same load.
+const TARGET_STATUS_RATIO: f64 = 0.5;
+const TARGET_CLICK_RATIO: f64 = 0.25;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -309,6 +314,30 @@ fn main() -> ExitCode {
     // 5. The long mixed run, on a fresh golive.
     let mixed = mixed_run(plan, &families);
     table.extend(mixed.rows(&mut verdict));
+
+    // 6. The same load on the bare reference server, in this run, for the ratios.
+    if benching {
+        match reference_rates(plan) {
+            Ok((bare_status, bare_clicks)) => {
+                let status_ratio = status.rate() / bare_status.max(1.0);
+                let click_ratio = stored.rate / bare_clicks.max(1.0);
+                let v = verdict("status vs bare axum", status_ratio >= TARGET_STATUS_RATIO);
+                table.push(format!(
+                    "| vs bare axum, {} conns: `/golive status` | {:.0} of {bare_status:.0} req/s = {:.0}% | ≥ {:.0}% | {v} |",
+                    plan.connections, status.rate(), status_ratio * 100.0, TARGET_STATUS_RATIO * 100.0
+                ));
+                let v = verdict(
+                    "stored clicks vs bare axum",
+                    click_ratio >= TARGET_CLICK_RATIO,
+                );
+                table.push(format!(
+                    "| vs bare axum, {} conns: Go clicks stored | {:.0} of {bare_clicks:.0} req/s = {:.0}% | ≥ {:.0}% | {v} |",
+                    plan.connections, stored.rate, click_ratio * 100.0, TARGET_CLICK_RATIO * 100.0
+                ));
+            }
+            Err(why) => table.push(format!("| vs bare axum | not measured: {why} | | |")),
+        }
+    }
 
     println!();
     println!("### golive load benchmark");
@@ -621,4 +650,35 @@ fn machine() -> String {
         })
         .unwrap_or_else(|| "?".to_string());
     format!("Machine: {cpus} CPU(s) available (nproc), {model}; load average before the run: {load}. Load generator runs on the same machine.")
+}
+
+/// The bare reference server's rates for the status command and for clicks, with the same load
+/// generator and connection count as golive's scenarios a and d.
+fn reference_rates(plan: &Plan) -> Result<(f64, f64), String> {
+    println!("reference: bare axum, {} connections…", plan.connections);
+    let bare = reference::Reference::spawn()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let (status, clicks) = runtime.block_on(async {
+        let status = client::closed_loop(
+            bare.addr,
+            Kind::Status,
+            plan.connections,
+            plan.warmup,
+            plan.duration,
+        )
+        .await;
+        let clicks = client::closed_loop(
+            bare.addr,
+            Kind::VoteGo,
+            plan.connections,
+            plan.warmup,
+            plan.duration,
+        )
+        .await;
+        (status, clicks)
+    });
+    Ok((status.rate(), clicks.rate()))
 }
