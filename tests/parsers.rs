@@ -343,7 +343,7 @@ fn decode_values(inbound: &Inbound) {
     }
     if let Inbound::Submission(submission) = inbound {
         // Decoded at the edge: a form is there only for a modal golive opened.
-        if let Some(form) = &submission.form {
+        if let Ok(form) = &submission.form {
             let _ = format!("{form:?}");
         }
     }

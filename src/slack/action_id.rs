@@ -164,25 +164,34 @@ pub enum Form {
     ReopenReason { item: ItemRef, reason: String },
 }
 
+/// Why a submitted modal is not a golive form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormError {
+    /// A callback id golive does not use.
+    Unknown,
+    /// golive's callback id, but metadata golive did not write.
+    Forged,
+}
+
 impl Form {
-    /// The form a modal with `callback_id` carries; `None` when golive did not open it (an
-    /// unknown callback id, or metadata golive did not write).
+    /// The form a modal with `callback_id` carries.
     pub fn parse(
         callback_id: &str,
         private_metadata: &str,
         inputs: &std::collections::HashMap<String, String>,
-    ) -> Option<Self> {
+    ) -> Result<Self, FormError> {
         let input = |id: &str| inputs.get(id).cloned().unwrap_or_default();
+        let metadata = |_| FormError::Forged;
         match callback_id {
-            NO_GO_REASON_MODAL => Some(Self::NoGoReason {
-                vote: serde_json::from_str(private_metadata).ok()?,
+            NO_GO_REASON_MODAL => Ok(Self::NoGoReason {
+                vote: serde_json::from_str(private_metadata).map_err(metadata)?,
                 reason: input(NO_GO_REASON_INPUT),
             }),
-            REOPEN_REASON_MODAL => Some(Self::ReopenReason {
-                item: serde_json::from_str(private_metadata).ok()?,
+            REOPEN_REASON_MODAL => Ok(Self::ReopenReason {
+                item: serde_json::from_str(private_metadata).map_err(metadata)?,
                 reason: input(REOPEN_REASON_INPUT),
             }),
-            _ => None,
+            _ => Err(FormError::Unknown),
         }
     }
 }
@@ -199,13 +208,19 @@ mod tests {
         )]);
         assert_eq!(
             Form::parse(NO_GO_REASON_MODAL, r#"{"v":3}"#, &inputs),
-            Some(Form::NoGoReason {
+            Ok(Form::NoGoReason {
                 vote: VoteRef { vote: 3 },
                 reason: "smoke tests red".into()
             })
         );
-        assert_eq!(Form::parse(NO_GO_REASON_MODAL, "garbage", &inputs), None);
-        assert_eq!(Form::parse("someone.else", r#"{"v":3}"#, &inputs), None);
+        assert_eq!(
+            Form::parse(NO_GO_REASON_MODAL, "garbage", &inputs),
+            Err(FormError::Forged)
+        );
+        assert_eq!(
+            Form::parse("someone.else", r#"{"v":3}"#, &inputs),
+            Err(FormError::Unknown)
+        );
     }
 
     #[test]

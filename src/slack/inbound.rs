@@ -3,7 +3,7 @@
 
 use slack_morphism::prelude::*;
 
-use super::action_id::{ActionId, Button, Form};
+use super::action_id::{ActionId, Button, Form, FormError};
 
 /// What Slack asked golive to handle.
 #[derive(Debug, Clone)]
@@ -54,8 +54,8 @@ pub struct Action {
 pub struct Submission {
     pub user: String,
     pub callback_id: String,
-    /// The form with its metadata and inputs decoded; `None` when golive did not open it.
-    pub form: Option<Form>,
+    /// The form with its metadata and inputs decoded, or why it is not golive's.
+    pub form: Result<Form, FormError>,
 }
 
 /// The events golive acts on.

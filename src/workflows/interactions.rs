@@ -2,9 +2,7 @@
 
 use std::collections::HashMap;
 
-use crate::slack::action_id::{
-    Button, Form, NO_GO_REASON_BLOCK, NO_GO_REASON_MODAL, REOPEN_REASON_MODAL,
-};
+use crate::slack::action_id::{Button, Form, FormError, NO_GO_REASON_BLOCK};
 use crate::slack::inbound::{Action, Submission};
 use crate::slack::messages::{self, Tone};
 use crate::slack::port::Outgoing;
@@ -57,20 +55,16 @@ pub async fn on_submission(
 ) -> Result<(), HashMap<String, String>> {
     let user = submission.user.as_str();
     match submission.form {
-        Some(Form::NoGoReason { vote, reason }) => {
-            votes::on_reason(state, user, vote, reason).await
-        }
-        Some(Form::ReopenReason { item, reason }) => {
+        Ok(Form::NoGoReason { vote, reason }) => votes::on_reason(state, user, vote, reason).await,
+        Ok(Form::ReopenReason { item, reason }) => {
             checklist_clicks::on_reopen_reason(state, user, item, &reason).await
         }
-        None if [NO_GO_REASON_MODAL, REOPEN_REASON_MODAL]
-            .contains(&submission.callback_id.as_str()) =>
-        {
+        Err(FormError::Forged) => {
             // golive's own modal, but not metadata golive wrote: say so under the input.
             let text = "This form is not golive's; nothing was changed.".to_string();
             Err(HashMap::from([(NO_GO_REASON_BLOCK.to_string(), text)]))
         }
-        None => {
+        Err(FormError::Unknown) => {
             tracing::warn!(
                 callback_id = submission.callback_id,
                 "submission of an unknown modal"
