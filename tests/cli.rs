@@ -233,29 +233,32 @@ async fn kill_9_mid_launch_loses_nothing_and_doubles_nothing() {
     );
 }
 
-/// `golive serve` on a known port with HTTP commands enabled, at `speed`× from `clock_start`.
-fn serve_commands(
-    fake: &FakeSlack,
-    database: &str,
-    port: u16,
-    clock_start: &str,
-) -> std::process::Child {
-    Command::new(GOLIVE)
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--database",
-            database,
-        ])
-        .args(["--clock-start", clock_start, "--clock-speed", "120"])
+/// `golive serve` on a known port with HTTP commands enabled, against the fake Slack; callers
+/// add the clock and the launch date.
+fn serve_on(fake: &FakeSlack, database: &str, port: u16) -> Command {
+    let mut command = Command::new(GOLIVE);
+    command
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--database", database])
         .env("SLACK_BOT_TOKEN", "xoxb-test")
         .env("SLACK_SIGNING_SECRET", SECRET)
         .env("GOLIVE_RELEASE_MANAGERS", "U0RELMGR")
         .env("SLACK_API_URL", fake.api_url())
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::null());
+    command
+}
+
+/// `golive serve` at 120× from `clock_start`.
+fn serve_commands(
+    fake: &FakeSlack,
+    database: &str,
+    port: u16,
+    clock_start: &str,
+) -> std::process::Child {
+    serve_on(fake, database, port)
+        .args(["--clock-start", clock_start, "--clock-speed", "120"])
         .spawn()
         .expect("golive starts")
 }
@@ -354,30 +357,19 @@ async fn sigterm_right_after_a_burst_of_go_clicks_keeps_every_acknowledged_click
     let dir = tempfile::tempdir().unwrap();
     let database = format!("sqlite://{}", dir.path().join("golive.db").display());
     let port = free_port();
-    let golive = Command::new(GOLIVE)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .args(["--database", &database, "--launch-date", "2026-03-10"])
-        .args(["--clock-start", "2026-03-09T16:00:00Z"])
-        .env("SLACK_BOT_TOKEN", "xoxb-test")
-        .env("SLACK_SIGNING_SECRET", SECRET)
-        .env("GOLIVE_RELEASE_MANAGERS", "U0RELMGR")
-        .env("SLACK_API_URL", fake.api_url())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+    let golive = serve_on(&fake, &database, port)
+        .args([
+            "--launch-date",
+            "2026-03-10",
+            "--clock-start",
+            "2026-03-09T16:00:00Z",
+        ])
         .spawn()
         .expect("golive starts");
     let voters: Vec<String> = (0..200).map(|n| format!("U0V{n:04}")).collect();
     let mentions: Vec<String> = voters.iter().map(|u| format!("<@{u}>")).collect();
-    for role in [
-        "engineering-lead",
-        "qa-lead",
-        "sre-lead",
-        "security-lead",
-        "product-manager",
-        "support-lead",
-    ] {
-        let text = format!("role {role} {}", mentions.join(" "));
+    for role in golive::domain::plan::Plan::embedded().gonogo.voters {
+        let text = format!("role {} {}", role.key(), mentions.join(" "));
         command(&fake, port, "U0RELMGR", &text).await;
     }
     command(&fake, port, "U0RELMGR", "gonogo open").await;

@@ -66,10 +66,13 @@ pub struct JobError {
 }
 
 impl JobPayload {
+    /// The kind of a scheduled post, as the store holds it.
+    pub const POST: &'static str = "post";
+
     /// The kind as the store's `kind` column holds it.
     pub fn kind(&self) -> &'static str {
         match self {
-            Self::Post { .. } => "post",
+            Self::Post { .. } => Self::POST,
             Self::Escalation { .. } => "escalation",
             Self::IncidentMessage { .. } => "incident_message",
             Self::RunbookClock { .. } => "runbook_clock",

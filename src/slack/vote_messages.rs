@@ -283,19 +283,22 @@ mod tests {
     use super::*;
     use crate::domain::plan::Role;
 
-    #[test]
-    fn many_voters_are_spread_over_sections_within_slacks_limit() {
+    /// An open vote with `n` voters, each holding every voting role of the embedded plan.
+    fn open_vote_of(n: usize) -> (Plan, Templates, Vec<String>, Vote) {
         let plan = Plan::embedded();
         let templates = Templates::new().unwrap();
-        let users: Vec<String> = (0..200).map(|n| format!("U0VOTER{n:03}")).collect();
-        let holders: BTreeMap<Role, Vec<String>> = plan
-            .gonogo
-            .voters
-            .iter()
-            .map(|role| (*role, users.clone()))
-            .collect();
+        let users: Vec<String> = (0..n).map(|n| format!("U0VOTER{n:03}")).collect();
+        let voters = &plan.gonogo.voters;
+        let holders: BTreeMap<Role, Vec<String>> =
+            voters.iter().map(|role| (*role, users.clone())).collect();
         let deadline: DateTime<Utc> = "2026-03-09T22:00:00Z".parse().unwrap();
-        let vote = Vote::open(&plan.gonogo.voters, &holders, deadline, plan.gonogo.rule).unwrap();
+        let vote = Vote::open(voters, &holders, deadline, plan.gonogo.rule).unwrap();
+        (plan, templates, users, vote)
+    }
+
+    #[test]
+    fn many_voters_are_spread_over_sections_within_slacks_limit() {
+        let (plan, templates, _, vote) = open_vote_of(200);
         let message = super::vote(&templates, &plan, 1, &vote, None).unwrap();
         let blocks = serde_json::to_value(&message.blocks).unwrap();
         let blocks = blocks.as_array().unwrap();
@@ -312,18 +315,8 @@ mod tests {
 
     #[test]
     fn a_vote_with_long_reasons_from_every_voter_keeps_its_tally_and_buttons() {
-        let plan = Plan::embedded();
-        let templates = Templates::new().unwrap();
-        let users: Vec<String> = (0..150).map(|n| format!("U0VOTER{n:03}")).collect();
-        let holders: BTreeMap<Role, Vec<String>> = plan
-            .gonogo
-            .voters
-            .iter()
-            .map(|role| (*role, users.clone()))
-            .collect();
-        let deadline: DateTime<Utc> = "2026-03-09T22:00:00Z".parse().unwrap();
-        let mut vote =
-            Vote::open(&plan.gonogo.voters, &holders, deadline, plan.gonogo.rule).unwrap();
+        let (plan, templates, users, mut vote) = open_vote_of(150);
+        let deadline = vote.deadline;
         let reason = "<&>".repeat(700);
         for user in &users {
             let at = deadline - TimeDelta::hours(1);

@@ -362,33 +362,6 @@ async fn fifty_voters_clicking_at_once_lose_no_vote() {
 }
 
 #[tokio::test]
-async fn a_stop_right_after_a_burst_of_go_clicks_stores_every_acknowledged_one() {
-    let app = spawn_app(day_before()).await;
-    let users: Vec<String> = (0..50).map(|n| format!("U0VOTER{n:02}")).collect();
-    let mentions: Vec<String> = users.iter().map(|u| format!("<@{u}>")).collect();
-    for (role, _) in VOTERS {
-        app.command(RM, &format!("role {role} {}", mentions.join(" ")))
-            .await;
-    }
-    let vote = open_vote(&app).await;
-    let app = Arc::new(app);
-    let clicks: Vec<_> = users
-        .iter()
-        .map(|user| {
-            let (app, vote, user) = (app.clone(), vote.clone(), user.clone());
-            tokio::spawn(async move { go(&app, &user, &vote).await })
-        })
-        .collect();
-    for click in clicks {
-        click.await.unwrap();
-    }
-    // Every click is acknowledged; stop at once, as a SIGTERM would.
-    let mut app = Arc::try_unwrap(app).unwrap_or_else(|_| panic!("clicks still hold the app"));
-    app.shutdown().await;
-    assert_eq!(ballots(&app).await.len(), 50, "no acknowledged click lost");
-}
-
-#[tokio::test]
 async fn a_click_slack_delivers_twice_counts_once() {
     let app = with_voters(day_before()).await;
     let vote = open_vote(&app).await;

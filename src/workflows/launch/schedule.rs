@@ -9,8 +9,7 @@ use crate::domain::job::JobPayload;
 use crate::domain::timeline::Occurrence;
 use crate::storage::{jobs, StoreError};
 
-/// The job kind of a scheduled post.
-const POST: &str = "post";
+const POST: &str = JobPayload::POST;
 
 /// How L-Day got its value, which decides what happens to occurrences already in the past.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
