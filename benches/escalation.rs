@@ -135,7 +135,7 @@ async fn seed(
             Severity::P1,
             "load",
             "U0REPORTER",
-            &release.plan.escalation,
+            &release.plan().escalation,
             since,
         );
         let id = incidents::insert(&mut tx, &release.id, &incident)

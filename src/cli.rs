@@ -29,12 +29,16 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum PlanCommand {
-    /// Report every problem in a plan file with its line and column; exit non-zero if any.
-    Check { file: PathBuf },
+    /// Report every problem in plan files (and between them) with its line and column; exit
+    /// non-zero if any.
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Print the resolved timeline with absolute times in the plan's zone and UTC.
     Show {
-        /// Plan file; the embedded Summit v4 plan when omitted.
-        file: Option<PathBuf>,
+        /// Plan files or folders; the embedded Summit v4 plan when omitted.
+        files: Vec<PathBuf>,
         /// L-Day to resolve the timeline for (default: the plan's own).
         #[arg(long, value_name = "YYYY-MM-DD", value_parser = launch_date)]
         launch_date: Option<NaiveDate>,
@@ -44,9 +48,10 @@ pub enum PlanCommand {
 /// Settings shared by `serve` and `rehearse`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Plan file (TOML); the embedded Summit v4 plan when omitted.
-    #[arg(long, env = "GOLIVE_PLAN")]
-    pub plan: Option<PathBuf>,
+    /// Plan file (TOML) or folder of them, one launch each; repeatable. Else `GOLIVE_PLANS`
+    /// (comma-separated files or folders), else `GOLIVE_PLAN`, else the embedded Summit v4 plan.
+    #[arg(long = "plan", value_name = "FILE")]
+    pub plans: Vec<PathBuf>,
     /// Set or move L-Day at start-up.
     #[arg(long, env = "GOLIVE_LAUNCH_DATE", value_name = "YYYY-MM-DD", value_parser = launch_date)]
     pub launch_date: Option<NaiveDate>,
@@ -92,15 +97,30 @@ pub struct RehearseArgs {
     pub resume: bool,
 }
 
+impl RunArgs {
+    /// The plan files and folders to run, from the flags or the environment.
+    pub fn plan_paths(&self) -> Vec<PathBuf> {
+        if !self.plans.is_empty() {
+            return self.plans.clone();
+        }
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        if let Some(list) = env("GOLIVE_PLANS") {
+            return crate::plans::from_list(&list);
+        }
+        env("GOLIVE_PLAN").map(PathBuf::from).into_iter().collect()
+    }
+}
+
 impl ServeArgs {
     /// The serve configuration, with Slack settings from the environment.
     pub fn config(&self) -> Config {
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         Config {
             listen: self.listen,
-            plan: self.run.plan.clone(),
+            plans: self.run.plan_paths(),
             database_url: self.database_url.clone(),
             launch_date: self.run.launch_date,
+            launch_date_for_all: false,
             clock_start: self.run.clock_start,
             clock_speed: self.clock_speed,
             release_managers: env("GOLIVE_RELEASE_MANAGERS")

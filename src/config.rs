@@ -48,12 +48,14 @@ pub const SLACK_API_URL: &str = "https://slack.com/api";
 pub struct Config {
     /// Address for HTTP mode, /healthz and /metrics (port 0 picks a free port).
     pub listen: SocketAddr,
-    /// Plan file; `None` runs the embedded Summit v4 plan.
-    pub plan: Option<PathBuf>,
+    /// Plan files and folders, one launch each; none runs the embedded Summit v4 plan.
+    pub plans: Vec<PathBuf>,
     /// SQLite URL, e.g. `sqlite://golive.db`.
     pub database_url: String,
-    /// Sets or moves L-Day at start-up.
+    /// Sets or moves L-Day at start-up; with several plans only when `launch_date_for_all`.
     pub launch_date: Option<NaiveDate>,
+    /// `launch_date` is every plan's L-Day (rehearsals run every plan on one day).
+    pub launch_date_for_all: bool,
     /// Rehearsal clock start; `None` runs on real time.
     pub clock_start: Option<DateTime<Utc>>,
     /// Rehearsal clock speed (virtual seconds per real second).
@@ -67,9 +69,10 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
-            plan: None,
+            plans: Vec::new(),
             database_url: "sqlite://golive.db".to_string(),
             launch_date: None,
+            launch_date_for_all: false,
             clock_start: None,
             clock_speed: 1.0,
             release_managers: Vec::new(),

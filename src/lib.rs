@@ -15,6 +15,7 @@
 //! - [`server`]: HTTP routes and Socket Mode, both handing off to `server::dispatch`.
 //! - [`clock`]: the one clock every timer reads (system, rehearsal or manual).
 //! - [`background`]: the tracked, bounded work that runs after Slack is acknowledged.
+//! - [`plans`]: finding, reading and checking the plan files, one launch each.
 //! - [`startup`], [`config`], [`cli`], [`run`]: building and running the application.
 //!
 //! Invariants: a job is stored before it is attempted, and an attempt is recorded before Slack
@@ -28,6 +29,7 @@ pub mod config;
 pub mod domain;
 pub mod metrics;
 pub mod plan_report;
+pub mod plans;
 pub mod release;
 pub mod run;
 pub mod scheduler;

@@ -18,9 +18,9 @@ async fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Serve(args) => golive::run::serve(args).await,
         Command::Rehearse(args) => golive::run::rehearse(args).await,
-        Command::Plan(PlanCommand::Check { file }) => golive::run::plan_check(&file),
-        Command::Plan(PlanCommand::Show { file, launch_date }) => {
-            golive::run::plan_show(file.as_deref(), launch_date)
+        Command::Plan(PlanCommand::Check { files }) => golive::run::plan_check(&files),
+        Command::Plan(PlanCommand::Show { files, launch_date }) => {
+            golive::run::plan_show(&files, launch_date)
         }
     };
     match outcome {

@@ -50,8 +50,10 @@ pub struct SlackIds {
 
 /// One release this bot runs.
 pub struct Release {
-    pub plan: Arc<Plan>,
+    /// The release key (`summit-4.0.0`): the same across plan reloads.
     pub id: String,
+    /// The plan in force; a reload swaps it together with the timeline.
+    plan: RwLock<Arc<Plan>>,
     snapshot: RwLock<Arc<Snapshot>>,
     slack_ids: RwLock<Arc<SlackIds>>,
 }
@@ -61,10 +63,29 @@ impl Release {
     pub fn new(plan: Arc<Plan>, snapshot: Snapshot) -> Self {
         Self {
             id: plan.release.id(),
-            plan,
+            plan: RwLock::new(plan),
             snapshot: RwLock::new(Arc::new(snapshot)),
             slack_ids: RwLock::new(Arc::default()),
         }
+    }
+
+    /// The plan in force.
+    pub fn plan(&self) -> Arc<Plan> {
+        self.plan.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Puts a reloaded plan in force, with its timeline and the occurrences it will not post.
+    pub fn replace_plan(
+        &self,
+        plan: Arc<Plan>,
+        timeline: Arc<Vec<Occurrence>>,
+        skipped: HashSet<String>,
+    ) {
+        *self.plan.write().unwrap_or_else(|e| e.into_inner()) = plan;
+        self.update(|s| {
+            s.timeline = timeline;
+            s.skipped = skipped;
+        });
     }
 
     /// The current state.
@@ -108,11 +129,67 @@ impl Release {
         *self.slack_ids.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(ids);
     }
 
+    /// Whether `channel` (an id, or a name with or without `#`) is this launch's channel.
+    pub fn is_channel(&self, channel: &str) -> bool {
+        let named = self.plan();
+        let named = named.release.channel.trim_start_matches('#');
+        self.slack_ids().channel.as_deref() == Some(channel)
+            || named == channel.trim_start_matches('#')
+    }
+
     /// Where posts go: the resolved channel id, else the channel as the plan names it.
     pub fn channel(&self) -> String {
         self.slack_ids()
             .channel
             .clone()
-            .unwrap_or_else(|| self.plan.release.channel.clone())
+            .unwrap_or_else(|| self.plan().release.channel.clone())
+    }
+}
+
+/// Every release this bot runs, one per plan. Replaced whole when the plans are reloaded.
+#[derive(Default)]
+pub struct Launches {
+    all: RwLock<Arc<Vec<Arc<Release>>>>,
+}
+
+impl Launches {
+    /// The launches of `releases`, in the order the plans were given.
+    pub fn new(releases: Vec<Arc<Release>>) -> Self {
+        Self {
+            all: RwLock::new(Arc::new(releases)),
+        }
+    }
+
+    /// Every running launch.
+    pub fn all(&self) -> Arc<Vec<Arc<Release>>> {
+        self.all.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Replaces the running set (after a reload).
+    pub fn replace(&self, releases: Vec<Arc<Release>>) {
+        *self.all.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(releases);
+    }
+
+    /// The running launch with release key `id`.
+    pub fn get(&self, id: &str) -> Option<Arc<Release>> {
+        self.all().iter().find(|r| r.id == id).cloned()
+    }
+
+    /// The launch whose channel `channel` (an id, or the plan's name for it) is.
+    pub fn in_channel(&self, channel: &str) -> Option<Arc<Release>> {
+        self.all().iter().find(|r| r.is_channel(channel)).cloned()
+    }
+
+    /// The only launch, when exactly one runs.
+    pub fn only(&self) -> Option<Arc<Release>> {
+        match self.all().as_slice() {
+            [only] => Some(only.clone()),
+            _ => None,
+        }
+    }
+
+    /// The release keys of the running launches.
+    pub fn ids(&self) -> Vec<String> {
+        self.all().iter().map(|r| r.id.clone()).collect()
     }
 }

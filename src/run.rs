@@ -1,6 +1,6 @@
 //! What each subcommand does, once the command line is parsed.
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -10,9 +10,9 @@ use crate::cli::{RehearseArgs, ServeArgs};
 use crate::clock::{ScaledClock, SharedClock};
 use crate::config::Config;
 use crate::domain::day::{resolve, DayOffset, DayTime};
-use crate::domain::plan::Plan;
+use crate::plans::{self, PlanFile};
 use crate::slack::console::Console;
-use crate::startup::{clock_for, load_plan, Application, StartError};
+use crate::startup::{clock_for, Application, StartError};
 
 /// `golive serve`: runs until Ctrl-C or SIGTERM.
 pub async fn serve(args: ServeArgs) -> Result<ExitCode, StartError> {
@@ -24,9 +24,12 @@ pub async fn serve(args: ServeArgs) -> Result<ExitCode, StartError> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `golive rehearse`: a launch day on a fast clock, printed to the console.
+/// `golive rehearse`: a launch day on a fast clock, printed to the console. Every plan given
+/// runs on the one clock, all with the same L-Day.
 pub async fn rehearse(args: RehearseArgs) -> Result<ExitCode, StartError> {
-    let plan = load_plan(args.run.plan.as_deref())?;
+    let paths = args.run.plan_paths();
+    let files = plans::load(&paths)?;
+    let plan = &files[0].plan;
     let zone = plan.release.timezone;
     let launch = args
         .run
@@ -59,13 +62,14 @@ pub async fn rehearse(args: RehearseArgs) -> Result<ExitCode, StartError> {
     ));
     let config = Config {
         listen: ([127, 0, 0, 1], 0).into(),
-        plan: args.run.plan.clone(),
+        plans: paths,
         database_url: args.database_url.clone(),
         launch_date: Some(launch),
+        launch_date_for_all: true,
         ..Config::default()
     };
     say(&rehearsal_banner(
-        &plan,
+        &files,
         launch,
         start,
         until,
@@ -88,19 +92,26 @@ fn say(line: &str) {
 }
 
 fn rehearsal_banner(
-    plan: &Plan,
+    files: &[PlanFile],
     launch: NaiveDate,
     start: DateTime<Utc>,
     until: DateTime<Utc>,
     speed: f64,
 ) -> String {
-    let zone = plan.release.timezone;
-    let release = &plan.release;
+    let zone = files[0].plan.release.timezone;
+    let launches: Vec<String> = files
+        .iter()
+        .map(|f| {
+            let release = &f.plan.release;
+            format!(
+                "{} {} in {}",
+                release.name, release.version, release.channel
+            )
+        })
+        .collect();
     format!(
-        "Rehearsing {} {} with L-Day {launch} in {}.\nClock: {} → {} at {speed}× real time. Each post is shown as the channel would see it.\n",
-        release.name,
-        release.version,
-        release.channel,
+        "Rehearsing {} with L-Day {launch}.\nClock: {} → {} at {speed}× real time. Each post is shown as the channel would see it.\n",
+        launches.join(", "),
         start.with_timezone(&zone).format("%a %H:%M %Z"),
         until.with_timezone(&zone).format("%a %H:%M %Z"),
     )
@@ -116,42 +127,61 @@ fn remove_database(url: &str) {
     }
 }
 
-/// `golive plan check FILE`.
-pub fn plan_check(file: &Path) -> Result<ExitCode, StartError> {
-    let source = std::fs::read_to_string(file).map_err(|source| StartError::PlanFile {
-        path: file.display().to_string(),
-        source,
-    })?;
-    match Plan::parse(&source) {
-        Ok(plan) => {
-            println!(
-                "{}: ok ({} {}, {} milestones, {} checklists)",
-                file.display(),
-                plan.release.name,
-                plan.release.version,
-                plan.launch_day.len(),
-                plan.checklists.len()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(errors) => {
-            for error in &errors.0 {
-                eprintln!("{}:{error}", file.display());
+/// `golive plan check FILE...`: every problem of every file, then those between the files.
+pub fn plan_check(paths: &[PathBuf]) -> Result<ExitCode, StartError> {
+    let mut good = Vec::new();
+    let mut problems = 0;
+    for path in plans::expand(paths)? {
+        match plans::read(&path)? {
+            Ok(plan) => good.push(PlanFile {
+                path: Some(path),
+                plan,
+            }),
+            Err(found) => {
+                for problem in &found {
+                    eprintln!("{problem}");
+                }
+                eprintln!("{}: {} problem(s)", path.display(), found.len());
+                problems += found.len();
             }
-            eprintln!("{}: {} problem(s)", file.display(), errors.0.len());
-            Ok(ExitCode::FAILURE)
         }
     }
+    let clashes = plans::clashes(&good);
+    for problem in &clashes {
+        eprintln!("{problem}");
+    }
+    problems += clashes.len();
+    for file in &good {
+        let plan = &file.plan;
+        println!(
+            "{}: ok ({} {}, {} milestones, {} checklists)",
+            file.shown(),
+            plan.release.name,
+            plan.release.version,
+            plan.launch_day.len(),
+            plan.checklists.len()
+        );
+    }
+    Ok(if problems == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
-/// `golive plan show [FILE] [--launch-date]`.
+/// `golive plan show [FILE...] [--launch-date]`: each plan's resolved timeline.
 pub fn plan_show(
-    file: Option<&Path>,
+    paths: &[PathBuf],
     launch_date: Option<NaiveDate>,
 ) -> Result<ExitCode, StartError> {
-    let plan = load_plan(file)?;
-    let launch = launch_date.or(plan.release.launch_date);
-    print!("{}", crate::plan_report::show(&plan, launch));
+    let files = plans::load(paths)?;
+    for (index, file) in files.iter().enumerate() {
+        if index > 0 {
+            println!();
+        }
+        let launch = launch_date.or(file.plan.release.launch_date);
+        print!("{}", crate::plan_report::show(&file.plan, launch));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

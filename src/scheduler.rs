@@ -37,10 +37,11 @@ pub async fn run_due(state: &AppState) -> Result<Option<DateTime<Utc>>, Workflow
     // Jobs a job queues for now (an escalation's pages) run in the same pass; each job runs at
     // most once per pass, so one that stays due cannot spin the loop.
     let mut seen = std::collections::HashSet::new();
+    let running = state.launches.ids();
     loop {
         let due = {
             let mut conn = state.db.acquire().await?;
-            jobs::due(&mut conn, state.clock.now(), BATCH).await?
+            jobs::due(&mut conn, &running, state.clock.now(), BATCH).await?
         };
         let fresh: Vec<jobs::Job> = due
             .into_iter()
@@ -56,27 +57,37 @@ pub async fn run_due(state: &AppState) -> Result<Option<DateTime<Utc>>, Workflow
             .partition(|(placement, _)| *placement != Placement::InPass);
         hand_over(state, apart).await?;
         for job in in_plan_order(state, in_pass.into_iter().map(|(_, job)| job).collect()) {
+            let Some(state) = state.for_release_id(&job.job.release_id) else {
+                continue; // its plan was removed while the pass ran
+            };
             let is_post = matches!(job.payload, JobPayload::Post { .. });
-            if is_post && posts::held_until(state, &job.job).await?.is_some() {
+            if is_post && posts::held_until(&state, &job.job).await?.is_some() {
                 continue;
             }
-            run_and_settle(state, job).await?;
+            run_and_settle(&state, job).await?;
         }
     }
     let mut conn = state.db.acquire().await?;
-    Ok(jobs::next_wakeup(&mut conn).await?)
+    Ok(jobs::next_wakeup(&mut conn, &running).await?)
 }
 
-/// Due jobs with the launch channel's posts in plan order (by time, then as the plan lists
+/// Due jobs with each launch channel's posts in plan order (by time, then as its plan lists
 /// them); other jobs keep their places.
 fn in_plan_order(state: &AppState, mut due: Vec<DueJob>) -> Vec<DueJob> {
     let slots: Vec<usize> = (0..due.len())
         .filter(|&i| matches!(due[i].payload, JobPayload::Post { .. }))
         .collect();
-    let snapshot = state.release.snapshot();
+    let snapshots: std::collections::HashMap<String, _> = state
+        .launches
+        .all()
+        .iter()
+        .map(|r| (r.id.clone(), r.snapshot()))
+        .collect();
     let mut posts: Vec<DueJob> = slots.iter().map(|&i| due[i].clone()).collect();
     let place = |due: &DueJob| {
-        let position = posts::position(&snapshot.timeline, &due.job.key);
+        let position = snapshots
+            .get(&due.job.release_id)
+            .map_or(usize::MAX, |s| posts::position(&s.timeline, &due.job.key));
         (due.job.due_at, position)
     };
     posts.sort_by_key(place);
@@ -145,9 +156,12 @@ async fn hand_over(state: &AppState, jobs: Vec<(Placement, DueJob)>) -> Result<(
     Ok(())
 }
 
-/// Runs one job; a failure parks it for a minute rather than spin on it. Errs only when even
-/// that cannot be recorded.
+/// Runs one job for its launch; a failure parks it for a minute rather than spin on it. Errs
+/// only when even that cannot be recorded.
 async fn run_and_settle(state: &AppState, due: DueJob) -> Result<(), WorkflowError> {
+    let Some(state) = &state.for_release_id(&due.job.release_id) else {
+        return Ok(()); // its plan was removed: the job stays as it is, with the history
+    };
     let DueJob { job, payload } = due;
     let (release_id, key) = (job.release_id.clone(), job.key.clone());
     let outcome = match payload {
@@ -203,13 +217,12 @@ async fn park(
 /// Runs jobs until `shutdown` turns true.
 pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
     loop {
-        if state.release.slack_ids().channel.is_none() {
-            // Not found at start (golive not yet invited?): look again before posting.
-            crate::workflows::launch::setup::resolve_slack_ids(
-                state.slack.as_ref(),
-                &state.release,
-            )
-            .await;
+        for release in state.launches.all().iter() {
+            if release.slack_ids().channel.is_none() {
+                // Not found at start (golive not yet invited?): look again before posting.
+                crate::workflows::launch::setup::resolve_slack_ids(state.slack.as_ref(), release)
+                    .await;
+            }
         }
         let next = match run_due(&state).await {
             Ok(next) => next,

@@ -1,7 +1,6 @@
 //! Building and running the application: store, plan, release, Slack, HTTP, scheduler.
 
 use std::future::Future;
-use std::path::Path;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
@@ -10,8 +9,9 @@ use tokio::sync::{mpsc, watch};
 use crate::background::Background;
 use crate::clock::{ScaledClock, SharedClock, SystemClock};
 use crate::config::Config;
-use crate::domain::plan::{Plan, PlanErrors};
 use crate::metrics::Metrics;
+use crate::plans::{self, PlansError};
+use crate::release::Launches;
 use crate::scheduler;
 use crate::server::{http, socket_mode::SocketMode};
 use crate::slack::console::Console;
@@ -29,13 +29,10 @@ const BACKGROUND_DRAIN: std::time::Duration = std::time::Duration::from_secs(10)
 /// Why golive could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error("cannot read plan {path}: {source}")]
-    PlanFile {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("plan {path} has errors:\n{errors}")]
-    Plan { path: String, errors: PlanErrors },
+    #[error(transparent)]
+    Plans(#[from] PlansError),
+    #[error("--launch-date sets one launch's L-Day, but {0} plans are given: set it in each plan, or with `/golive launch-date` in the launch's channel")]
+    LaunchDateForSeveral(usize),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -51,22 +48,6 @@ pub enum StartError {
     SocketMode(String),
     #[error("broken message template: {0}")]
     Templates(String),
-}
-
-/// Reads and validates a plan file, or returns the embedded plan.
-pub fn load_plan(path: Option<&Path>) -> Result<Plan, StartError> {
-    let Some(path) = path else {
-        return Ok(Plan::embedded());
-    };
-    let shown = path.display().to_string();
-    let source = std::fs::read_to_string(path).map_err(|source| StartError::PlanFile {
-        path: shown.clone(),
-        source,
-    })?;
-    Plan::parse(&source).map_err(|errors| StartError::Plan {
-        path: shown,
-        errors,
-    })
 }
 
 /// The clock `config` asks for: real time, or a rehearsal clock.
@@ -99,7 +80,10 @@ impl Application {
         clock: SharedClock,
         slack: Option<Arc<dyn SlackPort>>,
     ) -> Result<Self, StartError> {
-        let plan = Arc::new(load_plan(config.plan.as_deref())?);
+        let files = plans::load(&config.plans)?;
+        if files.len() > 1 && config.launch_date.is_some() && !config.launch_date_for_all {
+            return Err(StartError::LaunchDateForSeveral(files.len()));
+        }
         let store = storage::connect(&config.database_url).await?;
         let db = store.pool.clone();
         // No task of this process holds a job yet: any still in hand were held by one that died.
@@ -127,20 +111,25 @@ impl Application {
             _ => Arc::new(Console::new(
                 Box::new(std::io::stdout()),
                 clock.clone(),
-                plan.release.timezone,
+                files[0].plan.release.timezone,
             )),
         };
         let direct = slack;
         let (reducing, refused) = Reducing::new(direct.clone(), metrics.clone());
         let slack: Arc<dyn SlackPort> = Arc::new(reducing);
-        let release = setup::open_release(
-            &db,
-            plan,
-            config.launch_date,
-            &config.release_managers,
-            clock.now(),
-        )
-        .await?;
+        let mut releases = Vec::with_capacity(files.len());
+        for file in files {
+            let release = setup::open_release(
+                &db,
+                Arc::new(file.plan),
+                config.launch_date,
+                &config.release_managers,
+                clock.now(),
+            )
+            .await?;
+            releases.push(Arc::new(release));
+        }
+        let launches = Arc::new(Launches::new(releases.clone()));
         let templates = Templates::new().map_err(|e| StartError::Templates(e.to_string()))?;
         let listener =
             TcpListener::bind(config.listen)
@@ -162,7 +151,8 @@ impl Application {
             slack,
             templates: Arc::new(templates),
             clock,
-            release: Arc::new(release),
+            release: releases[0].clone(),
+            launches,
             metrics,
             scheduler: Arc::default(),
             bootstrap_release_managers: Arc::new(config.release_managers.clone()),
@@ -216,9 +206,12 @@ impl Application {
             let stopped = stopped.clone();
             tokio::spawn(async move {
                 // Names first, so the first post already mentions the right groups.
-                setup::resolve_slack_ids(state.slack.as_ref(), &state.release).await;
-                if let Err(error) = warm_up::run(&state).await {
-                    tracing::warn!(%error, "warm-up failed; the first page may be slower");
+                for release in state.launches.all().iter() {
+                    setup::resolve_slack_ids(state.slack.as_ref(), release).await;
+                    let state = state.for_release(release.clone());
+                    if let Err(error) = warm_up::run(&state).await {
+                        tracing::warn!(%error, "warm-up failed; the first page may be slower");
+                    }
                 }
                 scheduler::run(state, stopped).await;
             })

@@ -64,6 +64,7 @@ impl Server {
             "SLACK_APP_TOKEN",
             "SLACK_API_URL",
             "GOLIVE_PLAN",
+            "GOLIVE_PLANS",
             "GOLIVE_LAUNCH_DATE",
             "GOLIVE_CLOCK_START",
             "GOLIVE_CLOCK_SPEED",

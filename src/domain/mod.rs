@@ -8,6 +8,7 @@ pub mod day;
 pub mod excerpt;
 pub mod incident;
 pub mod job;
+pub mod launch_choice;
 pub mod plan;
 pub mod runbook;
 pub mod status;

@@ -68,6 +68,26 @@ pub const REOPEN_REASON_MODAL: &str = "checklist.reopen_reason";
 pub const REOPEN_REASON_BLOCK: &str = "reason";
 pub const REOPEN_REASON_INPUT: &str = "reason_input";
 
+/// A button value or modal metadata: `reference` with the launch it belongs to (`"l"`), so that
+/// a click in a DM and a submitted modal, which come from no launch channel, reach their launch.
+pub fn scoped_value<T: Serialize>(release: &str, reference: &T) -> String {
+    let mut value = serde_json::to_value(reference).unwrap_or_default();
+    if let Some(fields) = value.as_object_mut() {
+        fields.insert("l".to_string(), release.into());
+    }
+    value.to_string()
+}
+
+/// The launch a button value or modal metadata names; `None` for values written before
+/// launches were named, or not golive's.
+pub fn launch_of(value: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Scope {
+        l: Option<String>,
+    }
+    serde_json::from_str::<Scope>(value).ok()?.l
+}
+
 /// The value of a checklist item's buttons.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemRef {
@@ -238,6 +258,19 @@ mod tests {
         );
         assert_eq!(Button::parse(ActionId::VoteGo, r#"{"n":7}"#), None);
         assert_eq!(Button::parse(ActionId::ChecklistConfirm, "not json"), None);
+    }
+
+    #[test]
+    fn a_scoped_value_names_its_launch_and_still_decodes_as_its_reference() {
+        let value = scoped_value("summit-4.1.0", &VoteRef { vote: 3 });
+        assert_eq!(value, r#"{"l":"summit-4.1.0","v":3}"#);
+        assert_eq!(launch_of(&value).as_deref(), Some("summit-4.1.0"));
+        assert_eq!(
+            Button::parse(ActionId::VoteGo, &value),
+            Some(Button::VoteGo(VoteRef { vote: 3 }))
+        );
+        assert_eq!(launch_of(r#"{"v":3}"#), None);
+        assert_eq!(launch_of("not json"), None);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::action_id::{ActionId, ItemRef, REOPEN_REASON_MODAL};
+use super::action_id::{scoped_value, ActionId, ItemRef, REOPEN_REASON_MODAL};
 use super::format::{local, slack_date};
 use super::limits::{self, truncate};
 use super::port::Outgoing;
@@ -96,7 +96,7 @@ fn item_line<'a>(
         done_at_pt: done.map(|c| local(c.at, zone)),
         action_id: action.as_str(),
         button,
-        value: serde_json::to_string(&value).unwrap_or_default(),
+        value: scoped_value(&plan.release.id(), &value),
     }
 }
 
@@ -150,12 +150,13 @@ pub fn reminder(
     ))
 }
 
-/// The modal asking why an item is reopened; `item` rides along as private metadata.
-pub fn reopen_modal(item: &ItemRef, text: &str) -> Value {
+/// The modal asking why an item is reopened; `item` of `release` rides along as private
+/// metadata.
+pub fn reopen_modal(release: &str, item: &ItemRef, text: &str) -> Value {
     limits::view(json!({
         "type": "modal",
         "callback_id": REOPEN_REASON_MODAL,
-        "private_metadata": serde_json::to_string(item).unwrap_or_default(),
+        "private_metadata": scoped_value(release, item),
         "title": { "type": "plain_text", "text": "Reopen item" },
         "submit": { "type": "plain_text", "text": "Reopen" },
         "close": { "type": "plain_text", "text": "Cancel" },

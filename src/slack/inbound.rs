@@ -3,7 +3,7 @@
 
 use slack_morphism::prelude::*;
 
-use super::action_id::{ActionId, Button, Form, FormError};
+use super::action_id::{launch_of, ActionId, Button, Form, FormError};
 
 /// What Slack asked golive to handle.
 #[derive(Debug, Clone)]
@@ -43,6 +43,8 @@ pub struct Action {
     pub message_ts: String,
     /// The button with its value decoded; `None` when the value is not one golive wrote.
     pub button: Option<Button>,
+    /// The launch the button's value names (see `action_id::scoped_value`).
+    pub release: Option<String>,
     pub trigger_id: String,
     pub response_url: Option<String>,
     /// Identifies this click for de-duplication of Slack's redeliveries.
@@ -56,6 +58,8 @@ pub struct Submission {
     pub callback_id: String,
     /// The form with its metadata and inputs decoded, or why it is not golive's.
     pub form: Result<Form, FormError>,
+    /// The launch the modal's metadata names.
+    pub release: Option<String>,
 }
 
 /// The events golive acts on.
@@ -180,6 +184,7 @@ fn block_action(click: SlackInteractionBlockActionsEvent) -> Option<Action> {
         channel,
         message_ts,
         button: Button::parse(action, first.value.as_deref().unwrap_or_default()),
+        release: first.value.as_deref().and_then(launch_of),
         trigger_id: click.trigger_id.to_string(),
         response_url: click.response_url.map(|u| u.value().to_string()),
     })
@@ -216,6 +221,7 @@ fn view_submission(submission: SlackInteractionViewSubmissionEvent) -> Submissio
     Submission {
         user: submission.user.id.to_string(),
         form: Form::parse(&callback_id, &private_metadata, &inputs),
+        release: launch_of(&private_metadata),
         callback_id,
     }
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use super::action_id::{IncidentRef, RunbookRef, StepRef};
+use super::action_id::{scoped_value, IncidentRef, RunbookRef, StepRef};
 use super::format::{duration, local, local_time, slack_date};
 use super::port::Outgoing;
 use super::render::{slack_escape, TemplateError, Templates};
@@ -26,8 +26,8 @@ fn severity_emoji(severity: Severity) -> &'static str {
     }
 }
 
-fn incident_value(id: IncidentId) -> String {
-    serde_json::to_string(&IncidentRef { incident: id.0 }).unwrap_or_default()
+fn incident_value(release: &str, id: IncidentId) -> String {
+    scoped_value(release, &IncidentRef { incident: id.0 })
 }
 
 /// How much of an incident's summary each message shows; the store keeps all of it. An
@@ -68,10 +68,12 @@ struct IncidentPost<'a> {
     runbooks: Vec<RunbookButton<'a>>,
 }
 
-/// The incident in the launch channel as it stands, with its buttons and one button per runbook
-/// while it is open.
+/// The incident of `release` in the launch channel as it stands, with its buttons and one button
+/// per runbook while it is open.
+#[allow(clippy::too_many_arguments)]
 pub fn incident_post(
     templates: &Templates,
+    release: &str,
     incident: &Incident,
     ladder: &[EscalationLevel],
     contingencies: &[Contingency],
@@ -103,18 +105,20 @@ pub fn incident_post(
         standing: standing(incident, ladder, zone),
         open: incident.is_open(),
         runbook: runbook.map(|c| c.title.as_str()),
-        value: incident_value(incident.id),
+        value: incident_value(release, incident.id),
         runbooks: contingencies
             .iter()
             .filter(|c| runbook.is_none_or(|attached| attached.key != c.key))
             .map(|c| RunbookButton {
                 key: &c.key,
                 title: &c.title,
-                value: serde_json::to_string(&RunbookRef {
-                    incident: incident.id.0,
-                    runbook: c.key.clone(),
-                })
-                .unwrap_or_default(),
+                value: scoped_value(
+                    release,
+                    &RunbookRef {
+                        incident: incident.id.0,
+                        runbook: c.key.clone(),
+                    },
+                ),
             })
             .collect(),
     };
@@ -141,6 +145,8 @@ fn standing(incident: &Incident, ladder: &[EscalationLevel], zone: Tz) -> String
 
 /// What a thread note or DM says.
 pub struct Note<'a> {
+    /// The launch whose incident it is.
+    pub release: &'a str,
     pub id: IncidentId,
     pub emoji: &'static str,
     /// Fallback text (notifications).
@@ -179,7 +185,9 @@ pub fn note(
         body: note.body,
         when: slack_date(note.at, zone),
         when_pt: local_time(note.at, zone),
-        ack_value: note.ack_button.then(|| incident_value(note.id)),
+        ack_value: note
+            .ack_button
+            .then(|| incident_value(note.release, note.id)),
     };
     templates.render("incident_note", &context)
 }
@@ -193,9 +201,11 @@ struct StepLine<'a> {
     value: String,
 }
 
-/// The runbook as a checklist; `confirmed` holds (step, by, at) of confirmed steps.
+/// The runbook of `release`'s incident as a checklist; `confirmed` holds (step, by, at) of
+/// confirmed steps.
 pub fn runbook(
     templates: &Templates,
+    release: &str,
     id: IncidentId,
     contingency: &Contingency,
     confirmed: &[(usize, String, DateTime<Utc>)],
@@ -213,11 +223,13 @@ pub fn runbook(
                 text,
                 done: done.map(|(_, by, at)| format!("done by <@{by}> {}", slack_date(*at, zone))),
                 done_plain: done.map(|(_, by, at)| format!("{by} at {}", local_time(*at, zone))),
-                value: serde_json::to_string(&StepRef {
-                    incident: id.0,
-                    step: index,
-                })
-                .unwrap_or_default(),
+                value: scoped_value(
+                    release,
+                    &StepRef {
+                        incident: id.0,
+                        step: index,
+                    },
+                ),
             }
         })
         .collect();
@@ -303,6 +315,7 @@ mod tests {
         );
         let post = incident_post(
             &templates,
+            "summit-4.0.0",
             &incident,
             &plan.escalation,
             &plan.contingencies,
@@ -317,6 +330,7 @@ mod tests {
         let paged = note(
             &templates,
             &Note {
+                release: "summit-4.0.0",
                 id: incident.id,
                 emoji: ":pager:",
                 plain: "paged",
@@ -331,6 +345,7 @@ mod tests {
         assert_eq!(paged.blocks.len(), 3);
         let checklist = runbook(
             &templates,
+            "summit-4.0.0",
             incident.id,
             &plan.contingencies[0],
             &[(1, "U0A".into(), now)],

@@ -6,6 +6,7 @@ pub mod console;
 pub mod format;
 pub mod inbound;
 pub mod incident_messages;
+pub mod launch_messages;
 pub mod limits;
 pub mod messages;
 pub mod port;

@@ -79,6 +79,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "gate_blocked",
         include_str!("../../message-templates/gate_blocked.json.hbs"),
     ),
+    (
+        "launches",
+        include_str!("../../message-templates/launches.json.hbs"),
+    ),
 ];
 
 /// Why a message could not be rendered: always a bug in a template or its context.

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::action_id::{
-    ActionId, VoteRef, NO_GO_REASON_BLOCK, NO_GO_REASON_INPUT, NO_GO_REASON_MODAL,
+    scoped_value, ActionId, VoteRef, NO_GO_REASON_BLOCK, NO_GO_REASON_INPUT, NO_GO_REASON_MODAL,
 };
 use super::format::{duration, local, slack_date, users};
 use super::limits::{self, truncate};
@@ -121,7 +121,7 @@ pub fn vote(
         tally: tally(&vote.decide()),
         open: vote.state == VoteState::Open,
         decision,
-        value: serde_json::to_string(&VoteRef { vote: id }).unwrap_or_default(),
+        value: scoped_value(&release.id(), &VoteRef { vote: id }),
         go_action: ActionId::VoteGo.as_str(),
         no_go_action: ActionId::VoteNoGo.as_str(),
     };
@@ -200,12 +200,12 @@ pub fn choice_name(choice: Choice) -> &'static str {
     }
 }
 
-/// The modal asking for a No-Go reason; the vote rides along as private metadata.
-pub fn no_go_modal(vote: VoteRef) -> Value {
+/// The modal asking for a No-Go reason; the vote of `release` rides along as private metadata.
+pub fn no_go_modal(release: &str, vote: VoteRef) -> Value {
     limits::view(json!({
         "type": "modal",
         "callback_id": NO_GO_REASON_MODAL,
-        "private_metadata": serde_json::to_string(&vote).unwrap_or_default(),
+        "private_metadata": scoped_value(release, &vote),
         "title": { "type": "plain_text", "text": "Vote No-Go" },
         "submit": { "type": "plain_text", "text": "Vote No-Go" },
         "close": { "type": "plain_text", "text": "Cancel" },
@@ -368,7 +368,10 @@ mod tests {
         let voters = blocks[2]["text"]["text"].as_str().unwrap();
         assert_eq!(voters.matches("not voted yet").count(), 6, "{voters}");
         assert!(voters.starts_with("*Voters*\n:hourglass_flowing_sand: <@U0> (Engineering Lead)"));
-        assert_eq!(blocks[4]["elements"][0]["value"], r#"{"v":7}"#);
+        assert_eq!(
+            blocks[4]["elements"][0]["value"],
+            r#"{"l":"summit-4.0.0","v":7}"#
+        );
         assert_eq!(blocks[4]["elements"][1]["action_id"], "vote.nogo");
     }
 }

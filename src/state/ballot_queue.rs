@@ -20,6 +20,8 @@ pub struct Click {
     /// Slack's delivery id of a button click, recorded in the same transaction as the ballot,
     /// so a redelivered click counts once.
     pub delivery: Option<String>,
+    /// The launch whose vote it is: a batch may hold clicks of several.
+    pub release: String,
 }
 
 /// What became of a click.

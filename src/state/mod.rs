@@ -13,7 +13,7 @@ use crate::background::Background;
 use crate::clock::SharedClock;
 use crate::domain::plan::Role;
 use crate::metrics::Metrics;
-use crate::release::Release;
+use crate::release::{Launches, Release};
 use crate::slack::port::SlackPort;
 use crate::slack::render::Templates;
 use crate::storage::writer::Writer;
@@ -29,7 +29,11 @@ pub struct AppState {
     pub slack: Arc<dyn SlackPort>,
     pub templates: Arc<Templates>,
     pub clock: SharedClock,
+    /// The launch this handle acts for: the one a command, click or job belongs to (see
+    /// [`AppState::for_release`]); at start-up, the first plan's.
     pub release: Arc<Release>,
+    /// Every running launch, one per plan.
+    pub launches: Arc<Launches>,
     pub metrics: Arc<Metrics>,
     /// Bumped by SQLite's commit hook on every connection: "the store has changed".
     pub store_changes: Arc<std::sync::atomic::AtomicU64>,
@@ -49,6 +53,21 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// This handle acting for `release`: everything else is shared.
+    pub fn for_release(&self, release: Arc<Release>) -> AppState {
+        AppState {
+            release,
+            ..self.clone()
+        }
+    }
+
+    /// This handle acting for the running launch `id`, if it runs.
+    pub fn for_release_id(&self, id: &str) -> Option<AppState> {
+        self.launches
+            .get(id)
+            .map(|release| self.for_release(release))
+    }
+
     /// Who holds `role` now.
     pub fn holders(&self, role: Role) -> Vec<String> {
         self.release

@@ -22,7 +22,7 @@ pub enum Target {
 /// Messages with an update in flight, each with whether it changed again since.
 #[derive(Debug)]
 pub struct Refreshes {
-    in_flight: Mutex<HashMap<Target, bool>>,
+    in_flight: Mutex<HashMap<(String, Target), bool>>,
     /// Renders reading the store at once. Refreshes run in the background, often many together
     /// (a restart takes a thousand overdue steps); they must leave the pool's other connections
     /// to the scheduler and to commands.
@@ -42,31 +42,34 @@ impl Default for Refreshes {
 }
 
 impl Refreshes {
-    /// Claims the update of `target`; false when one is in flight (it is marked dirty instead).
-    pub fn claim(&self, target: &Target) -> bool {
+    /// Claims the update of `release`'s `target`; false when one is in flight (it is marked
+    /// dirty instead).
+    pub fn claim(&self, release: &str, target: &Target) -> bool {
+        let key = (release.to_string(), target.clone());
         let mut in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
-        match in_flight.get_mut(target) {
+        match in_flight.get_mut(&key) {
             Some(dirty) => {
                 *dirty = true;
                 false
             }
             None => {
-                in_flight.insert(target.clone(), false);
+                in_flight.insert(key, false);
                 true
             }
         }
     }
 
     /// After an update: true when it must run again, else releases the claim.
-    pub fn again(&self, target: &Target) -> bool {
+    pub fn again(&self, release: &str, target: &Target) -> bool {
+        let key = (release.to_string(), target.clone());
         let mut in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
-        match in_flight.get_mut(target) {
+        match in_flight.get_mut(&key) {
             Some(dirty) if *dirty => {
                 *dirty = false;
                 true
             }
             _ => {
-                in_flight.remove(target);
+                in_flight.remove(&key);
                 false
             }
         }

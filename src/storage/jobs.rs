@@ -207,25 +207,38 @@ pub async fn keys_not_cancelled(
     Ok(keys.into_iter().map(|(key,)| key).collect())
 }
 
-/// When the scheduler must next wake up: the earliest unfinished job of any release. Two index
-/// lookups, however many jobs wait.
-pub async fn next_wakeup(conn: &mut SqliteConnection) -> Result<Option<DateTime<Utc>>, StoreError> {
+/// The release ids a query of the running launches binds: a JSON array, read with `json_each`.
+fn running(releases: &[String]) -> String {
+    serde_json::to_string(releases).unwrap_or_else(|_| "[]".to_string())
+}
+
+/// When the scheduler must next wake up: the earliest unfinished job of the running
+/// `releases` (a launch whose plan was removed keeps its jobs, unrun). Two index lookups,
+/// however many jobs wait.
+pub async fn next_wakeup(
+    conn: &mut SqliteConnection,
+    releases: &[String],
+) -> Result<Option<DateTime<Utc>>, StoreError> {
     let (at,): (Option<i64>,) = sqlx::query_as(
         "SELECT MIN(at) FROM (
             SELECT MIN(due_at) AS at FROM jobs
              WHERE state IN ('pending', 'sending') AND in_hand = 0 AND next_attempt_at IS NULL
+               AND release_id IN (SELECT value FROM json_each(?1))
             UNION ALL
             SELECT MIN(next_attempt_at) FROM jobs
-             WHERE state IN ('pending', 'sending') AND in_hand = 0 AND next_attempt_at IS NOT NULL)",
+             WHERE state IN ('pending', 'sending') AND in_hand = 0 AND next_attempt_at IS NOT NULL
+               AND release_id IN (SELECT value FROM json_each(?1)))",
     )
+    .bind(running(releases))
     .fetch_one(conn)
     .await?;
     Ok(at.map(from_millis))
 }
 
-/// Unfinished jobs whose time has come, oldest first.
+/// Unfinished jobs of the running `releases` whose time has come, oldest first.
 pub async fn due(
     conn: &mut SqliteConnection,
+    releases: &[String],
     now: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<Job>, StoreError> {
@@ -234,10 +247,12 @@ pub async fn due(
     let rows: Vec<JobRow> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM jobs WHERE state IN ('pending', 'sending') AND in_hand = 0
             AND due_at <= ?1 AND COALESCE(next_attempt_at, due_at) <= ?1
+            AND release_id IN (SELECT value FROM json_each(?3))
           ORDER BY due_at, key LIMIT ?2"
     ))
     .bind(to_millis(now))
     .bind(limit)
+    .bind(running(releases))
     .fetch_all(conn)
     .await?;
     rows.into_iter().map(from_row).collect()
@@ -382,15 +397,40 @@ mod tests {
         schedule(&mut conn, "r", "b", late, &vote(2)).await.unwrap();
         hand_over(&mut conn, "r", "a", early).await.unwrap();
         let due_keys = |jobs: Vec<Job>| jobs.into_iter().map(|j| j.key).collect::<Vec<_>>();
-        assert!(due_keys(due(&mut conn, late, 10).await.unwrap()) == ["b"]);
-        assert_eq!(next_wakeup(&mut conn).await.unwrap(), Some(late));
+        let r = ["r".to_string()];
+        assert!(due_keys(due(&mut conn, &r, late, 10).await.unwrap()) == ["b"]);
+        assert_eq!(next_wakeup(&mut conn, &r).await.unwrap(), Some(late));
         let parked = from_millis(3_000);
         retry_later(&mut conn, "r", "a", "503", parked, true)
             .await
             .unwrap();
-        assert_eq!(next_wakeup(&mut conn).await.unwrap(), Some(parked));
+        assert_eq!(next_wakeup(&mut conn, &r).await.unwrap(), Some(parked));
         let again = &list(&mut conn, "r").await.unwrap()[0];
         assert_eq!((again.state, again.attempts), (JobState::Sending, 1));
+    }
+
+    #[tokio::test]
+    async fn the_jobs_of_a_launch_no_longer_run_are_kept_but_not_due() {
+        let (_dir, pool) = test_store().await;
+        let mut conn = pool.acquire().await.unwrap();
+        let at = from_millis(1_000);
+        crate::storage::releases::ensure(&mut conn, "gone", "Gone", "1", "#gone", None, at)
+            .await
+            .unwrap();
+        schedule(&mut conn, "gone", "a", at, &vote(1))
+            .await
+            .unwrap();
+        schedule(&mut conn, "r", "b", at, &vote(2)).await.unwrap();
+        let r = ["r".to_string()];
+        let due_keys: Vec<String> = due(&mut conn, &r, at, 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|j| j.key)
+            .collect();
+        assert_eq!(due_keys, ["b"]);
+        assert_eq!(next_wakeup(&mut conn, &[]).await.unwrap(), None);
+        assert_eq!(list(&mut conn, "gone").await.unwrap().len(), 1);
     }
 
     #[tokio::test]
@@ -405,9 +445,12 @@ mod tests {
         complete(&mut conn, "r", "b", Some("C1"), Some("1.1"), at)
             .await
             .unwrap();
-        assert!(due(&mut conn, at, 10).await.unwrap().is_empty());
+        assert!(due(&mut conn, &["r".to_string()], at, 10)
+            .await
+            .unwrap()
+            .is_empty());
         assert_eq!(take_back_all(&mut conn).await.unwrap(), 1);
-        let due = due(&mut conn, at, 10).await.unwrap();
+        let due = due(&mut conn, &["r".to_string()], at, 10).await.unwrap();
         assert_eq!(due.len(), 1);
         assert_eq!(
             (due[0].key.as_str(), due[0].state),

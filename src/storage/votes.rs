@@ -159,23 +159,32 @@ pub async fn close(
 }
 
 /// One vote with its ballots.
-pub async fn load(conn: &mut SqliteConnection, id: i64) -> Result<Option<StoredVote>, StoreError> {
-    let Some(mut stored) = load_without_ballots(conn, id).await? else {
+pub async fn load(
+    conn: &mut SqliteConnection,
+    release_id: &str,
+    id: i64,
+) -> Result<Option<StoredVote>, StoreError> {
+    let Some(mut stored) = load_without_ballots(conn, release_id, id).await? else {
         return Ok(None);
     };
     stored.vote.ballots = ballots(conn, id).await?;
     Ok(Some(stored))
 }
 
-/// One vote without its ballots: enough to judge a new ballot, and cheaper on every click.
+/// One vote of a release without its ballots: enough to judge a new ballot, and cheaper on
+/// every click. Another release's vote is not found.
 pub async fn load_without_ballots(
     conn: &mut SqliteConnection,
+    release_id: &str,
     id: i64,
 ) -> Result<Option<StoredVote>, StoreError> {
-    let row: Option<VoteRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM votes WHERE id = ?"))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row: Option<VoteRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM votes WHERE id = ? AND release_id = ?"
+    ))
+    .bind(id)
+    .bind(release_id)
+    .fetch_optional(&mut *conn)
+    .await?;
     row.map(from_row).transpose()
 }
 
@@ -325,7 +334,7 @@ mod tests {
             .unwrap());
         let no_go = ballot(Choice::NoGo, Some("flaky"));
         assert!(record_ballot(&mut conn, id, &no_go).await.unwrap());
-        let stored = load(&mut conn, id).await.unwrap().unwrap();
+        let stored = load(&mut conn, "r", id).await.unwrap().unwrap();
         assert_eq!(stored.vote.ballots.len(), 1);
         assert_eq!(stored.vote.ballots[0].reason.as_deref(), Some("flaky"));
         assert!(close(&mut conn, id, Choice::NoGo, "URM", Utc::now())

@@ -9,6 +9,7 @@ use sqlx::SqliteConnection;
 
 use crate::domain::command::{Command, CommandError, GoNoGoCommand};
 use crate::domain::day::DayOffset;
+use crate::domain::launch_choice;
 use crate::domain::plan::Role;
 use crate::slack::format::users;
 use crate::slack::inbound::CommandRequest;
@@ -17,6 +18,7 @@ use crate::slack::port::Outgoing;
 use crate::slack::render::slack_escape;
 use crate::state::AppState;
 use crate::storage::{audit, releases, roles, StoreError};
+use crate::workflows::launch::overview as launch_overview;
 use crate::workflows::launch::schedule::{skipped, sync_jobs, Sync};
 use crate::workflows::{checklists, incidents, incidents::runbooks, votes, WorkflowError};
 
@@ -34,14 +36,47 @@ pub async fn handle(state: &AppState, request: &CommandRequest) -> Outgoing {
     }
 }
 
+/// Finds the launch the command is for, then answers it: `--release <key>` names one; else the
+/// launch of the channel it was typed in; else the only launch. Typed anywhere else with
+/// several launches running, `status` lists them all and other commands say how to choose.
 async fn answer(state: &AppState, request: &CommandRequest) -> Result<Outgoing, WorkflowError> {
-    let command = match Command::parse(&request.text) {
+    let chosen = match launch_choice::take(&request.text) {
+        Ok(chosen) => chosen,
+        Err(error) => return parse_error(state, &error),
+    };
+    let command = match Command::parse(&chosen.text) {
         Ok(command) => command,
         Err(error) => return parse_error(state, &error),
     };
     state.metrics.command(command.name());
+    let launches = &state.launches;
+    let release = match &chosen.release {
+        Some(key) => match launches.get(key) {
+            Some(release) => release,
+            None => return launch_overview::unknown(state, key),
+        },
+        None => match launches
+            .in_channel(&request.channel)
+            .or_else(|| launches.only())
+        {
+            Some(release) => release,
+            None if command == Command::Status => return launch_overview::all(state).await,
+            None if command == Command::Help => return Ok(messages::help(&state.templates)?),
+            None => return launch_overview::choose(state, &chosen.text),
+        },
+    };
+    let state = &state.for_release(release);
+    answer_for(state, request, command).await
+}
+
+/// Answers `command` for the launch `state` acts for.
+async fn answer_for(
+    state: &AppState,
+    request: &CommandRequest,
+    command: Command,
+) -> Result<Outgoing, WorkflowError> {
     let release = &state.release;
-    let plan = &release.plan;
+    let plan = &release.plan();
     match command {
         Command::Status => crate::workflows::launch::status_report::build(state).await,
         Command::Help => Ok(messages::help(&state.templates)?),
@@ -182,7 +217,7 @@ async fn set_launch_date(
     let now = state.clock.now();
     let previous = release.snapshot().launch_date;
     let was = previous.map_or("TBD".to_string(), |d| d.to_string());
-    let timeline = Arc::new(release.plan.timeline(date));
+    let timeline = Arc::new(release.plan().timeline(date));
     let (id, user, detail) = (
         release.id.clone(),
         user.to_string(),

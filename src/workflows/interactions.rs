@@ -12,9 +12,27 @@ use crate::workflows::{
     checklists::clicks as checklist_clicks, incidents::clicks as incident_clicks, votes,
 };
 
+/// The launch an input belongs to: the one its button or modal names, else the launch of the
+/// channel it came from, else the only launch.
+fn launch_of(state: &AppState, named: Option<&str>, channel: Option<&str>) -> Option<AppState> {
+    let launches = &state.launches;
+    let release = match named {
+        Some(key) => launches.get(key),
+        None => channel
+            .and_then(|c| launches.in_channel(c))
+            .or_else(|| launches.only()),
+    }?;
+    Some(state.for_release(release))
+}
+
 /// Handles a click after it has been acknowledged. Slack's redeliveries of the same click are
 /// dropped here, so a click counts once.
 pub async fn on_action(state: &AppState, action: Action) {
+    let Some(state) = &launch_of(state, action.release.as_deref(), Some(&action.channel)) else {
+        let text = "That button belongs to a launch golive no longer runs; nothing was changed.";
+        tell(state, &action, text).await;
+        return;
+    };
     let Some(button) = action.button.clone() else {
         let text =
             "That button is not golive's, or its message is out of date; nothing was changed.";
@@ -54,6 +72,20 @@ pub async fn on_submission(
     submission: Submission,
 ) -> Result<(), HashMap<String, String>> {
     let user = submission.user.as_str();
+    if submission.form == Err(FormError::Unknown) {
+        tracing::warn!(
+            callback_id = submission.callback_id,
+            "submission of an unknown modal"
+        );
+        return Ok(());
+    }
+    let Some(state) = &launch_of(state, submission.release.as_deref(), None) else {
+        let text = "This form belongs to a launch golive no longer runs; nothing was changed.";
+        return Err(HashMap::from([(
+            NO_GO_REASON_BLOCK.to_string(),
+            text.to_string(),
+        )]));
+    };
     match submission.form {
         Ok(Form::NoGoReason { vote, reason }) => votes::on_reason(state, user, vote, reason).await,
         Ok(Form::ReopenReason { item, reason }) => {
@@ -64,13 +96,7 @@ pub async fn on_submission(
             let text = "This form is not golive's; nothing was changed.".to_string();
             Err(HashMap::from([(NO_GO_REASON_BLOCK.to_string(), text)]))
         }
-        Err(FormError::Unknown) => {
-            tracing::warn!(
-                callback_id = submission.callback_id,
-                "submission of an unknown modal"
-            );
-            Ok(())
-        }
+        Err(FormError::Unknown) => Ok(()), // answered above
     }
 }
 

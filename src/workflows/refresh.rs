@@ -13,14 +13,14 @@ use crate::workflows::{checklists, incidents::escalation, votes};
 /// Brings `target`'s message up to date with the store. Failures are logged: the next change
 /// renders the whole message again.
 pub async fn request(state: &AppState, target: Target) {
-    if !state.refreshes.claim(&target) {
+    if !state.refreshes.claim(&state.release.id, &target) {
         return;
     }
     loop {
         if let Err(error) = update(state, &target).await {
             tracing::warn!(?target, %error, "could not update an interactive message");
         }
-        if !state.refreshes.again(&target) {
+        if !state.refreshes.again(&state.release.id, &target) {
             return;
         }
     }
@@ -56,11 +56,12 @@ mod tests {
     fn a_request_during_an_update_makes_it_run_once_more() {
         let refreshes = Refreshes::default();
         let target = Target::Vote(1);
-        assert!(refreshes.claim(&target));
-        assert!(!refreshes.claim(&target));
-        assert!(!refreshes.claim(&target));
-        assert!(refreshes.again(&target));
-        assert!(!refreshes.again(&target));
-        assert!(refreshes.claim(&target));
+        assert!(refreshes.claim("a", &target));
+        assert!(!refreshes.claim("a", &target));
+        assert!(refreshes.claim("b", &target), "another launch's vote 1");
+        assert!(!refreshes.claim("a", &target));
+        assert!(refreshes.again("a", &target));
+        assert!(!refreshes.again("a", &target));
+        assert!(refreshes.claim("a", &target));
     }
 }

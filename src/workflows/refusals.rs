@@ -38,11 +38,29 @@ async fn tell(state: &AppState, direct: &dyn SlackPort, batch: &[Refused]) {
     let Ok(notice) = messages::notice(&state.templates, Tone::Error, &text, &text) else {
         return;
     };
-    for manager in state.release_managers() {
+    for manager in managers_of(state, &batch[0].to) {
         if let Err(error) = direct.post(&manager, &notice).await {
             tracing::error!(%error, manager, "could not tell a release manager of a refused message");
         }
     }
+}
+
+/// Who hears of a refusal: the release managers of the launch whose channel it was for, else
+/// (a direct message) those of every launch.
+fn managers_of(state: &AppState, to: &str) -> Vec<String> {
+    let launches = match state.launches.in_channel(to) {
+        Some(release) => vec![release],
+        None => state.launches.all().to_vec(),
+    };
+    let mut managers: Vec<String> = Vec::new();
+    for release in launches {
+        for manager in state.for_release(release).release_managers() {
+            if !managers.contains(&manager) {
+                managers.push(manager);
+            }
+        }
+    }
+    managers
 }
 
 /// The notice for refusals that arrived together.

@@ -82,7 +82,7 @@ async fn a_due_checklist_is_posted_with_owner_and_a_confirm_button_per_item() {
     assert_eq!(block["accessory"]["action_id"], "checklist.confirm");
     assert_eq!(
         block["accessory"]["value"],
-        r#"{"c":"l-7","i":"infrastructure-validated"}"#
+        r#"{"c":"l-7","i":"infrastructure-validated","l":"summit-4.0.0"}"#
     );
     app.advance_to(pacific("2026-03-03", "18:00")).await;
     let posts = app.fake.messages(CHANNEL);

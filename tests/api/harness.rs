@@ -33,6 +33,8 @@ pub struct Options {
     pub launch_date: Option<NaiveDate>,
     pub clock_start: DateTime<Utc>,
     pub socket_mode: bool,
+    /// Plan files; none runs the embedded plan.
+    pub plans: Vec<std::path::PathBuf>,
 }
 
 impl Default for Options {
@@ -41,6 +43,7 @@ impl Default for Options {
             launch_date: None,
             clock_start: "2026-03-09T12:00:00Z".parse().unwrap(),
             socket_mode: false,
+            plans: Vec::new(),
         }
     }
 }
@@ -82,9 +85,10 @@ async fn start(
     let database = dir.path().join("golive.db");
     let config = Config {
         listen: ([127, 0, 0, 1], 0).into(),
-        plan: None,
+        plans: options.plans.clone(),
         database_url: format!("sqlite://{}", database.display()),
         launch_date: options.launch_date,
+        launch_date_for_all: false,
         clock_start: None,
         clock_speed: 1.0,
         release_managers: vec![RM.to_string()],

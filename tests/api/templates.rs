@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use golive::domain::checklist::{ChecklistSpec, Confirmation, Progress};
 use golive::domain::incident::{Incident, IncidentId, Mark, Severity};
-use golive::domain::plan::{Plan, Role, KEY_MAX};
+use golive::domain::plan::{Plan, Role, KEY_MAX, RELEASE_KEY_MAX};
 use golive::domain::status;
 use golive::domain::timeline::{Occurrence, OccurrenceKind};
 use golive::domain::vote::{Ballot, Choice, Vote, VoteState};
@@ -17,6 +17,7 @@ use golive::slack::action_id::{ItemRef, VoteRef};
 use golive::slack::checklist_messages;
 use golive::slack::format::users;
 use golive::slack::incident_messages::{self, Note};
+use golive::slack::launch_messages::{self, LaunchSummary};
 use golive::slack::messages::{self, Audience, Tone};
 use golive::slack::port::Outgoing;
 use golive::slack::render::{TemplateError, Templates};
@@ -502,6 +503,20 @@ fn status_reports(ex: &mut Exercise, plans: &[(Plan, Vec<Occurrence>)]) {
         let message = messages::status(&ex.templates, plan, &report, now(), Vec::new());
         ex.message("status", "L-Day not set", message);
     }
+    let launches: Vec<LaunchSummary> = (0..60)
+        .map(|n| LaunchSummary {
+            name: long(&format!("Launch {n} "), PLAN_TEXT),
+            key: long("k", RELEASE_KEY_MAX),
+            channel: long("#c", PLAN_TEXT),
+            launch_date: Some(now().date_naive()),
+            phase: Some(long("7 · ", PLAN_TEXT)),
+            next: Some((long("Next ", PLAN_TEXT), now())),
+            open_incidents: n * 1_000,
+            zone: chrono_tz::America::Los_Angeles,
+        })
+        .collect();
+    let overview = launch_messages::overview(&ex.templates, &launches);
+    ex.message("launches", "sixty launches, every name long", overview);
 }
 
 /// `/golive help`, every day's schedule with all or none of it posted, the roles with nobody
@@ -591,6 +606,7 @@ fn incident_reports(ex: &mut Exercise, plans: &[(Plan, Vec<Occurrence>)]) {
             let key = message_key(incident.id, 99_999);
             let post = incident_messages::incident_post(
                 &ex.templates,
+                "summit-4.0.0",
                 incident,
                 ladder,
                 &plan.contingencies,
@@ -600,6 +616,7 @@ fn incident_reports(ex: &mut Exercise, plans: &[(Plan, Vec<Occurrence>)]) {
             ex.message("incident", &incident.id.to_string(), post);
             for ack_button in [true, false] {
                 let note = Note {
+                    release: "summit-4.0.0",
                     id: incident.id,
                     emoji: ":pager:",
                     plain: &plain,
@@ -624,6 +641,7 @@ fn incident_reports(ex: &mut Exercise, plans: &[(Plan, Vec<Occurrence>)]) {
                 let key = message_key(id, 99_999);
                 let message = incident_messages::runbook(
                     &ex.templates,
+                    "summit-4.0.0",
                     id,
                     contingency,
                     &confirmed,
@@ -685,7 +703,7 @@ fn checklists(ex: &mut Exercise, plans: &[(Plan, Vec<Occurrence>)]) {
                     checklist: spec.key.clone(),
                     item: item.key.clone(),
                 };
-                let view = checklist_messages::reopen_modal(&reference, &item.text);
+                let view = checklist_messages::reopen_modal("summit-4.0.0", &reference, &item.text);
                 ex.view("reopen", &view);
             }
         }
@@ -694,7 +712,7 @@ fn checklists(ex: &mut Exercise, plans: &[(Plan, Vec<Occurrence>)]) {
         checklist: "l-day".into(),
         item: "morning-deployment-successful".into(),
     };
-    let view = checklist_messages::reopen_modal(&reference, &long("Reopen ", BODY));
+    let view = checklist_messages::reopen_modal("summit-4.0.0", &reference, &long("Reopen ", BODY));
     ex.view("reopen", &view);
 }
 
@@ -793,13 +811,13 @@ fn votes(ex: &mut Exercise, plans: &[(Plan, Vec<Occurrence>)]) {
             }
         }
     }
-    let view = vote_messages::no_go_modal(VoteRef { vote: i64::MAX });
+    let view = vote_messages::no_go_modal("summit-4.0.0", VoteRef { vote: i64::MAX });
     ex.view("No-Go", &view);
 }
 
 /// The templates each group of tests renders; [`Exercise::finish`] holds each group to its list.
 const SCHEDULED: &[&str] = &["scheduled_post", "gate_blocked"];
-const STATUS: &[&str] = &["status"];
+const STATUS: &[&str] = &["status", "launches"];
 const REPLIES: &[&str] = &["help", "timeline_day", "roles", "notice"];
 const INCIDENTS: &[&str] = &["incident", "incident_note", "runbook", "incidents"];
 const CHECKLISTS: &[&str] = &["checklist", "checklist_reminder", "checklist_summary"];

@@ -33,7 +33,7 @@ async fn with_an_incident_open_warming_up_takes_a_step_on_every_connection_and_l
     let app = Application::build(config, clock, None).await.unwrap();
     let state = app.state();
     assert!(!warm_up::run(&state).await.unwrap(), "nothing to warm for");
-    let ladder = &state.release.plan.escalation;
+    let ladder = &state.release.plan().escalation;
     let open = Incident::open(
         IncidentId(0),
         Severity::P2,

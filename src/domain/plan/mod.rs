@@ -32,7 +32,7 @@ pub use role::{Owner, Role, UnknownRole};
 use crate::domain::day::DayTime;
 
 /// The Summit v4 plan as shipped.
-const EMBEDDED_SOURCE: &str = include_str!("../../../deploy/plans/summit-v4.toml");
+pub const EMBEDDED_SOURCE: &str = include_str!("../../../deploy/plans/summit-v4.toml");
 
 /// A whole release plan, validated.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,12 +74,25 @@ pub struct ReleaseInfo {
     pub scope: Vec<String>,
     /// Slack user ids of the release managers.
     pub release_managers: Vec<String>,
+    /// Where the release's name and channel are written, for errors that span several plans.
+    pub located: Located,
+}
+
+/// 1-based (line, column) positions in the plan file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Located {
+    pub name: (usize, usize),
+    pub channel: (usize, usize),
 }
 
 impl ReleaseInfo {
-    /// A stable slug naming this release, e.g. "summit-4.0.0".
+    /// A stable slug naming this release, e.g. "summit-4.0.0": what `--release` takes. At most
+    /// [`RELEASE_KEY_MAX`] characters, since every button value carries it.
     pub fn id(&self) -> String {
-        format!("{}-{}", slug(&self.name), slug(&self.version))
+        let mut id = format!("{}-{}", slug(&self.name), slug(&self.version));
+        // A slug is ASCII, so a byte index is a character boundary.
+        id.truncate(RELEASE_KEY_MAX);
+        id.trim_end_matches('-').to_string()
     }
 }
 
@@ -195,6 +208,9 @@ impl Plan {
 /// The longest key a plan may have. Keys name Slack blocks (`item:<key>`, `runbook:<key>`) and
 /// ride in button values and modal metadata, which Slack bounds: a block id at 255 characters.
 pub const KEY_MAX: usize = 200;
+
+/// The longest release key.
+pub const RELEASE_KEY_MAX: usize = 100;
 
 /// The key of a checklist item (or an exit criterion) without one of its own: its text as a
 /// slug, cut to [`KEY_MAX`] characters.

@@ -52,7 +52,7 @@ pub struct RawPlan {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRelease {
-    pub name: String,
+    pub name: Text,
     pub version: String,
     pub codename: String,
     pub release_type: String,

@@ -88,7 +88,7 @@ async fn reopen_clicked(state: &AppState, action: &Action, item: ItemRef) -> Res
             "“{text}” is open already; nothing was changed."
         )));
     }
-    let view = checklist_messages::reopen_modal(&item, &text);
+    let view = checklist_messages::reopen_modal(&state.release.id, &item, &text);
     state.slack.open_view(&action.trigger_id, &view).await?;
     Ok(())
 }
@@ -108,7 +108,7 @@ pub async fn on_reopen_reason(
 }
 
 async fn reopen(state: &AppState, user: &str, item: ItemRef, reason: &str) -> Result<(), Refusal> {
-    let spec = ChecklistSpec::from_plan(&state.release.plan, &item.checklist)
+    let spec = ChecklistSpec::from_plan(&state.release.plan(), &item.checklist)
         .map_err(|error| told(format!("{error}.")))?;
     permitted(state, &spec, &item, user).await?;
     let now = state.clock.now();
@@ -136,7 +136,7 @@ async fn clicked_item(
     action: &Action,
     item: ItemRef,
 ) -> Result<(ChecklistSpec, ItemRef), Refusal> {
-    let spec = ChecklistSpec::from_plan(&state.release.plan, &item.checklist)
+    let spec = ChecklistSpec::from_plan(&state.release.plan(), &item.checklist)
         .map_err(|error| told(format!("{error}.")))?;
     let live = {
         let mut conn = state.db.acquire().await?;
@@ -176,7 +176,7 @@ async fn permitted(
     if may_confirm(&found.owner, user, &people, release_manager) {
         return Ok(());
     }
-    let plan = &state.release.plan;
+    let plan = &state.release.plan();
     let ids = state.release.slack_ids();
     let roles = state.release.snapshot().roles.clone();
     let who = owner_mention(plan, &found.owner, &ids.groups, &roles);
@@ -193,7 +193,8 @@ async fn owner_people(state: &AppState, owner: &Owner, user: &str) -> Vec<String
     let Owner::Team(key) = owner else {
         return Vec::new();
     };
-    let Some(team) = state.release.plan.team(key) else {
+    let plan = state.release.plan();
+    let Some(team) = plan.team(key) else {
         return Vec::new();
     };
     let snapshot = state.release.snapshot();
@@ -215,7 +216,7 @@ async fn owner_people(state: &AppState, owner: &Owner, user: &str) -> Vec<String
 }
 
 fn refusal(state: &AppState, error: ChecklistError) -> Refusal {
-    let zone = state.release.plan.release.timezone;
+    let zone = state.release.plan().release.timezone;
     match error {
         ChecklistError::AlreadyConfirmed { text, by } => told(format!(
             "“{text}” was already confirmed by <@{}> at {}; nothing was changed.",

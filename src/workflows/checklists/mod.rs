@@ -42,7 +42,7 @@ pub async fn progress(
 /// When a checklist's items should all be done, once L-Day is known.
 pub fn deadline(state: &AppState, spec: &ChecklistSpec) -> Option<DateTime<Utc>> {
     let launch = state.release.snapshot().launch_date?;
-    spec.deadline(&state.release.plan, launch)
+    spec.deadline(&state.release.plan(), launch)
 }
 
 /// The checklist message as the store has it now.
@@ -52,7 +52,7 @@ pub async fn message(state: &AppState, spec: ChecklistSpec) -> Result<Outgoing, 
     let progress = progress(&mut conn, state, spec).await?;
     Ok(checklist_messages::checklist(
         &state.templates,
-        &state.release.plan,
+        &state.release.plan(),
         &progress,
         deadline,
     )?)
@@ -63,7 +63,7 @@ pub async fn render_live(
     state: &AppState,
     key: &str,
 ) -> Result<Option<(String, String, Outgoing)>, WorkflowError> {
-    let Ok(spec) = ChecklistSpec::from_plan(&state.release.plan, key) else {
+    let Ok(spec) = ChecklistSpec::from_plan(&state.release.plan(), key) else {
         return Ok(None);
     };
     let post = {
@@ -81,7 +81,7 @@ pub async fn post_on_demand(
     user: &str,
     key: &str,
 ) -> Result<Outgoing, WorkflowError> {
-    let spec = match ChecklistSpec::from_plan(&state.release.plan, key) {
+    let spec = match ChecklistSpec::from_plan(&state.release.plan(), key) {
         Ok(spec) => spec,
         Err(error) => {
             let text = format!("{error}.");
@@ -131,7 +131,7 @@ pub async fn scheduled_message(
     let Some(key) = due_checklist(occurrence_key) else {
         return Ok(None);
     };
-    match ChecklistSpec::from_plan(&state.release.plan, key) {
+    match ChecklistSpec::from_plan(&state.release.plan(), key) {
         Ok(spec) => Ok(Some(message(state, spec).await?)),
         Err(_) => Ok(None),
     }
@@ -151,7 +151,7 @@ pub async fn scheduled_post_made(
         return Ok(());
     };
     record_post(conn, state, key, posted, now).await?;
-    let spec = ChecklistSpec::from_plan(&state.release.plan, key).ok();
+    let spec = ChecklistSpec::from_plan(&state.release.plan(), key).ok();
     let Some(deadline) = spec.and_then(|spec| deadline(state, &spec)) else {
         return Ok(());
     };
@@ -176,7 +176,7 @@ pub async fn remind(state: &AppState, job: Job, key: String) -> Result<(), Workf
         jobs::finish(&mut tx, &job.release_id, &job.key, now).await?;
         tx.commit().await?;
     }
-    let Ok(spec) = ChecklistSpec::from_plan(&state.release.plan, &key) else {
+    let Ok(spec) = ChecklistSpec::from_plan(&state.release.plan(), &key) else {
         return Ok(());
     };
     let Some(deadline) = deadline(state, &spec) else {
@@ -189,7 +189,7 @@ pub async fn remind(state: &AppState, job: Job, key: String) -> Result<(), Workf
     if progress.open_items().is_empty() {
         return Ok(());
     }
-    let plan = &state.release.plan;
+    let plan = &state.release.plan();
     let ids = state.release.slack_ids();
     let roles = state.release.snapshot().roles.clone();
     let mention = |item: &ChecklistItem| owner_mention(plan, &item.owner, &ids.groups, &roles);
@@ -242,7 +242,7 @@ const STATUS_ITEMS: usize = 5;
 
 /// One line per posted checklist that still has open items, for `/golive status`.
 pub async fn open_lines(state: &AppState) -> Result<Vec<String>, WorkflowError> {
-    let plan = &state.release.plan;
+    let plan = &state.release.plan();
     let mut conn = state.db.acquire().await?;
     let mut lines = Vec::new();
     for key in checklists::posted_checklists(&mut conn, &state.release.id).await? {

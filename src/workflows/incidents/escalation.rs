@@ -53,7 +53,7 @@ pub async fn advance(
     open_p0: usize,
     now: DateTime<Utc>,
 ) -> Result<(), WorkflowError> {
-    let ladder = &state.release.plan.escalation;
+    let ladder = &state.release.plan().escalation;
     while let Some(step) = incident.next_step(ladder, open_p0, now) {
         if step.due_at > now {
             let key = format!("{}l{}", job_prefix(incident.id), step.to_level);
@@ -80,7 +80,7 @@ pub async fn climb(
     reason: Reason,
     now: DateTime<Utc>,
 ) -> Result<bool, WorkflowError> {
-    let ladder = &state.release.plan.escalation;
+    let ladder = &state.release.plan().escalation;
     let from = incident.level;
     if incident.escalate(ladder, now).is_err() {
         return Ok(false);
@@ -125,7 +125,7 @@ pub async fn page(
     why: Option<(String, String)>,
     now: DateTime<Utc>,
 ) -> Result<(), WorkflowError> {
-    let ladder = &state.release.plan.escalation;
+    let ladder = &state.release.plan().escalation;
     let Some(level) = level(ladder, incident.level).cloned() else {
         tracing::error!(incident = %incident.id, "the plan has no escalation ladder; nobody paged");
         return Ok(());
@@ -168,12 +168,13 @@ pub async fn page(
         level.name,
         incident.severity.as_str(),
         crate::slack::render::slack_escape(&summary),
-        state.release.plan.release.channel
+        state.release.plan().release.channel
     );
     for user in paged {
         let release_id = &state.release.id;
-        let zone = state.release.plan.release.timezone;
+        let zone = state.release.plan().release.timezone;
         let message = Note {
+            release: &state.release.id,
             id,
             emoji: ":rotating_light:",
             plain: &dm_plain,
@@ -215,8 +216,8 @@ async fn report_empty(
         .map(|(plain, body)| (format!("{plain} "), format!("{body}\n")))
         .unwrap_or_default();
     let roles: Vec<&str> = level.roles.iter().map(Role::key).collect();
-    let top =
-        crate::domain::incident::next_level(&state.release.plan.escalation, level.level).is_none();
+    let top = crate::domain::incident::next_level(&state.release.plan().escalation, level.level)
+        .is_none();
     let what = if top {
         "it stays at the top of the ladder".to_string()
     } else {
@@ -239,8 +240,9 @@ async fn report_empty(
     thread_note(conn, state, id, ":warning:", &plain, &body, now).await?;
     for manager in managers {
         let release_id = &state.release.id;
-        let zone = state.release.plan.release.timezone;
+        let zone = state.release.plan().release.timezone;
         let message = Note {
+            release: &state.release.id,
             id,
             emoji: ":warning:",
             plain: &plain,
@@ -285,9 +287,10 @@ pub async fn render_live(
     let (Some((channel, ts)), Some(incident)) = (post, incident) else {
         return Ok(None);
     };
-    let plan = &state.release.plan;
+    let plan = &state.release.plan();
     let message = incident_messages::incident_post(
         &state.templates,
+        &state.release.id,
         &incident,
         &plan.escalation,
         &plan.contingencies,
@@ -307,8 +310,9 @@ pub async fn thread_note(
     body: &str,
     now: DateTime<Utc>,
 ) -> Result<(), WorkflowError> {
-    let zone = state.release.plan.release.timezone;
+    let zone = state.release.plan().release.timezone;
     let message = Note {
+        release: &state.release.id,
         id,
         emoji,
         plain,

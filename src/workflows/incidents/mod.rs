@@ -41,7 +41,7 @@ pub async fn raise(
     summary: &str,
     runbook: Option<&str>,
 ) -> Result<Outcome, WorkflowError> {
-    let plan = &state.release.plan;
+    let plan = &state.release.plan();
     if plan.escalation.is_empty() {
         return Ok(Err(
             "The plan has no escalation ladder, so golive cannot page anyone.".into(),
@@ -79,6 +79,7 @@ pub async fn raise(
         move |key: &str| {
             incident_messages::incident_post(
                 &state.templates,
+                &state.release.id,
                 &incident,
                 &plan.escalation,
                 &plan.contingencies,
@@ -100,6 +101,7 @@ pub async fn raise(
     incident_posts::queue_as(&mut tx, release_id, id, &root, To::Channel, now, |key| {
         incident_messages::incident_post(
             &state.templates,
+            &state.release.id,
             &incident,
             &plan.escalation,
             &plan.contingencies,
@@ -136,7 +138,7 @@ async fn reevaluate_others(
     now: DateTime<Utc>,
 ) -> Result<Vec<Incident>, WorkflowError> {
     let mut moved = Vec::new();
-    let ladder = &state.release.plan.escalation;
+    let ladder = &state.release.plan().escalation;
     for mut other in incidents::open(conn, &state.release.id).await? {
         let due_now = other
             .next_step(ladder, open_p0, now)
@@ -218,7 +220,7 @@ pub async fn escalate_now(
             if !incident.is_open() {
                 return Err(format!("{id} is already resolved."));
             }
-            let ladder = &state.release.plan.escalation;
+            let ladder = &state.release.plan().escalation;
             match crate::domain::incident::next_level(ladder, incident.level) {
                 Some(_) => Ok(Step::EscalateNow),
                 None => Err(format!(
@@ -365,7 +367,7 @@ fn mark_text(mark: Mark) -> &'static str {
 fn level_name(state: &AppState, level: u8) -> String {
     state
         .release
-        .plan
+        .plan()
         .escalation
         .iter()
         .find(|l| l.level == level)

@@ -14,7 +14,7 @@ pub async fn list(state: &AppState) -> Result<Outgoing, WorkflowError> {
     Ok(incident_messages::incidents(
         &state.templates,
         &open,
-        &state.release.plan.escalation,
+        &state.release.plan().escalation,
         state.clock.now(),
     )?)
 }
@@ -52,7 +52,7 @@ pub async fn status_lines(state: &AppState) -> Result<Vec<String>, WorkflowError
         ));
     }
     if let Some(pause) = runbooks::rollout_pause(&mut conn, release_id).await? {
-        let zone = state.release.plan.release.timezone;
+        let zone = state.release.plan().release.timezone;
         let cause = pause
             .incident
             .map(|i| format!(" for {i}"))

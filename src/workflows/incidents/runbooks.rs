@@ -25,13 +25,14 @@ fn checklist_key(id: IncidentId) -> String {
     format!("{}runbook", job_prefix(id))
 }
 
-fn contingency<'a>(state: &'a AppState, key: &str) -> Option<&'a Contingency> {
+fn contingency(state: &AppState, key: &str) -> Option<Contingency> {
     state
         .release
-        .plan
+        .plan()
         .contingencies
         .iter()
         .find(|c| c.key == key)
+        .cloned()
 }
 
 /// Attaches `key` inside the caller's transaction: checklist to the thread, clocks started.
@@ -48,9 +49,18 @@ pub async fn attach_in(
     };
     let id = incident.id;
     let release_id = &state.release.id;
-    let zone = state.release.plan.release.timezone;
-    let checklist =
-        |key: &str| incident_messages::runbook(&state.templates, id, contingency, &[], zone, key);
+    let zone = state.release.plan().release.timezone;
+    let checklist = |key: &str| {
+        incident_messages::runbook(
+            &state.templates,
+            &state.release.id,
+            id,
+            &contingency,
+            &[],
+            zone,
+            key,
+        )
+    };
     incident_posts::queue_as(
         conn,
         release_id,
@@ -61,7 +71,7 @@ pub async fn attach_in(
         checklist,
     )
     .await?;
-    for clock in runbook::clocks(contingency, incident.severity, incident.opened_at) {
+    for clock in runbook::clocks(&contingency, incident.severity, incident.opened_at) {
         let job_key = format!("{}{}", job_prefix(id), clock.kind.key());
         let payload = JobPayload::RunbookClock {
             incident: id.0,
@@ -174,11 +184,12 @@ pub async fn confirm_step(
     let confirmed = runbook_steps::confirmed_steps(&mut tx, release_id, id).await?;
     tx.commit().await?;
     state.scheduler.wake();
-    let zone = state.release.plan.release.timezone;
+    let zone = state.release.plan().release.timezone;
     let refreshed = incident_messages::runbook(
         &state.templates,
+        &state.release.id,
         id,
-        contingency,
+        &contingency,
         &confirmed,
         zone,
         &checklist_key(id),
@@ -223,7 +234,7 @@ async fn notify(
     if kind == ClockKind::ReviewReminder && review_held(conn, state, incident).await? {
         return Ok(());
     }
-    let zone = state.release.plan.release.timezone;
+    let zone = state.release.plan().release.timezone;
     let mut people: Vec<String> = incident.owner().map(str::to_string).into_iter().collect();
     people.extend(state.release_managers());
     people.dedup();
@@ -302,6 +313,6 @@ pub async fn resume_rollout(state: &AppState, user: &str) -> Result<Outcome, Wor
     state.scheduler.wake();
     Ok(Ok(format!(
         "The rollout is resumed (paused since {}).",
-        local(pause.at, state.release.plan.release.timezone)
+        local(pause.at, state.release.plan().release.timezone)
     )))
 }

@@ -44,7 +44,8 @@ pub async fn run(state: &AppState) -> Result<bool, WorkflowError> {
 
 async fn step(state: &AppState, conn: &mut PoolConnection<Sqlite>) -> Result<(), WorkflowError> {
     let release_id = &state.release.id;
-    let ladder = &state.release.plan.escalation;
+    let ids = [release_id.clone()];
+    let ladder = &state.release.plan().escalation;
     let now = state.clock.now();
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
     // Opened an hour ago and never acknowledged: its next step is due now.
@@ -65,9 +66,10 @@ async fn step(state: &AppState, conn: &mut PoolConnection<Sqlite>) -> Result<(),
         incidents::save(&mut tx, release_id, &incident).await?;
         incidents::incident_post(&mut tx, release_id, id).await?;
         // The step then refreshes the incident post (see `escalation::render_live`).
-        let plan = &state.release.plan;
+        let plan = &state.release.plan();
         incident_messages::incident_post(
             &state.templates,
+            &state.release.id,
             &incident,
             ladder,
             &plan.contingencies,
@@ -75,10 +77,10 @@ async fn step(state: &AppState, conn: &mut PoolConnection<Sqlite>) -> Result<(),
             &incidents::message_key(id, 0),
         )?;
     }
-    for job in jobs::due(&mut tx, now, 10).await? {
+    for job in jobs::due(&mut tx, &ids, now, 10).await? {
         jobs::hand_over(&mut tx, &job.release_id, &job.key, now).await?;
     }
-    jobs::next_wakeup(&mut tx).await?;
+    jobs::next_wakeup(&mut tx, &ids).await?;
     tx.rollback().await?;
     Ok(())
 }

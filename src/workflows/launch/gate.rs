@@ -19,7 +19,7 @@ pub enum GateState {
 /// For a launch-day milestone gated on a Go: whether a Go is recorded. Other posts pass.
 pub async fn gate(state: &AppState, occurrence: &Occurrence) -> Result<GateState, WorkflowError> {
     let gated = occurrence.kind == OccurrenceKind::Milestone
-        && state.release.plan.launch_day.iter().any(|m| {
+        && state.release.plan().launch_day.iter().any(|m| {
             m.gate == Some(Gate::GoDecision) && occurrence.key == format!("milestone:{}", m.key)
         });
     if !gated {
@@ -29,7 +29,7 @@ pub async fn gate(state: &AppState, occurrence: &Occurrence) -> Result<GateState
         let mut conn = state.db.acquire().await?;
         votes::latest(&mut conn, &state.release.id).await?
     };
-    let zone = state.release.plan.release.timezone;
+    let zone = state.release.plan().release.timezone;
     let blocked = match latest {
         None => "no go/no-go vote has been held".to_string(),
         Some(stored) => match stored.vote.state {

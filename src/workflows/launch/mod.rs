@@ -2,6 +2,7 @@
 //! exactly once and in plan order, the gate on deployment, and the status of the launch.
 
 pub mod gate;
+pub mod overview;
 pub mod posts;
 pub mod schedule;
 pub mod setup;

@@ -180,7 +180,7 @@ async fn compose(
     audience: &Audience<'_>,
     late_by: Option<TimeDelta>,
 ) -> Result<(Outgoing, Option<String>), WorkflowError> {
-    let plan = &state.release.plan;
+    let plan = &state.release.plan();
     if let Some(checklist) = checklists::scheduled_message(state, &occurrence.key).await? {
         return Ok((checklist, None));
     }

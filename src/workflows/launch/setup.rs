@@ -133,7 +133,8 @@ async fn posted(
 /// and leave the names as they are: posts then go to the channel by name and teams are named in
 /// bold, which is worse but never silent.
 pub async fn resolve_slack_ids(slack: &dyn SlackPort, release: &Release) {
-    let name = release.plan.release.channel.trim_start_matches('#');
+    let plan = release.plan();
+    let name = plan.release.channel.trim_start_matches('#');
     let channel = match slack.channel_id(name).await {
         Ok(Some(id)) => Some(id),
         Ok(None) => {
@@ -155,7 +156,7 @@ pub async fn resolve_slack_ids(slack: &dyn SlackPort, release: &Release) {
             HashMap::new()
         }
     };
-    for team in &release.plan.teams {
+    for team in &plan.teams {
         if let Some(handle) = team.usergroup.as_ref().filter(|h| !groups.contains_key(*h)) {
             tracing::info!(
                 team = team.key,

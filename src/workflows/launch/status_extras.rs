@@ -22,7 +22,7 @@ pub async fn load(state: &AppState) -> Result<Arc<StatusExtras>, WorkflowError> 
     let changes = state.store_changes.load(Ordering::Acquire);
     let second = state.clock.now().timestamp();
     let cache = &state.status_extras;
-    if let Some(extras) = cache.fresh(changes, second, MAX_AGE) {
+    if let Some(extras) = cache.fresh(&state.release.id, changes, second, MAX_AGE) {
         return Ok(extras);
     }
     let extras = Arc::new(StatusExtras {
@@ -30,6 +30,6 @@ pub async fn load(state: &AppState) -> Result<Arc<StatusExtras>, WorkflowError> 
         checklists: checklists::open_lines(state).await?,
         gonogo: votes::status_line(state).await?,
     });
-    cache.keep(changes, second, extras.clone());
+    cache.keep(&state.release.id, changes, second, extras.clone());
     Ok(extras)
 }

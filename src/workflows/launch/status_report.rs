@@ -9,7 +9,7 @@ use crate::workflows::{launch::status_extras, WorkflowError};
 /// Where the release stands now: the schedule from memory, the rest from the store (cached).
 pub async fn build(state: &AppState) -> Result<Outgoing, WorkflowError> {
     let release = &state.release;
-    let plan = &release.plan;
+    let plan = &release.plan();
     let snapshot = release.snapshot();
     let now = state.clock.now();
     let mut status = status::compute(plan, snapshot.progress(), now);

@@ -54,12 +54,11 @@ fn lock(waiting: &Mutex<Vec<Waiting>>) -> std::sync::MutexGuard<'_, Vec<Waiting>
 
 async fn write(state: &AppState, waiting: Vec<Waiting>) {
     let clicks: Vec<Click> = waiting.iter().map(|w| w.click.clone()).collect();
-    let release = state.release.id.clone();
     let outcome = state
         .writer
         .write(
             move |conn: &mut SqliteConnection| -> BoxFuture<'_, Result<Vec<Counted>, StoreError>> {
-                Box::pin(write_all(conn, release, clicks))
+                Box::pin(write_all(conn, clicks))
             },
             |_| {},
         )
@@ -81,11 +80,9 @@ async fn write(state: &AppState, waiting: Vec<Waiting>) {
 
 async fn write_all(
     tx: &mut SqliteConnection,
-    release: String,
     clicks: Vec<Click>,
 ) -> Result<Vec<Counted>, StoreError> {
-    let release = &release;
-    let mut loaded: HashMap<i64, Option<StoredVote>> = HashMap::new();
+    let mut loaded: HashMap<(&str, i64), Option<StoredVote>> = HashMap::new();
     let mut counted = Vec::with_capacity(clicks.len());
     for click in &clicks {
         if let Some(delivery) = &click.delivery {
@@ -94,10 +91,13 @@ async fn write_all(
                 continue;
             }
         }
-        if let std::collections::hash_map::Entry::Vacant(entry) = loaded.entry(click.vote) {
-            entry.insert(votes::load_without_ballots(&mut *tx, click.vote).await?);
+        let release = click.release.as_str();
+        if let std::collections::hash_map::Entry::Vacant(entry) =
+            loaded.entry((release, click.vote))
+        {
+            entry.insert(votes::load_without_ballots(&mut *tx, release, click.vote).await?);
         }
-        let Some(Some(stored)) = loaded.get(&click.vote) else {
+        let Some(Some(stored)) = loaded.get(&(release, click.vote)) else {
             counted.push(Counted::NoSuchVote);
             continue;
         };

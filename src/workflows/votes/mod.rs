@@ -63,7 +63,7 @@ async fn open(
         Ok(deadline) => deadline,
         Err(text) => return notice(state, Tone::Refused, &text),
     };
-    let plan = &state.release.plan;
+    let plan = &state.release.plan();
     let roles = &state.release.snapshot().roles;
     let vote = match Vote::open(&plan.gonogo.voters, roles, deadline, plan.gonogo.rule) {
         Ok(vote) => vote,
@@ -106,7 +106,7 @@ async fn store_open(
     let payload = JobPayload::VoteClose { vote: id };
     let (key, deadline) = (close_key(id), vote.deadline);
     jobs::schedule(&mut tx, release, &key, deadline, &payload).await?;
-    let zone = state.release.plan.release.timezone;
+    let zone = state.release.plan().release.timezone;
     let detail = format!("vote {id} opened, closes {}", local(deadline, zone));
     audit::record(&mut tx, release, now, user, "gonogo-open", &detail).await?;
     tx.commit().await?;
@@ -122,7 +122,7 @@ async fn post_vote(
     now: DateTime<Utc>,
 ) -> Result<(), WorkflowError> {
     let launch = state.release.snapshot().launch_date;
-    let message = vote_messages::vote(&state.templates, &state.release.plan, id, vote, launch)?;
+    let message = vote_messages::vote(&state.templates, &state.release.plan(), id, vote, launch)?;
     match state.slack.post(&state.release.channel(), &message).await {
         Ok(posted) => {
             let mut conn = state.db.acquire().await?;
@@ -146,7 +146,7 @@ fn deadline(
     time: Option<NaiveTime>,
     now: DateTime<Utc>,
 ) -> Result<DateTime<Utc>, String> {
-    let plan = &state.release.plan;
+    let plan = &state.release.plan();
     let zone = plan.release.timezone;
     if let Some(time) = time {
         let today = now.with_timezone(&zone).date_naive();
@@ -215,7 +215,7 @@ pub async fn close(
     let release = &state.release.id;
     let actor = closed_by.unwrap_or(GOLIVE);
     let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
-    let Some(stored) = votes::load(&mut tx, id).await? else {
+    let Some(stored) = votes::load(&mut tx, &state.release.id, id).await? else {
         return Ok(None);
     };
     let Ok(outcome) = stored.vote.close() else {
@@ -239,7 +239,7 @@ pub async fn close(
     let ticked =
         checklists::confirm_for_golive(&mut tx, state, MEETING_CHECKLIST, &item, &why, now).await?;
     tx.commit().await?;
-    let plan = &state.release.plan;
+    let plan = &state.release.plan();
     let decision = vote_messages::decision(&state.templates, plan, &outcome, closed_by)?;
     if let Err(error) = state.slack.post(&state.release.channel(), &decision).await {
         tracing::error!(%error, id, "could not post the go/no-go decision");
@@ -270,7 +270,7 @@ async fn status(state: &AppState) -> Result<Outgoing, WorkflowError> {
     let launch = state.release.snapshot().launch_date;
     Ok(vote_messages::vote(
         &state.templates,
-        &state.release.plan,
+        &state.release.plan(),
         stored.id,
         &stored.vote,
         launch,
@@ -284,7 +284,7 @@ pub async fn render_live(
 ) -> Result<Option<(String, String, Outgoing)>, WorkflowError> {
     let stored = {
         let mut conn = state.db.acquire().await?;
-        votes::load(&mut conn, id).await?
+        votes::load(&mut conn, &state.release.id, id).await?
     };
     let Some(StoredVote {
         vote,
@@ -295,7 +295,7 @@ pub async fn render_live(
         return Ok(None);
     };
     let launch = state.release.snapshot().launch_date;
-    let message = vote_messages::vote(&state.templates, &state.release.plan, id, &vote, launch)?;
+    let message = vote_messages::vote(&state.templates, &state.release.plan(), id, &vote, launch)?;
     Ok(Some((channel, ts, message)))
 }
 
@@ -314,6 +314,7 @@ async fn go(state: &AppState, action: &Action, reference: VoteRef) -> Result<(),
         reason: None,
         at: state.clock.now(),
         delivery: Some(action.delivery_id.clone()),
+        release: state.release.id.clone(),
     };
     cast(state, click).await
 }
@@ -345,7 +346,7 @@ async fn no_go_clicked(state: &AppState, action: &Action, vote: VoteRef) -> Resu
         .vote
         .may_vote(&action.user, state.clock.now())
         .map_err(|error| refusal(state, &stored, error))?;
-    let view = vote_messages::no_go_modal(VoteRef { vote: stored.id });
+    let view = vote_messages::no_go_modal(&state.release.id, VoteRef { vote: stored.id });
     state.slack.open_view(&action.trigger_id, &view).await?;
     Ok(())
 }
@@ -365,6 +366,7 @@ pub async fn on_reason(
         reason: Some(reason),
         at: state.clock.now(),
         delivery: None,
+        release: state.release.id.clone(),
     };
     cast(state, click)
         .await
@@ -373,20 +375,20 @@ pub async fn on_reason(
 
 async fn clicked_vote(state: &AppState, reference: VoteRef) -> Result<StoredVote, Refusal> {
     let mut conn = state.db.acquire().await?;
-    votes::load_without_ballots(&mut conn, reference.vote)
+    votes::load_without_ballots(&mut conn, &state.release.id, reference.vote)
         .await?
         .ok_or_else(|| told("That vote no longer exists; nothing was changed."))
 }
 
 fn refusal(state: &AppState, stored: &StoredVote, error: VoteError) -> Refusal {
-    let zone = state.release.plan.release.timezone;
+    let zone = state.release.plan().release.timezone;
     let vote = &stored.vote;
     match error {
         VoteError::NotAVoter => {
             let voters: Vec<String> = vote.voters.iter().map(|v| v.user.clone()).collect();
             let roles: Vec<&str> = state
                 .release
-                .plan
+                .plan()
                 .gonogo
                 .voters
                 .iter()
@@ -428,7 +430,7 @@ pub async fn status_line(state: &AppState) -> Result<Option<String>, WorkflowErr
     let Some(stored) = votes::latest(&mut conn, &state.release.id).await? else {
         return Ok(None);
     };
-    let zone = state.release.plan.release.timezone;
+    let zone = state.release.plan().release.timezone;
     let outcome = stored.vote.decide();
     Ok((stored.vote.state == VoteState::Open).then(|| {
         format!(

@@ -86,6 +86,11 @@ impl<'a> Checker<'a> {
         Err(PlanErrors(self.errors))
     }
 
+    /// The (line, column) where `span` starts.
+    pub fn locate(&self, span: Range<usize>) -> (usize, usize) {
+        crate::domain::plan::error::line_and_column(self.source, span.start)
+    }
+
     /// Record a problem at the start of `span`.
     pub fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
         self.errors.push(PlanError::at(self.source, span, message));

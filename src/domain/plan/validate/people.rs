@@ -9,7 +9,7 @@ use super::super::raw::{
     RawChannel, RawEscalation, RawGoNoGo, RawRelease, RawRole, RawTeam, RawWarRoom,
 };
 use super::super::{
-    CommChannel, DecisionRule, EscalationLevel, EscalationTrigger, GoNoGo, ReleaseInfo,
+    CommChannel, DecisionRule, EscalationLevel, EscalationTrigger, GoNoGo, Located, ReleaseInfo,
     Responsibilities, Role, RoleAssignment, Team, WarRoom,
 };
 use super::{Checker, PLACEHOLDER};
@@ -36,8 +36,12 @@ pub fn release(check: &mut Checker, raw: RawRelease) -> ReleaseInfo {
         );
         Tz::UTC
     });
+    let located = Located {
+        name: check.locate(raw.name.span()),
+        channel: check.locate(raw.channel.span()),
+    };
     ReleaseInfo {
-        name: raw.name,
+        name: raw.name.into_inner(),
         version: raw.version,
         codename: raw.codename,
         release_type: raw.release_type,
@@ -46,6 +50,7 @@ pub fn release(check: &mut Checker, raw: RawRelease) -> ReleaseInfo {
         launch_date: launch_date(check, &raw.launch_date),
         scope: raw.scope,
         release_managers: raw.release_managers,
+        located,
     }
 }
 
