@@ -35,6 +35,8 @@ pub struct Options {
     pub socket_mode: bool,
     /// Plan files; none runs the embedded plan.
     pub plans: Vec<std::path::PathBuf>,
+    /// More channels in the fake workspace (id, name), besides the launch channel.
+    pub channels: Vec<(&'static str, &'static str)>,
 }
 
 impl Default for Options {
@@ -44,6 +46,7 @@ impl Default for Options {
             clock_start: "2026-03-09T12:00:00Z".parse().unwrap(),
             socket_mode: false,
             plans: Vec::new(),
+            channels: Vec::new(),
         }
     }
 }
@@ -72,6 +75,9 @@ pub async fn fake_workspace() -> FakeSlack {
 pub async fn spawn_app(options: Options) -> TestApp {
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let fake = fake_workspace().await;
+    for (id, name) in &options.channels {
+        fake.add_channel(id, name);
+    }
     let clock = ManualClock::new(options.clock_start);
     start(options, dir, fake, clock).await
 }
@@ -246,10 +252,15 @@ impl TestApp {
         }
     }
 
-    /// `/golive <text>` from `user`, over signed HTTP.
+    /// `/golive <text>` from `user` in the launch channel, over signed HTTP.
     pub async fn command(&self, user: &str, text: &str) -> Reply {
+        self.command_in(CHANNEL, user, text).await
+    }
+
+    /// `/golive <text>` from `user` in `channel`, over signed HTTP.
+    pub async fn command_in(&self, channel: &str, user: &str, text: &str) -> Reply {
         let form =
-            fake_slack::slash_command_form(user, CHANNEL, text, &self.fake.response_url("cmd"));
+            fake_slack::slash_command_form(user, channel, text, &self.fake.response_url("cmd"));
         let reply = self
             .post_signed(
                 "/slack/commands",
@@ -284,6 +295,35 @@ impl TestApp {
             .map(|m| m.text)
             .collect()
     }
+}
+
+/// A plan file in `dir`: the shipped plan as release `version` in `channel`, with L-Day
+/// `launch_date`.
+pub fn plan_file(
+    dir: &std::path::Path,
+    version: &str,
+    channel: &str,
+    launch_date: &str,
+) -> std::path::PathBuf {
+    let source = golive::domain::plan::EMBEDDED_SOURCE
+        .replacen(
+            "version = \"4.0.0\"",
+            &format!("version = \"{version}\""),
+            1,
+        )
+        .replacen(
+            "channel = \"#v4-launch\"",
+            &format!("channel = \"{channel}\""),
+            1,
+        )
+        .replacen(
+            "launch_date = \"TBD\"",
+            &format!("launch_date = \"{launch_date}\""),
+            1,
+        );
+    let path = dir.join(format!("summit-{version}.toml"));
+    std::fs::write(&path, source).unwrap();
+    path
 }
 
 /// The instant of a wall time in Los Angeles on a date.

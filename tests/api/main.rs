@@ -7,6 +7,7 @@ mod fake_slack_selftest;
 mod harness;
 mod in_hand;
 mod incidents;
+mod launches;
 mod limits;
 mod restarts;
 mod schedule;
