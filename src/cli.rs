@@ -1,4 +1,4 @@
-//! Command-line interface: `serve`, `rehearse`, `plan check`, `plan show`.
+//! Command-line interface: `serve`, `rehearse`, `doctor`, `plan check`, `plan show`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -22,9 +22,19 @@ pub enum Command {
     Serve(ServeArgs),
     /// Rehearse the plan on a fast clock, printing each post to the console; no Slack needed.
     Rehearse(RehearseArgs),
+    /// Check a new installation: the Slack tokens and scopes, and each plan's launch channel,
+    /// user groups and people; say how to fix what is wrong, and exit non-zero if anything is.
+    Doctor(DoctorArgs),
     /// Check or show a plan file.
     #[command(subcommand)]
     Plan(PlanCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Plan file to check (repeatable); the embedded Summit v4 plan when none is given.
+    #[arg(long = "plan", value_name = "FILE", env = "GOLIVE_PLAN")]
+    pub plans: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -95,7 +105,6 @@ pub struct RehearseArgs {
 impl ServeArgs {
     /// The serve configuration, with Slack settings from the environment.
     pub fn config(&self) -> Config {
-        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         Config {
             listen: self.listen,
             plan: self.run.plan.clone(),
@@ -103,17 +112,43 @@ impl ServeArgs {
             launch_date: self.run.launch_date,
             clock_start: self.run.clock_start,
             clock_speed: self.clock_speed,
-            release_managers: env("GOLIVE_RELEASE_MANAGERS")
-                .map(|v| user_list(&v))
-                .unwrap_or_default(),
-            slack: SlackConfig {
-                bot_token: env("SLACK_BOT_TOKEN").map(Secret::new),
-                signing_secret: env("SLACK_SIGNING_SECRET").map(Secret::new),
-                app_token: env("SLACK_APP_TOKEN").map(Secret::new),
-                api_url: env("SLACK_API_URL").unwrap_or_else(|| SLACK_API_URL.to_string()),
-            },
+            release_managers: release_managers_from_env(),
+            slack: slack_from_env(),
         }
     }
+}
+
+impl DoctorArgs {
+    /// What `golive doctor` checks, with the environment read as `golive serve` reads it.
+    pub fn settings(&self) -> crate::doctor::Settings {
+        crate::doctor::Settings {
+            plans: self.plans.clone(),
+            slack: slack_from_env(),
+            release_managers: release_managers_from_env(),
+        }
+    }
+}
+
+/// A set, non-empty environment variable.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Slack credentials and endpoint from `SLACK_*`.
+fn slack_from_env() -> SlackConfig {
+    SlackConfig {
+        bot_token: env("SLACK_BOT_TOKEN").map(Secret::new),
+        signing_secret: env("SLACK_SIGNING_SECRET").map(Secret::new),
+        app_token: env("SLACK_APP_TOKEN").map(Secret::new),
+        api_url: env("SLACK_API_URL").unwrap_or_else(|| SLACK_API_URL.to_string()),
+    }
+}
+
+/// `GOLIVE_RELEASE_MANAGERS`, comma-separated user ids.
+fn release_managers_from_env() -> Vec<String> {
+    env("GOLIVE_RELEASE_MANAGERS")
+        .map(|v| user_list(&v))
+        .unwrap_or_default()
 }
 
 /// A launch date as the commands take it: four-digit years only, so every plan time resolves.

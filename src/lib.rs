@@ -16,6 +16,8 @@
 //! - [`clock`]: the one clock every timer reads (system, rehearsal or manual).
 //! - [`background`]: the tracked, bounded work that runs after Slack is acknowledged.
 //! - [`startup`], [`config`], [`cli`], [`run`]: building and running the application.
+//! - [`doctor`]: the first-run check of tokens, scopes, channel, user groups and people; it
+//!   sits beside startup and reuses the workflows' Slack lookups.
 //!
 //! Invariants: a job is stored before it is attempted, and an attempt is recorded before Slack
 //! is called, so nothing is lost or posted twice across crashes; the in-memory [`release`]
@@ -25,6 +27,7 @@ pub mod background;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod doctor;
 pub mod domain;
 pub mod metrics;
 pub mod plan_report;

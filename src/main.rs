@@ -18,6 +18,7 @@ async fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Serve(args) => golive::run::serve(args).await,
         Command::Rehearse(args) => golive::run::rehearse(args).await,
+        Command::Doctor(args) => Ok(golive::run::doctor(args).await),
         Command::Plan(PlanCommand::Check { file }) => golive::run::plan_check(&file),
         Command::Plan(PlanCommand::Show { file, launch_date }) => {
             golive::run::plan_show(file.as_deref(), launch_date)
