@@ -1,4 +1,4 @@
-//! Command-line interface: `serve`, `rehearse`, `plan check`, `plan show`.
+//! Command-line interface: `serve`, `rehearse`, `doctor`, `plan check`, `plan show`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -22,9 +22,20 @@ pub enum Command {
     Serve(ServeArgs),
     /// Rehearse the plan on a fast clock, printing each post to the console; no Slack needed.
     Rehearse(RehearseArgs),
+    /// Check a new installation: the Slack tokens and scopes, and each plan's launch channel,
+    /// user groups and people; say how to fix what is wrong, and exit non-zero if anything is.
+    Doctor(DoctorArgs),
     /// Check or show a plan file.
     #[command(subcommand)]
     Plan(PlanCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Plan file or folder to check (repeatable); else `GOLIVE_PLANS`, else `GOLIVE_PLAN`, else
+    /// the embedded Summit v4 plan, as `golive serve` reads them.
+    #[arg(long = "plan", value_name = "FILE")]
+    pub plans: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,21 +111,24 @@ pub struct RehearseArgs {
 impl RunArgs {
     /// The plan files and folders to run, from the flags or the environment.
     pub fn plan_paths(&self) -> Vec<PathBuf> {
-        if !self.plans.is_empty() {
-            return self.plans.clone();
-        }
-        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        if let Some(list) = env("GOLIVE_PLANS") {
-            return crate::plans::from_list(&list);
-        }
-        env("GOLIVE_PLAN").map(PathBuf::from).into_iter().collect()
+        plan_paths(&self.plans)
     }
+}
+
+/// `--plan` as given, else `GOLIVE_PLANS` (comma-separated), else `GOLIVE_PLAN`.
+fn plan_paths(given: &[PathBuf]) -> Vec<PathBuf> {
+    if !given.is_empty() {
+        return given.to_vec();
+    }
+    if let Some(list) = env("GOLIVE_PLANS") {
+        return crate::plans::from_list(&list);
+    }
+    env("GOLIVE_PLAN").map(PathBuf::from).into_iter().collect()
 }
 
 impl ServeArgs {
     /// The serve configuration, with Slack settings from the environment.
     pub fn config(&self) -> Config {
-        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         Config {
             listen: self.listen,
             plans: self.run.plan_paths(),
@@ -123,17 +137,43 @@ impl ServeArgs {
             launch_date_for_all: false,
             clock_start: self.run.clock_start,
             clock_speed: self.clock_speed,
-            release_managers: env("GOLIVE_RELEASE_MANAGERS")
-                .map(|v| user_list(&v))
-                .unwrap_or_default(),
-            slack: SlackConfig {
-                bot_token: env("SLACK_BOT_TOKEN").map(Secret::new),
-                signing_secret: env("SLACK_SIGNING_SECRET").map(Secret::new),
-                app_token: env("SLACK_APP_TOKEN").map(Secret::new),
-                api_url: env("SLACK_API_URL").unwrap_or_else(|| SLACK_API_URL.to_string()),
-            },
+            release_managers: release_managers_from_env(),
+            slack: slack_from_env(),
         }
     }
+}
+
+impl DoctorArgs {
+    /// What `golive doctor` checks, with the environment read as `golive serve` reads it.
+    pub fn settings(&self) -> crate::doctor::Settings {
+        crate::doctor::Settings {
+            plans: plan_paths(&self.plans),
+            slack: slack_from_env(),
+            release_managers: release_managers_from_env(),
+        }
+    }
+}
+
+/// A set, non-empty environment variable.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Slack credentials and endpoint from `SLACK_*`.
+fn slack_from_env() -> SlackConfig {
+    SlackConfig {
+        bot_token: env("SLACK_BOT_TOKEN").map(Secret::new),
+        signing_secret: env("SLACK_SIGNING_SECRET").map(Secret::new),
+        app_token: env("SLACK_APP_TOKEN").map(Secret::new),
+        api_url: env("SLACK_API_URL").unwrap_or_else(|| SLACK_API_URL.to_string()),
+    }
+}
+
+/// `GOLIVE_RELEASE_MANAGERS`, comma-separated user ids.
+fn release_managers_from_env() -> Vec<String> {
+    env("GOLIVE_RELEASE_MANAGERS")
+        .map(|v| user_list(&v))
+        .unwrap_or_default()
 }
 
 /// A launch date as the commands take it: four-digit years only, so every plan time resolves.

@@ -17,6 +17,8 @@
 //! - [`background`]: the tracked, bounded work that runs after Slack is acknowledged.
 //! - [`plans`]: finding, reading and checking the plan files, one launch each.
 //! - [`startup`], [`config`], [`cli`], [`run`]: building and running the application.
+//! - [`doctor`]: the first-run check of tokens, scopes, channel, user groups and people; it
+//!   sits beside startup and reuses the workflows' Slack lookups.
 //!
 //! Invariants: a job is stored before it is attempted, and an attempt is recorded before Slack
 //! is called, so nothing is lost or posted twice across crashes; the in-memory [`release`]
@@ -26,6 +28,7 @@ pub mod background;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod doctor;
 pub mod domain;
 pub mod metrics;
 pub mod plan_report;

@@ -18,6 +18,7 @@ async fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Serve(args) => golive::run::serve(args).await,
         Command::Rehearse(args) => golive::run::rehearse(args).await,
+        Command::Doctor(args) => Ok(golive::run::doctor(args).await),
         Command::Plan(PlanCommand::Check { files }) => golive::run::plan_check(&files),
         Command::Plan(PlanCommand::Show { files, launch_date }) => {
             golive::run::plan_show(&files, launch_date)

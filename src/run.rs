@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
 
-use crate::cli::{RehearseArgs, ServeArgs};
+use crate::cli::{DoctorArgs, RehearseArgs, ServeArgs};
 use crate::clock::{ScaledClock, SharedClock};
 use crate::config::Config;
 use crate::domain::day::{resolve, DayOffset, DayTime};
@@ -83,6 +83,17 @@ pub async fn rehearse(args: RehearseArgs) -> Result<ExitCode, StartError> {
         until.with_timezone(&zone).format("%a %Y-%m-%d %H:%M %Z")
     ));
     Ok(ExitCode::SUCCESS)
+}
+
+/// `golive doctor`: prints one line per check; fails when any check fails.
+pub async fn doctor(args: DoctorArgs) -> ExitCode {
+    let checks = crate::doctor::run(&args.settings()).await;
+    say(crate::doctor::report(&checks).trim_end());
+    if checks.iter().any(|check| check.failed_check()) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// Prints a line; a closed stdout (`golive rehearse | head`) is not worth a panic.

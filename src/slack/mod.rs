@@ -2,6 +2,7 @@
 
 pub mod action_id;
 pub mod checklist_messages;
+pub mod checkup;
 pub mod console;
 pub mod format;
 pub mod inbound;
@@ -12,5 +13,6 @@ pub mod messages;
 pub mod port;
 pub mod reduced;
 pub mod render;
+pub mod scopes;
 pub mod vote_messages;
 pub mod web;

@@ -8,6 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
 use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
 
@@ -48,16 +50,20 @@ pub struct WebApi {
 
 /// Builds a slack-morphism client for `api_url` (e.g. `https://slack.com/api`).
 pub fn hyper_client(api_url: &str) -> std::io::Result<HyperClient> {
+    let connector = SlackClientHyperConnector::from(https_connector()?).with_slack_api_url(api_url);
+    Ok(SlackClient::new(connector))
+}
+
+/// An HTTPS connector that also speaks plain HTTP, for a local `SLACK_API_URL`.
+pub(super) fn https_connector() -> std::io::Result<HttpsConnector<HttpConnector>> {
     // Both ring and aws-lc-rs are linked through dependencies; rustls needs the choice made.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let https = hyper_rustls::HttpsConnectorBuilder::new()
+    Ok(hyper_rustls::HttpsConnectorBuilder::new()
         .with_native_roots()?
         .https_or_http()
         .enable_http1()
         .enable_http2()
-        .build();
-    let connector = SlackClientHyperConnector::from(https).with_slack_api_url(api_url);
-    Ok(SlackClient::new(connector))
+        .build())
 }
 
 impl WebApi {
@@ -96,7 +102,7 @@ impl WebApi {
 
     /// Runs `call`, retrying what can be retried. With `retry_unknown` false an unknown outcome
     /// is returned at once: re-sending a post blindly could post it twice.
-    async fn with_retries<T, F, Fut>(
+    pub(super) async fn with_retries<T, F, Fut>(
         &self,
         method: &str,
         retry_unknown: bool,
@@ -130,7 +136,7 @@ impl WebApi {
     }
 }
 
-fn classify(error: SlackClientError) -> SlackError {
+pub(super) fn classify(error: SlackClientError) -> SlackError {
     match error {
         SlackClientError::RateLimitError(e) => {
             SlackError::RateLimited(e.retry_after.unwrap_or(Duration::from_secs(1)))

@@ -252,6 +252,49 @@ async fn channels_ephemerals_views_and_permalinks_parse_as_slack_morphism_models
 }
 
 #[tokio::test]
+async fn membership_deactivated_users_and_granted_scopes_read_as_slack_sends_them() {
+    let fake = FakeSlack::start().await;
+    fake.add_channel("C0LAUNCH", "v4-launch");
+    fake.add_user("U1", "alice", "Europe/Berlin");
+    fake.deactivate_user("U1");
+    fake.grant_scopes(&["chat:write", "users:read"]);
+    let client = client_for(&fake);
+    let token = bot_token();
+    let session = client.open_session(&token);
+    let info = |channel: &str| SlackApiConversationsInfoRequest::new(channel.into());
+
+    let before = session
+        .conversations_info(&info("C0LAUNCH"))
+        .await
+        .expect("conversations.info");
+    fake.join("C0LAUNCH");
+    let after = session
+        .conversations_info(&info("C0LAUNCH"))
+        .await
+        .expect("conversations.info");
+    let unknown = session.conversations_info(&info("C0NOPE")).await;
+    let alice = session
+        .users_info(&SlackApiUsersInfoRequest::new("U1".into()))
+        .await
+        .expect("users.info");
+    let answer = raw_get(&fake, "/api/auth.test", Some(BOT_TOKEN)).await;
+
+    assert_eq!(before.channel.flags.is_member, Some(false));
+    assert_eq!(after.channel.flags.is_member, Some(true));
+    assert!(
+        matches!(unknown, Err(SlackClientError::ApiError(ref e)) if e.code == "channel_not_found"),
+        "{unknown:?}"
+    );
+    assert_eq!(alice.user.deleted, Some(true));
+    assert!(
+        answer
+            .to_ascii_lowercase()
+            .contains("x-oauth-scopes: chat:write,users:read\r\n"),
+        "{answer}"
+    );
+}
+
+#[tokio::test]
 async fn response_url_posts_are_recorded_and_acknowledged() {
     let fake = FakeSlack::start().await;
     let client = client_for(&fake);

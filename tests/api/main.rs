@@ -2,6 +2,7 @@
 
 mod checklists;
 mod commands;
+mod doctor;
 mod fake_slack;
 mod fake_slack_selftest;
 mod harness;

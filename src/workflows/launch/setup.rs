@@ -8,7 +8,7 @@ use sqlx::SqlitePool;
 
 use crate::domain::plan::{Plan, Role};
 use crate::release::{Release, SlackIds, Snapshot};
-use crate::slack::port::SlackPort;
+use crate::slack::port::{SlackError, SlackPort};
 use crate::storage::{audit, jobs, releases, roles};
 use crate::workflows::launch::schedule::{skipped, sync_jobs, Sync};
 use crate::workflows::WorkflowError;
@@ -129,17 +129,50 @@ async fn posted(
         .collect())
 }
 
+/// The launch channel and the user groups as the workspace knows them, or why they could not
+/// be listed.
+pub struct SlackLookup {
+    /// The channel's id; `None` when no channel golive can see has the plan's name.
+    pub channel: Result<Option<String>, SlackError>,
+    /// Every user group's id, by handle.
+    pub groups: Result<HashMap<String, String>, SlackError>,
+}
+
+/// Looks up the plan's launch channel (by name, without '#') and the workspace's user groups.
+pub async fn look_up(slack: &dyn SlackPort, plan: &Plan) -> SlackLookup {
+    let name = plan.release.channel.trim_start_matches('#');
+    SlackLookup {
+        channel: slack.channel_id(name).await,
+        groups: slack
+            .usergroups()
+            .await
+            .map(|groups| groups.into_iter().collect()),
+    }
+}
+
+/// The plan's teams whose user group handle is not among `groups`, as (team key, handle).
+pub fn missing_groups<'p>(
+    plan: &'p Plan,
+    groups: &HashMap<String, String>,
+) -> Vec<(&'p str, &'p str)> {
+    plan.teams
+        .iter()
+        .filter_map(|team| Some((team.key.as_str(), team.usergroup.as_deref()?)))
+        .filter(|(_, handle)| !groups.contains_key(*handle))
+        .collect()
+}
+
 /// Looks up the launch channel and the plan's user groups in the workspace. Failures are logged
 /// and leave the names as they are: posts then go to the channel by name and teams are named in
 /// bold, which is worse but never silent.
 pub async fn resolve_slack_ids(slack: &dyn SlackPort, release: &Release) {
-    let plan = release.plan();
-    let name = plan.release.channel.trim_start_matches('#');
-    let channel = match slack.channel_id(name).await {
+    let plan = &release.plan();
+    let lookup = look_up(slack, plan).await;
+    let channel = match lookup.channel {
         Ok(Some(id)) => Some(id),
         Ok(None) => {
             tracing::error!(
-                channel = name,
+                channel = plan.release.channel.trim_start_matches('#'),
                 "launch channel not found; is golive invited to it?"
             );
             None
@@ -149,21 +182,19 @@ pub async fn resolve_slack_ids(slack: &dyn SlackPort, release: &Release) {
             None
         }
     };
-    let groups = match slack.usergroups().await {
-        Ok(groups) => groups.into_iter().collect(),
+    let groups = match lookup.groups {
+        Ok(groups) => groups,
         Err(error) => {
             tracing::warn!(%error, "could not list user groups; mentioning team leads instead");
             HashMap::new()
         }
     };
-    for team in &plan.teams {
-        if let Some(handle) = team.usergroup.as_ref().filter(|h| !groups.contains_key(*h)) {
-            tracing::info!(
-                team = team.key,
-                handle,
-                "no such user group; mentioning the team lead instead"
-            );
-        }
+    for (team, handle) in missing_groups(plan, &groups) {
+        tracing::info!(
+            team,
+            handle,
+            "no such user group; mentioning the team lead instead"
+        );
     }
     release.set_slack_ids(SlackIds { channel, groups });
 }

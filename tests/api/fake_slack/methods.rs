@@ -26,6 +26,7 @@ pub(super) fn call(shared: &Shared, method: &str, params: &Params) -> Result<Val
         "conversations.open" => open_conversation(state, params),
         "conversations.replies" => replies(state, params),
         "conversations.list" => list_channels(state, params),
+        "conversations.info" => channel_info(state, params),
         "conversations.join" => join_channel(state, params),
         "usergroups.list" => Ok(list_usergroups(state, params)),
         "usergroups.users.list" => usergroup_users(state, params),
@@ -218,6 +219,16 @@ fn list_channels(state: &mut State, params: &Params) -> Result<Value, ApiError> 
         .map(|channel| channel_json(channel))
         .collect();
     Ok(json!({"channels": shown, "response_metadata": {"next_cursor": page.next_cursor}}))
+}
+
+fn channel_info(state: &mut State, params: &Params) -> Result<Value, ApiError> {
+    let id = params.text("channel").ok_or("channel_not_found")?;
+    let channel = state
+        .channels
+        .iter()
+        .find(|channel| channel.id == id)
+        .ok_or("channel_not_found")?;
+    Ok(json!({"channel": channel_json(channel)}))
 }
 
 fn join_channel(state: &mut State, params: &Params) -> Result<Value, ApiError> {

@@ -138,7 +138,34 @@ impl FakeSlack {
             id: id.to_string(),
             name: name.to_string(),
             tz: tz.to_string(),
+            deleted: false,
         });
+    }
+
+    /// Deactivates a person added with [`FakeSlack::add_user`], as a workspace admin would.
+    pub fn deactivate_user(&self, id: &str) {
+        let mut state = self.shared.lock();
+        for user in state.users.iter_mut().filter(|user| user.id == id) {
+            user.deleted = true;
+        }
+    }
+
+    /// The scopes the installed app's tokens have, as every Web API answer's `x-oauth-scopes`
+    /// header lists them (none until set).
+    pub fn grant_scopes(&self, scopes: &[&str]) {
+        self.shared.lock().scopes = scopes.iter().map(|scope| scope.to_string()).collect();
+    }
+
+    /// Makes the bot a member of a channel added with [`FakeSlack::add_channel`].
+    pub fn join(&self, channel: &str) {
+        let mut state = self.shared.lock();
+        for known in state
+            .channels
+            .iter_mut()
+            .filter(|known| known.id == channel)
+        {
+            known.is_member = true;
+        }
     }
 
     /// Top-level and thread messages in `channel` (an id, `#name` or a user id for a DM),

@@ -100,7 +100,7 @@ pub(super) fn user_json(user: &User) -> Value {
         "team_id": TEAM_ID,
         "name": user.name,
         "real_name": user.name,
-        "deleted": false,
+        "deleted": user.deleted,
         "is_bot": false,
         "is_admin": false,
         "tz": user.tz,

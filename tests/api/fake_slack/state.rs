@@ -27,6 +27,8 @@ pub(super) struct State {
     pub channels: Vec<Channel>,
     pub usergroups: Vec<Usergroup>,
     pub users: Vec<User>,
+    /// What the `x-oauth-scopes` header of every Web API answer lists.
+    pub scopes: Vec<String>,
     pub posts: Vec<Message>,
     pub ephemerals: Vec<Ephemeral>,
     pub responses: Vec<(String, Value)>,
@@ -63,6 +65,8 @@ pub(super) struct User {
     pub id: String,
     pub name: String,
     pub tz: String,
+    /// Deactivated: `users.info` still answers, with `deleted: true`.
+    pub deleted: bool,
 }
 
 /// One open Socket Mode connection; frames sent here go out on its WebSocket.

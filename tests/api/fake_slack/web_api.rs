@@ -79,7 +79,9 @@ async fn web_api_call(
         Ok(other) => panic!("fake Slack method {method} answered a non-object: {other}"),
         Err(error) => json!({"ok": false, "error": error}),
     };
-    Json(reply).into_response()
+    // Slack names the token's scopes on every answer.
+    let scopes = shared.lock().scopes.join(",");
+    ([("x-oauth-scopes", scopes)], Json(reply)).into_response()
 }
 
 /// Bot methods take any `xoxb-` token; `apps.connections.open` takes an app-level `xapp-` one.
