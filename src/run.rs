@@ -13,6 +13,8 @@ use crate::domain::day::{resolve, DayOffset, DayTime};
 use crate::plans::{self, PlanFile};
 use crate::slack::console::Console;
 use crate::startup::{clock_for, Application, StartError};
+use crate::state::AppState;
+use crate::workflows::launch::reload;
 
 /// `golive serve`: runs until Ctrl-C or SIGTERM.
 pub async fn serve(args: ServeArgs) -> Result<ExitCode, StartError> {
@@ -20,6 +22,7 @@ pub async fn serve(args: ServeArgs) -> Result<ExitCode, StartError> {
     let clock = clock_for(&config);
     let app = Application::build(config, clock, None).await?;
     tracing::info!(port = app.port(), "golive is listening");
+    tokio::spawn(reload_on_hangup(app.state(), app.plan_paths()));
     app.run_until(shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }
@@ -194,6 +197,26 @@ pub fn plan_show(
         print!("{}", crate::plan_report::show(&file.plan, launch));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Reads the plans again on every SIGHUP, one reload at a time.
+async fn reload_on_hangup(state: AppState, paths: Vec<PathBuf>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+            tracing::warn!("cannot listen for SIGHUP; plans are read at start only");
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            tracing::info!("SIGHUP: reading the plans again");
+            if let Err(error) = reload::reload(&state, &paths).await {
+                tracing::error!(%error, "plans not reloaded");
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (state, paths);
 }
 
 async fn shutdown_signal() {

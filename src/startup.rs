@@ -11,7 +11,7 @@ use crate::clock::{ScaledClock, SharedClock, SystemClock};
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::plans::{self, PlansError};
-use crate::release::Launches;
+use crate::release::{Launches, Release};
 use crate::scheduler;
 use crate::server::{http, socket_mode::SocketMode};
 use crate::slack::console::Console;
@@ -21,7 +21,9 @@ use crate::slack::render::Templates;
 use crate::slack::web::{hyper_client, HyperClient, WebApi};
 use crate::state::AppState;
 use crate::storage::{self, StoreError};
-use crate::workflows::{incidents::warm_up, launch::setup, refusals, WorkflowError};
+use crate::workflows::{
+    incidents::warm_up, launch::reload, launch::setup, refusals, WorkflowError,
+};
 
 /// How long a stopping bot waits for work it acknowledged before the signal.
 const BACKGROUND_DRAIN: std::time::Duration = std::time::Duration::from_secs(10);
@@ -69,6 +71,10 @@ pub struct Application {
     socket: Option<(Arc<HyperClient>, String)>,
     /// Slack under the reducing wrapper, and the refusals it reports.
     refusals: (Arc<dyn SlackPort>, mpsc::Receiver<Refused>),
+    /// The plan files and folders, read again on every reload.
+    plan_paths: Vec<std::path::PathBuf>,
+    /// What the plans changed since the last start, for each launch's release managers.
+    plan_notices: Vec<(Arc<Release>, String)>,
 }
 
 impl Application {
@@ -118,8 +124,10 @@ impl Application {
         let (reducing, refused) = Reducing::new(direct.clone(), metrics.clone());
         let slack: Arc<dyn SlackPort> = Arc::new(reducing);
         let mut releases = Vec::with_capacity(files.len());
+        let mut plan_notices = Vec::new();
         for file in files {
-            let release = setup::open_release(
+            let file_shown = file.shown();
+            let opened = setup::open_release(
                 &db,
                 Arc::new(file.plan),
                 config.launch_date,
@@ -127,7 +135,13 @@ impl Application {
                 clock.now(),
             )
             .await?;
-            releases.push(Arc::new(release));
+            let release = Arc::new(opened.release);
+            if opened.changes.worth_telling() {
+                let plan = release.plan();
+                let text = reload::changed_text(&plan, &file_shown, &opened.changes);
+                plan_notices.push((release.clone(), text));
+            }
+            releases.push(release);
         }
         let launches = Arc::new(Launches::new(releases.clone()));
         let templates = Templates::new().map_err(|e| StartError::Templates(e.to_string()))?;
@@ -169,6 +183,8 @@ impl Application {
                 .map(|s| s.expose().to_string()),
             socket,
             refusals: (direct, refused),
+            plan_paths: config.plans.clone(),
+            plan_notices,
         })
     }
 
@@ -183,6 +199,11 @@ impl Application {
     /// The shared state, for tests and rehearsals.
     pub fn state(&self) -> AppState {
         self.state.clone()
+    }
+
+    /// The plan files and folders a reload reads.
+    pub fn plan_paths(&self) -> Vec<std::path::PathBuf> {
+        self.plan_paths.clone()
     }
 
     /// Serves HTTP, Socket Mode (if configured) and the scheduler until `shutdown` resolves.
@@ -204,6 +225,7 @@ impl Application {
         let scheduler = {
             let state = state.clone();
             let stopped = stopped.clone();
+            let notices = self.plan_notices;
             tokio::spawn(async move {
                 // Names first, so the first post already mentions the right groups.
                 for release in state.launches.all().iter() {
@@ -212,6 +234,9 @@ impl Application {
                     if let Err(error) = warm_up::run(&state).await {
                         tracing::warn!(%error, "warm-up failed; the first page may be slower");
                     }
+                }
+                for (release, text) in notices {
+                    reload::tell_managers(&state, &release, &text).await;
                 }
                 scheduler::run(state, stopped).await;
             })

@@ -1,5 +1,7 @@
 //! The `releases` table: one row per launch.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::SqliteConnection;
 
@@ -68,6 +70,39 @@ pub async fn set_launch_date(
     sqlx::query("UPDATE releases SET launch_date = ?, updated_at = ? WHERE id = ?")
         .bind(launch_date.to_string())
         .bind(to_millis(now))
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The role holders the plan named when it was last read (role key → user ids); `None` for a
+/// release last read before golive kept them.
+pub async fn plan_roles(
+    conn: &mut SqliteConnection,
+    id: &str,
+) -> Result<Option<BTreeMap<String, Vec<String>>>, StoreError> {
+    let (stored,): (Option<String>,) =
+        sqlx::query_as("SELECT plan_roles FROM releases WHERE id = ?")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+    stored
+        .map(|json| serde_json::from_str(&json))
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(format!("release {id}: plan_roles: {e}")))
+}
+
+/// Keeps the role holders the plan names now.
+pub async fn set_plan_roles(
+    conn: &mut SqliteConnection,
+    id: &str,
+    roles: &BTreeMap<String, Vec<String>>,
+) -> Result<(), StoreError> {
+    let json = serde_json::to_string(roles)
+        .map_err(|e| StoreError::Corrupt(format!("release {id}: plan_roles: {e}")))?;
+    sqlx::query("UPDATE releases SET plan_roles = ? WHERE id = ?")
+        .bind(json)
         .bind(id)
         .execute(conn)
         .await?;

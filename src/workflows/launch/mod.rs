@@ -3,7 +3,9 @@
 
 pub mod gate;
 pub mod overview;
+pub mod plan_sync;
 pub mod posts;
+pub mod reload;
 pub mod schedule;
 pub mod setup;
 pub mod status_extras;

@@ -1,13 +1,14 @@
 //! Turning the plan's timeline into stored jobs, and keeping them in step with L-Day.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
 use crate::domain::job::JobPayload;
 use crate::domain::timeline::Occurrence;
-use crate::storage::{jobs, StoreError};
+use crate::storage::jobs::{self, Job, JobState};
+use crate::storage::StoreError;
 
 const POST: &str = JobPayload::POST;
 
@@ -36,6 +37,36 @@ pub async fn skipped(
         .collect())
 }
 
+/// One post whose plan changed: its title, and its time before and after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostChange {
+    pub title: String,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// What bringing the jobs in step with a timeline did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Synced {
+    /// Occurrences still to come.
+    pub scheduled: usize,
+    pub cancelled: usize,
+    /// Posts new to an already scheduled launch (not reported when L-Day moved, nor for a
+    /// launch scheduled for the first time).
+    pub added: Vec<PostChange>,
+    /// Posts not yet made whose time changed.
+    pub moved: Vec<PostChange>,
+    /// Posts not yet made that the timeline no longer holds.
+    pub removed: Vec<PostChange>,
+}
+
+impl Synced {
+    /// Whether the plan changed any post.
+    pub fn changed(&self) -> bool {
+        !(self.added.is_empty() && self.moved.is_empty() && self.removed.is_empty())
+    }
+}
+
 /// Schedules every future occurrence, re-times pending ones, and cancels what the timeline no
 /// longer holds. Returns (scheduled, cancelled).
 pub async fn sync_jobs(
@@ -45,17 +76,90 @@ pub async fn sync_jobs(
     now: DateTime<Utc>,
     how: Sync,
 ) -> Result<(usize, usize), StoreError> {
-    let future: Vec<&Occurrence> = timeline.iter().filter(|o| o.at > now).collect();
-    for occurrence in &future {
-        let payload = JobPayload::Post {
-            title: occurrence.title.clone(),
+    let synced = sync_posts(conn, release_id, timeline, now, how).await?;
+    Ok((synced.scheduled, synced.cancelled))
+}
+
+/// Brings the post jobs in step with `timeline` and says what changed. A post already made or
+/// under way is never touched; one not yet made follows the timeline: re-timed (into the past
+/// too, when it is then due at once, unless L-Day just moved), re-titled, or cancelled; a new
+/// one is scheduled if its time is still to come.
+pub async fn sync_posts(
+    conn: &mut SqliteConnection,
+    release_id: &str,
+    timeline: &[Occurrence],
+    now: DateTime<Utc>,
+    how: Sync,
+) -> Result<Synced, StoreError> {
+    let existing: HashMap<String, Job> = jobs::list(conn, release_id)
+        .await?
+        .into_iter()
+        .filter(|job| job.kind == POST)
+        .map(|job| (job.key.clone(), job))
+        .collect();
+    let report_added = how == Sync::Resume && !existing.is_empty();
+    let mut synced = Synced::default();
+    let mut keep = HashSet::new();
+    for occurrence in timeline {
+        let future = occurrence.at > now;
+        synced.scheduled += usize::from(future);
+        let job = existing.get(&occurrence.key);
+        let schedule = match job.map(|j| (j.state, j)) {
+            Some((JobState::Sending | JobState::Done, _)) => false,
+            Some((JobState::Pending, job)) if how == Sync::Resume || future => {
+                keep.insert(occurrence.key.clone());
+                if job.due_at != occurrence.at {
+                    synced.moved.push(PostChange {
+                        title: occurrence.title.clone(),
+                        from: Some(job.due_at),
+                        to: Some(occurrence.at),
+                    });
+                }
+                job.due_at != occurrence.at || title_of(job).as_ref() != Some(&occurrence.title)
+            }
+            Some((JobState::Pending, _)) => false, // past when L-Day moved: cancelled below
+            Some((JobState::Cancelled, _)) | None => {
+                if future && report_added {
+                    synced.added.push(PostChange {
+                        title: occurrence.title.clone(),
+                        from: None,
+                        to: Some(occurrence.at),
+                    });
+                }
+                future
+            }
         };
-        jobs::schedule(conn, release_id, &occurrence.key, occurrence.at, &payload).await?;
+        if future {
+            keep.insert(occurrence.key.clone());
+        }
+        if schedule {
+            let payload = JobPayload::Post {
+                title: occurrence.title.clone(),
+            };
+            jobs::schedule(conn, release_id, &occurrence.key, occurrence.at, &payload).await?;
+        }
     }
-    let keep: HashSet<String> = match how {
-        Sync::Resume => timeline.iter().map(|o| o.key.clone()).collect(),
-        Sync::Moved => future.iter().map(|o| o.key.clone()).collect(),
-    };
-    let cancelled = jobs::cancel_pending_except(conn, release_id, POST, &keep).await?;
-    Ok((future.len(), cancelled))
+    for job in existing.values() {
+        if job.state == JobState::Pending && !keep.contains(&job.key) {
+            let in_timeline = timeline.iter().any(|o| o.key == job.key);
+            if how == Sync::Resume || !in_timeline {
+                synced.removed.push(PostChange {
+                    title: title_of(job).unwrap_or_else(|| job.key.clone()),
+                    from: Some(job.due_at),
+                    to: None,
+                });
+            }
+        }
+    }
+    synced.removed.sort_by_key(|change| change.from);
+    synced.cancelled = jobs::cancel_pending_except(conn, release_id, POST, &keep).await?;
+    Ok(synced)
+}
+
+/// The title a stored post job carries.
+fn title_of(job: &Job) -> Option<String> {
+    match JobPayload::decode(&job.kind, &job.key, &job.payload) {
+        Ok(JobPayload::Post { title }) => Some(title),
+        _ => None,
+    }
 }

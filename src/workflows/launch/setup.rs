@@ -9,102 +9,52 @@ use sqlx::SqlitePool;
 use crate::domain::plan::{Plan, Role};
 use crate::release::{Release, SlackIds, Snapshot};
 use crate::slack::port::{SlackError, SlackPort};
-use crate::storage::{audit, jobs, releases, roles};
-use crate::workflows::launch::schedule::{skipped, sync_jobs, Sync};
+use crate::storage::{jobs, roles};
+use crate::workflows::launch::plan_sync::{bring_in_step, PlanChanges, Reading};
 use crate::workflows::WorkflowError;
 
 /// Actor name for changes golive makes itself.
 pub const GOLIVE: &str = "golive";
 
-/// Loads (or creates) the plan's release and brings its jobs up to date.
+/// A release as opened at start-up, with what its plan changed since the last start.
+pub struct Opened {
+    pub release: Release,
+    pub changes: PlanChanges,
+}
+
+/// Loads (or creates) the plan's release and brings it in step with the plan (see
+/// [`plan_sync`](super::plan_sync)).
 ///
-/// `launch_override` (from `--launch-date`) wins over the stored L-Day; the plan's own date only
-/// seeds a release seen for the first time.
+/// `launch_override` (from `--launch-date`) wins over the stored L-Day; the plan's own date
+/// counts for a release seen for the first time.
 pub async fn open_release(
     db: &SqlitePool,
     plan: Arc<Plan>,
     launch_override: Option<NaiveDate>,
     release_managers: &[String],
     now: DateTime<Utc>,
-) -> Result<Release, WorkflowError> {
-    let info = &plan.release;
-    let id = info.id();
+) -> Result<Opened, WorkflowError> {
+    let id = plan.release.id();
     let mut tx = crate::storage::begin_write(db).await?;
-    let stored = releases::ensure(
-        &mut tx,
-        &id,
-        &info.name,
-        &info.version,
-        &info.channel,
-        info.launch_date,
+    let reading = Reading {
+        launch_override,
+        previous: None,
+        release_managers,
         now,
-    )
-    .await?;
-    if !roles::any_assigned(&mut tx, &id).await? {
-        seed_roles(&mut tx, &plan, release_managers, now).await?;
-    }
-    let mut how = Sync::Resume;
-    let mut launch_date = stored.launch_date;
-    if let Some(date) = launch_override.filter(|d| Some(*d) != launch_date) {
-        releases::set_launch_date(&mut tx, &id, date, now).await?;
-        audit::record(
-            &mut tx,
-            &id,
-            now,
-            GOLIVE,
-            "launch-date",
-            &format!("set to {date} at start-up"),
-        )
-        .await?;
-        launch_date = Some(date);
-        how = Sync::Moved;
-    }
-    let timeline = launch_date.map(|d| plan.timeline(d)).unwrap_or_default();
-    sync_jobs(&mut tx, &id, &timeline, now, how).await?;
+    };
+    let changes = bring_in_step(&mut tx, &plan, reading).await?;
     let snapshot = Snapshot {
-        launch_date,
-        skipped: skipped(&mut tx, &id, &timeline).await?,
-        timeline: Arc::new(timeline),
+        launch_date: changes.launch_date,
+        skipped: changes.skipped.clone(),
+        timeline: Arc::new(changes.timeline.clone()),
         posted: posted(&mut tx, &id).await?,
         roles: role_map(roles::list(&mut tx, &id).await?),
     };
     tx.commit().await?;
-    Ok(Release::new(plan, snapshot))
-}
-
-async fn seed_roles(
-    tx: &mut sqlx::SqliteConnection,
-    plan: &Plan,
-    release_managers: &[String],
-    now: DateTime<Utc>,
-) -> Result<(), WorkflowError> {
-    let id = plan.release.id();
-    let mut seeds: BTreeMap<Role, Vec<String>> = BTreeMap::new();
-    for assignment in &plan.roles {
-        seeds
-            .entry(assignment.role)
-            .or_default()
-            .extend(assignment.users.iter().cloned());
-    }
-    let managers = seeds.entry(Role::ReleaseManager).or_default();
-    for user in plan.release.release_managers.iter().chain(release_managers) {
-        if !managers.contains(user) {
-            managers.push(user.clone());
-        }
-    }
-    for (role, users) in seeds.iter().filter(|(_, users)| !users.is_empty()) {
-        roles::replace_holders(tx, &id, role.key(), users, GOLIVE, now).await?;
-        audit::record(
-            tx,
-            &id,
-            now,
-            GOLIVE,
-            "role",
-            &format!("{} = {}", role.key(), users.join(", ")),
-        )
-        .await?;
-    }
-    Ok(())
+    Ok(Opened {
+        release: Release::new(plan, snapshot),
+        changes,
+    })
 }
 
 /// Stored (role, user) pairs as a map; unknown role keys (from a newer version) are skipped.
