@@ -22,7 +22,16 @@ pub async fn serve(args: ServeArgs) -> Result<ExitCode, StartError> {
     let clock = clock_for(&config);
     let app = Application::build(config, clock, None).await?;
     tracing::info!(port = app.port(), "golive is listening");
-    tokio::spawn(reload_on_hangup(app.state(), app.plan_paths()));
+    // Listening before the first request is answered: an early SIGHUP must not end golive.
+    #[cfg(unix)]
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        Ok(hangups) => {
+            tokio::spawn(reload_on_hangup(app.state(), app.plan_paths(), hangups));
+        }
+        Err(error) => {
+            tracing::warn!(%error, "cannot listen for SIGHUP; plans are read at start only")
+        }
+    }
     app.run_until(shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }
@@ -200,23 +209,18 @@ pub fn plan_show(
 }
 
 /// Reads the plans again on every SIGHUP, one reload at a time.
-async fn reload_on_hangup(state: AppState, paths: Vec<PathBuf>) {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let Ok(mut hangups) = signal(SignalKind::hangup()) else {
-            tracing::warn!("cannot listen for SIGHUP; plans are read at start only");
-            return;
-        };
-        while hangups.recv().await.is_some() {
-            tracing::info!("SIGHUP: reading the plans again");
-            if let Err(error) = reload::reload(&state, &paths).await {
-                tracing::error!(%error, "plans not reloaded");
-            }
+#[cfg(unix)]
+async fn reload_on_hangup(
+    state: AppState,
+    paths: Vec<PathBuf>,
+    mut hangups: tokio::signal::unix::Signal,
+) {
+    while hangups.recv().await.is_some() {
+        tracing::info!("SIGHUP: reading the plans again");
+        if let Err(error) = reload::reload(&state, &paths).await {
+            tracing::error!(%error, "plans not reloaded");
         }
     }
-    #[cfg(not(unix))]
-    let _ = (state, paths);
 }
 
 async fn shutdown_signal() {

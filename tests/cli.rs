@@ -443,3 +443,97 @@ fn a_launch_date_beyond_year_9999_is_refused_not_a_crash() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("must be YYYY-MM-DD"), "{stderr}");
 }
+
+/// The first `n` direct messages to `user`, once there are that many.
+async fn direct_messages(fake: &FakeSlack, user: &str, n: usize) -> Vec<fake_slack::Message> {
+    for _ in 0..800 {
+        let messages = fake.messages(user);
+        if messages.len() >= n {
+            return messages;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!(
+        "{user} never got {n} direct message(s): {:#?}",
+        fake.messages(user)
+    );
+}
+
+/// Sends `signal` (`-HUP`, `-TERM`) to `child`.
+fn signal(child: &std::process::Child, signal: &str) {
+    let pid = child.id().to_string();
+    let sent = Command::new("kill").args([signal, &pid]).status().unwrap();
+    assert!(sent.success());
+}
+
+#[tokio::test]
+async fn sighup_reads_the_plan_again_and_an_invalid_one_changes_nothing() {
+    let fake = FakeSlack::start().await;
+    fake.add_channel("C0LAUNCH", "v4-launch");
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("golive.db").display());
+    let plan = dir.path().join("summit.toml");
+    let shipped = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/deploy/plans/summit-v4.toml"
+    ))
+    .unwrap();
+    let source = shipped.replacen("launch_date = \"TBD\"", "launch_date = \"2026-03-10\"", 1);
+    std::fs::write(&plan, &source).unwrap();
+    let port = free_port();
+    // 05:00 PDT on L-Day on a real-time clock: nothing falls due while the test runs.
+    let child = serve_on(&fake, &database, port)
+        .args(["--plan", plan.to_str().unwrap()])
+        .args(["--clock-start", "2026-03-10T12:00:00Z"])
+        .spawn()
+        .expect("golive starts");
+    command(&fake, port, "U0MEMBER", "status").await;
+
+    let moved = source.replacen(
+        "time = \"12:00\"\nactivity = \"Status check\"",
+        "time = \"12:30\"\nactivity = \"Status check\"",
+        1,
+    );
+    assert_ne!(moved, source);
+    std::fs::write(&plan, &moved).unwrap();
+    signal(&child, "-HUP");
+    let told = direct_messages(&fake, "U0RELMGR", 1).await;
+    let dm = &told[0];
+    assert!(
+        dm.text.contains(
+            "1 moved: Status check (Tue 2026-03-10 12:00 PDT → Tue 2026-03-10 12:30 PDT)"
+        ),
+        "{}",
+        dm.text
+    );
+
+    std::fs::write(
+        &plan,
+        moved.replacen("channel = \"#v4-launch\"", "channel = \"v4\"", 1),
+    )
+    .unwrap();
+    signal(&child, "-HUP");
+    let told = direct_messages(&fake, "U0RELMGR", 2).await;
+    let refused = &told[1];
+    assert!(
+        refused.text.contains("could not reload its plans"),
+        "{}",
+        refused.text
+    );
+    assert!(
+        refused.text.contains(&format!("{}:", plan.display())),
+        "{}",
+        refused.text
+    );
+    assert!(
+        refused.text.contains("must start with #"),
+        "{}",
+        refused.text
+    );
+
+    let status = terminate(child).await;
+    assert!(
+        status.success(),
+        "golive is still running after both reloads: {status}"
+    );
+}

@@ -276,6 +276,21 @@ impl Timeline<'_> {
 }
 
 /// "recurring:launch-standup:2026-12-02"; a second fire on the same day adds its time.
+/// What stays the same about an occurrence when its plan moves it to another time: a
+/// launch-day milestone's key holds its time (`milestone:0600-final-deployment-verification`),
+/// so its identity is the key without it; every other key is its own identity.
+pub fn identity(key: &str) -> String {
+    let timed = key.strip_prefix("milestone:").and_then(|rest| {
+        let time = rest.get(..5)?;
+        let timed = time.ends_with('-') && time.bytes().take(4).all(|b| b.is_ascii_digit());
+        timed.then(|| rest.get(5..)).flatten()
+    });
+    match timed {
+        Some(activity) => format!("milestone:{activity}"),
+        None => key.to_string(),
+    }
+}
+
 fn recurring_key(key: &str, fire: NaiveDateTime, same_day_as_previous: bool) -> String {
     let date = fire.date().format("%Y-%m-%d");
     if same_day_as_previous {

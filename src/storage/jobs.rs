@@ -153,6 +153,28 @@ pub async fn cancel_pending_except(
     Ok(cancelled)
 }
 
+/// Gives a job a new key (its occurrence moved to another time, which its key spells), keeping
+/// its state and history; a cancelled job holding the new key makes way.
+pub async fn rekey(
+    conn: &mut SqliteConnection,
+    release_id: &str,
+    from: &str,
+    to: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM jobs WHERE release_id = ? AND key = ? AND state = 'cancelled'")
+        .bind(release_id)
+        .bind(to)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE jobs SET key = ? WHERE release_id = ? AND key = ?")
+        .bind(to)
+        .bind(release_id)
+        .bind(from)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Unfinished jobs of `kind` waiting to be retried after `now` (they failed and are backing off).
 pub async fn waiting_retries(
     conn: &mut SqliteConnection,

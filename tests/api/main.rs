@@ -10,6 +10,7 @@ mod in_hand;
 mod incidents;
 mod launches;
 mod limits;
+mod plan_changes;
 mod restarts;
 mod schedule;
 mod signatures;

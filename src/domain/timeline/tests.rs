@@ -158,3 +158,24 @@ fn keys_other_than_recurring_do_not_depend_on_the_launch_date() {
     };
     assert_eq!(keys("2026-03-06"), keys("2026-12-01"));
 }
+
+#[test]
+fn a_milestone_moved_to_another_time_keeps_its_identity() {
+    use super::identity;
+    assert_eq!(
+        identity("milestone:0600-final-deployment-verification"),
+        identity("milestone:0645-final-deployment-verification")
+    );
+    assert_ne!(
+        identity("milestone:0600-smoke-tests"),
+        identity("milestone:0600-status-check")
+    );
+    for key in [
+        "recurring:standup:2026-03-09",
+        "week:L:morning",
+        "milestone:é",
+        "milestone:",
+    ] {
+        assert_eq!(identity(key), key);
+    }
+}

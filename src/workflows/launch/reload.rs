@@ -137,6 +137,11 @@ fn put_in_force(release: &Release, plan: Arc<Plan>, changes: &PlanChanges) {
         for (role, holders) in &changes.roles {
             snapshot.roles.insert(*role, holders.clone());
         }
+        for (key, at) in &changes.posts.posted_as {
+            if let Some(at) = at {
+                snapshot.posted.insert(key.clone(), *at);
+            }
+        }
     });
 }
 

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
 use crate::domain::job::JobPayload;
-use crate::domain::timeline::Occurrence;
+use crate::domain::timeline::{identity, Occurrence};
 use crate::storage::jobs::{self, Job, JobState};
 use crate::storage::StoreError;
 
@@ -58,6 +58,8 @@ pub struct Synced {
     pub moved: Vec<PostChange>,
     /// Posts not yet made that the timeline no longer holds.
     pub removed: Vec<PostChange>,
+    /// Posts made under a key the plan moved: their new key and when they were made.
+    pub posted_as: Vec<(String, Option<DateTime<Utc>>)>,
 }
 
 impl Synced {
@@ -98,12 +100,32 @@ pub async fn sync_posts(
         .map(|job| (job.key.clone(), job))
         .collect();
     let report_added = how == Sync::Resume && !existing.is_empty();
+    let mut moved_away = moved_away(&existing, timeline, how);
+    let mut rekeyed = HashSet::new();
     let mut synced = Synced::default();
     let mut keep = HashSet::new();
     for occurrence in timeline {
         let future = occurrence.at > now;
         synced.scheduled += usize::from(future);
-        let job = existing.get(&occurrence.key);
+        let mut job = existing
+            .get(&occurrence.key)
+            .filter(|j| j.state != JobState::Cancelled);
+        if job.is_none() {
+            // The same post at another time: its job follows it, posted or not.
+            let from = moved_away
+                .get_mut(&identity(&occurrence.key))
+                .and_then(|keys| keys.pop());
+            if let Some(from) = from.and_then(|key| existing.get(&key)) {
+                jobs::rekey(conn, release_id, &from.key, &occurrence.key).await?;
+                rekeyed.insert(from.key.clone());
+                if from.state == JobState::Done {
+                    synced
+                        .posted_as
+                        .push((occurrence.key.clone(), from.done_at));
+                }
+                job = Some(from);
+            }
+        }
         let schedule = match job.map(|j| (j.state, j)) {
             Some((JobState::Sending | JobState::Done, _)) => false,
             Some((JobState::Pending, job)) if how == Sync::Resume || future => {
@@ -139,7 +161,7 @@ pub async fn sync_posts(
             jobs::schedule(conn, release_id, &occurrence.key, occurrence.at, &payload).await?;
         }
     }
-    for job in existing.values() {
+    for job in existing.values().filter(|j| !rekeyed.contains(&j.key)) {
         if job.state == JobState::Pending && !keep.contains(&job.key) {
             let in_timeline = timeline.iter().any(|o| o.key == job.key);
             if how == Sync::Resume || !in_timeline {
@@ -154,6 +176,32 @@ pub async fn sync_posts(
     synced.removed.sort_by_key(|change| change.from);
     synced.cancelled = jobs::cancel_pending_except(conn, release_id, POST, &keep).await?;
     Ok(synced)
+}
+
+/// The jobs of occurrences the timeline no longer holds under their key, by identity (see
+/// [`identity`]), latest first. Only a reading of the plan moves posts: when L-Day moves, every
+/// date in a key moves with it and nothing is the same post at another time.
+fn moved_away(
+    existing: &HashMap<String, Job>,
+    timeline: &[Occurrence],
+    how: Sync,
+) -> HashMap<String, Vec<String>> {
+    let mut away: HashMap<String, Vec<(DateTime<Utc>, String)>> = HashMap::new();
+    if how == Sync::Resume {
+        let current: HashSet<&str> = timeline.iter().map(|o| o.key.as_str()).collect();
+        for job in existing.values() {
+            if job.state != JobState::Cancelled && !current.contains(job.key.as_str()) {
+                let keys = away.entry(identity(&job.key)).or_default();
+                keys.push((job.due_at, job.key.clone()));
+            }
+        }
+    }
+    away.into_iter()
+        .map(|(identity, mut keys)| {
+            keys.sort_by(|a, b| b.cmp(a));
+            (identity, keys.into_iter().map(|(_, key)| key).collect())
+        })
+        .collect()
 }
 
 /// The title a stored post job carries.
