@@ -158,6 +158,85 @@ fn rehearse_prints_launch_day_posts_as_people_read_them() {
     );
 }
 
+/// The shipped plan as release `version` in `channel`, written to `dir`.
+fn plan_in(dir: &std::path::Path, version: &str, channel: &str) -> String {
+    let shipped = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/deploy/plans/summit-v4.toml"
+    ))
+    .unwrap();
+    let source = shipped
+        .replacen(
+            "version = \"4.0.0\"",
+            &format!("version = \"{version}\""),
+            1,
+        )
+        .replacen(
+            "channel = \"#v4-launch\"",
+            &format!("channel = \"{channel}\""),
+            1,
+        );
+    let path = dir.join(format!("summit-{version}.toml"));
+    std::fs::write(&path, source).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn rehearse_runs_every_plan_given_on_one_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("rehearsal.db").display());
+    let a = plan_in(dir.path(), "4.1.0", "#v41-launch");
+    let b = plan_in(dir.path(), "4.2.0", "#v42-launch");
+    let output = golive(&[
+        "rehearse",
+        "--plan",
+        &a,
+        "--plan",
+        &b,
+        "--launch-date",
+        "2026-03-10",
+        "--clock-speed",
+        "20000",
+        "--database",
+        &database,
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("Rehearsing Summit 4.1.0 in #v41-launch, Summit 4.2.0 in #v42-launch"),
+        "{stdout}"
+    );
+    for channel in ["v41-launch", "v42-launch"] {
+        let milestones = stdout
+            .split("── ")
+            .filter(|post| post.contains(channel) && post.contains("Launch-day milestone"))
+            .count();
+        assert_eq!(milestones, 12, "{channel}: {stdout}");
+    }
+}
+
+#[test]
+fn plan_check_refuses_two_plans_on_one_channel_at_the_second_plans_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = plan_in(dir.path(), "4.1.0", "#v41-launch");
+    let b = plan_in(dir.path(), "4.2.0", "#v41-launch");
+    let output = golive(&["plan", "check", &a, &b]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let source = std::fs::read_to_string(&b).unwrap();
+    let (line, column) = position(&source, "\"#v41-launch\"");
+    assert!(
+        stderr.contains(&format!(
+            "{b}:{line}:{column}: channel #v41-launch is also the launch channel of {a}"
+        )),
+        "{stderr}"
+    );
+}
+
 fn serve(fake: &FakeSlack, database: &str, clock_start: &str) -> std::process::Child {
     Command::new(GOLIVE)
         .args([
@@ -351,7 +430,8 @@ async fn terminate(mut child: std::process::Child) -> std::process::ExitStatus {
 }
 
 #[tokio::test]
-async fn sigterm_right_after_a_burst_of_go_clicks_keeps_every_acknowledged_click() {
+async fn sigterm_right_after_a_burst_of_go_clicks_keeps_every_acknowledged_click_and_a_restart_counts_none_twice(
+) {
     let fake = FakeSlack::start().await;
     fake.add_channel("C0LAUNCH", "v4-launch");
     let dir = tempfile::tempdir().unwrap();
@@ -390,8 +470,7 @@ async fn sigterm_right_after_a_burst_of_go_clicks_keeps_every_acknowledged_click
         .unwrap()
         .to_string();
 
-    let client = reqwest::Client::new();
-    let clicks: Vec<_> = voters
+    let payloads: Vec<String> = voters
         .iter()
         .enumerate()
         .map(|(n, user)| {
@@ -404,36 +483,73 @@ async fn sigterm_right_after_a_burst_of_go_clicks_keeps_every_acknowledged_click
                 &fake.response_url("click"),
             );
             payload["actions"][0]["action_ts"] = format!("1700000200.{n:06}").into();
-            let form = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
-            let timestamp = chrono::Utc::now().timestamp();
-            let signature = fake_slack::sign(SECRET, timestamp, &form);
-            client
-                .post(format!("http://127.0.0.1:{port}/slack/interactivity"))
-                .header("content-type", "application/x-www-form-urlencoded")
-                .header("x-slack-request-timestamp", timestamp.to_string())
-                .header("x-slack-signature", signature)
-                .body(form)
-                .send()
+            serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap()
         })
         .collect();
-    let mut acknowledged = 0;
-    for click in futures_util::future::join_all(clicks).await {
-        if click.is_ok_and(|r| r.status().is_success()) {
-            acknowledged += 1;
-        }
-    }
-    assert_eq!(acknowledged, voters.len());
+    assert_eq!(click_all(port, &payloads).await, voters.len());
     // Every click is acknowledged: stop at once.
     let status = terminate(golive).await;
     assert!(status.success(), "a clean stop: {status:?}");
+    let count_rows = |sql: &'static str| {
+        let database = database.clone();
+        async move {
+            let options: sqlx::sqlite::SqliteConnectOptions = database.parse().unwrap();
+            let mut conn = sqlx::ConnectOptions::connect(&options).await.unwrap();
+            let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&mut conn).await.unwrap();
+            n as usize
+        }
+    };
+    const BALLOTS: &str = "SELECT COUNT(*) FROM ballots";
+    const BALLOT_ROWS: &str = "SELECT COUNT(*) FROM audit_log WHERE action = 'ballot'";
+    assert_eq!(
+        count_rows(BALLOTS).await,
+        voters.len(),
+        "no acknowledged click lost"
+    );
 
-    let options: sqlx::sqlite::SqliteConnectOptions = database.parse().unwrap();
-    let mut conn = sqlx::ConnectOptions::connect(&options).await.unwrap();
-    let (stored,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM ballots")
-        .fetch_one(&mut conn)
+    // Slack redelivers a part of the burst to the restarted golive: nothing counts twice.
+    let port = free_port();
+    let again = serve_on(&fake, &database, port)
+        .args(["--clock-start", "2026-03-09T16:01:00Z"])
+        .spawn()
+        .expect("golive starts again");
+    command(&fake, port, "U0RELMGR", "status").await;
+    assert_eq!(click_all(port, &payloads[..50]).await, 50);
+    let status = terminate(again).await;
+    assert!(status.success(), "a clean stop: {status:?}");
+    assert_eq!(count_rows(BALLOTS).await, voters.len());
+    assert_eq!(
+        count_rows(BALLOT_ROWS).await,
+        voters.len(),
+        "no click stored twice"
+    );
+    let votes_posted = fake
+        .all_posts()
+        .iter()
+        .filter(|m| m.text.starts_with("Go/no-go vote:"))
+        .count();
+    assert_eq!(votes_posted, 1, "the vote is not posted again");
+}
+
+/// Sends every click form, freshly signed, at once; returns how many were acknowledged.
+async fn click_all(port: u16, forms: &[String]) -> usize {
+    let client = reqwest::Client::new();
+    let clicks = forms.iter().map(|form| {
+        let timestamp = chrono::Utc::now().timestamp();
+        let signature = fake_slack::sign(SECRET, timestamp, form);
+        client
+            .post(format!("http://127.0.0.1:{port}/slack/interactivity"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-slack-request-timestamp", timestamp.to_string())
+            .header("x-slack-signature", signature)
+            .body(form.clone())
+            .send()
+    });
+    futures_util::future::join_all(clicks)
         .await
-        .unwrap();
-    assert_eq!(stored as usize, voters.len(), "no acknowledged click lost");
+        .into_iter()
+        .filter(|click| click.as_ref().is_ok_and(|r| r.status().is_success()))
+        .count()
 }
 
 #[test]

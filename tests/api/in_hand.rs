@@ -48,3 +48,100 @@ async fn when_the_store_is_busy_the_ack_after_the_last_slot_waits_for_one() {
         "a slot frees once a delivery is handled"
     );
 }
+
+fn go_click(vote: i64, n: usize) -> Inbound {
+    use golive::slack::action_id::{ActionId, Button, VoteRef};
+    Inbound::Action(golive::slack::inbound::Action {
+        action: ActionId::VoteGo,
+        user: "U0ENG".to_string(),
+        channel: CHANNEL.to_string(),
+        message_ts: "1773150000.000001".to_string(),
+        button: Some(Button::VoteGo(VoteRef { vote })),
+        release: None,
+        trigger_id: format!("trigger-{n}"),
+        response_url: None,
+        delivery_id: format!("action:U0ENG:burst:{n}"),
+    })
+}
+
+#[tokio::test]
+async fn past_the_bound_go_clicks_wait_for_room_and_every_one_is_stored() {
+    let app = spawn_app(Options {
+        launch_date: Some(crate::harness::date("2026-03-10")),
+        clock_start: crate::harness::pacific("2026-03-09", "09:00"),
+        ..Options::default()
+    })
+    .await;
+    for role in [
+        "engineering-lead",
+        "qa-lead",
+        "sre-lead",
+        "security-lead",
+        "product-manager",
+        "support-lead",
+    ] {
+        let reply = app
+            .command(crate::harness::RM, &format!("role {role} <@U0ENG>"))
+            .await;
+        assert!(reply.text().contains("is now held by"), "{}", reply.text());
+    }
+    let opened = app.command(crate::harness::RM, "gonogo open").await.text();
+    assert!(opened.contains("Go/no-go vote opened"), "{opened}");
+    let vote = {
+        let mut conn = app.state.db.acquire().await.unwrap();
+        golive::storage::votes::latest(&mut conn, &app.state.release.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    // The single writer held: no click can be stored until it is let go.
+    let (release, held) = tokio::sync::oneshot::channel::<()>();
+    let writer = app.state.writer.clone();
+    let holding = tokio::spawn(async move {
+        writer
+            .write(
+                move |_conn: &mut sqlx::SqliteConnection| -> futures_util::future::BoxFuture<
+                    '_,
+                    Result<(), golive::storage::StoreError>,
+                > {
+                    Box::pin(async move {
+                        let _ = held.await;
+                        Ok(())
+                    })
+                },
+                |_| {},
+            )
+            .await
+    });
+    tokio::task::yield_now().await;
+    let clicks = MAX_IN_HAND + 20;
+    let handle = |n| tokio::task::unconstrained(dispatch::handle(&app.state, go_click(vote, n)));
+    for n in 0..MAX_IN_HAND {
+        let ack = futures_util::FutureExt::now_or_never(handle(n));
+        assert!(
+            matches!(ack, Some(Ack::Empty)),
+            "click {n} is acknowledged at once"
+        );
+    }
+    let waiting: Vec<_> = (MAX_IN_HAND..clicks).map(|n| Box::pin(handle(n))).collect();
+    let mut waiting = futures_util::future::join_all(waiting);
+    assert!(
+        futures_util::poll!(&mut waiting).is_pending(),
+        "past {MAX_IN_HAND} clicks in hand the next ones wait"
+    );
+    release.send(()).unwrap();
+    let acks = tokio::time::timeout(Duration::from_secs(20), waiting)
+        .await
+        .expect("room frees once clicks are stored");
+    assert!(acks.iter().all(|ack| matches!(ack, Ack::Empty)));
+    holding.await.unwrap().unwrap();
+    app.settled().await;
+    let stored = app
+        .audit()
+        .await
+        .into_iter()
+        .filter(|e| e.action == "ballot")
+        .count();
+    assert_eq!(stored, clicks, "every acknowledged click is stored, once");
+}
