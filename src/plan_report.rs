@@ -90,6 +90,7 @@ fn kind_label(kind: OccurrenceKind) -> &'static str {
         OccurrenceKind::Recurring => "recurring",
         OccurrenceKind::ChecklistDue => "checklist",
         OccurrenceKind::GoNoGoDeadline => "go/no-go",
+        OccurrenceKind::Scorecard => "scorecard",
     }
 }
 

@@ -9,6 +9,7 @@ pub mod excerpt;
 pub mod incident;
 pub mod job;
 pub mod launch_choice;
+pub mod metric;
 pub mod plan;
 pub mod runbook;
 pub mod status;

@@ -36,6 +36,8 @@ pub enum OccurrenceKind {
     Recurring,
     ChecklistDue,
     GoNoGoDeadline,
+    /// A success-metric table's day: its scorecard.
+    Scorecard,
 }
 
 impl Plan {
@@ -52,6 +54,7 @@ impl Plan {
         timeline.launch_week();
         timeline.checklists();
         timeline.gonogo();
+        timeline.scorecards();
         for recurring in &self.recurring {
             timeline.recurring(recurring);
         }
@@ -222,6 +225,20 @@ impl Timeline<'_> {
         }
     }
 
+    fn scorecards(&mut self) {
+        for group in &self.plan.metrics {
+            for (index, day) in group.at.iter().enumerate() {
+                let key = scorecard_key(&group.key, index);
+                let at = DayTime {
+                    day: *day,
+                    time: group.time,
+                };
+                let title = format!("Scorecard: {} ({day})", group.title);
+                self.push(key, at, OccurrenceKind::Scorecard, title);
+            }
+        }
+    }
+
     fn gonogo(&mut self) {
         let gonogo = &self.plan.gonogo;
         let voters = gonogo
@@ -276,6 +293,17 @@ impl Timeline<'_> {
 }
 
 /// "recurring:launch-standup:2026-12-02"; a second fire on the same day adds its time.
+/// The key of a metric group's scorecard on its `index`th day.
+pub fn scorecard_key(group: &str, index: usize) -> String {
+    format!("scorecard:{group}:{index}")
+}
+
+/// The metric group and day index a scorecard key names.
+pub fn scorecard_of(key: &str) -> Option<(&str, usize)> {
+    let (group, index) = key.strip_prefix("scorecard:")?.rsplit_once(':')?;
+    Some((group, index.parse().ok()?))
+}
+
 /// What stays the same about an occurrence when its plan moves it to another time: a
 /// launch-day milestone's key holds its time (`milestone:0600-final-deployment-verification`),
 /// so its identity is the key without it; every other key is its own identity.

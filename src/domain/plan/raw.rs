@@ -254,6 +254,8 @@ pub struct RawMetricGroup {
     pub key: Text,
     pub title: String,
     pub at: Vec<Text>,
+    /// When the scorecard is posted on each day of `at` (default 09:00).
+    pub time: Option<Text>,
     pub metrics: Vec<RawMetric>,
 }
 
@@ -261,6 +263,8 @@ pub struct RawMetricGroup {
 #[serde(deny_unknown_fields)]
 pub struct RawMetric {
     pub name: String,
+    /// The team whose members may enter its actual (release managers always may).
+    pub owner: Option<Text>,
     pub targets: Spanned<Vec<String>>,
 }
 

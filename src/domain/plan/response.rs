@@ -82,12 +82,22 @@ pub struct MetricGroup {
     pub title: String,
     /// The days the targets apply to; each metric has one target per day.
     pub at: Vec<DayOffset>,
+    /// When the scorecard is posted on each of those days.
+    pub time: chrono::NaiveTime,
     pub metrics: Vec<Metric>,
 }
 
 /// One measured quantity with its targets, aligned with [`MetricGroup::at`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Metric {
+    /// The slug of its name (`api-error-rate-1`): what `/golive metric set` takes. A metric in
+    /// several groups (customers migrated at 30 and 90 days) is one metric with one actual.
+    pub key: String,
     pub name: String,
+    /// The team that may enter its actual, besides the release managers.
+    pub owner: Option<String>,
+    /// As the plan writes them, for showing.
     pub targets: Vec<String>,
+    /// The same, read.
+    pub bounds: Vec<crate::domain::metric::Target>,
 }

@@ -73,7 +73,7 @@ fn the_embedded_plan_has_every_section() {
     assert_eq!(plan.launch_week.len(), 8);
     assert_eq!(plan.pre_launch.len(), 8);
     assert_eq!(plan.feature_flags.len(), 5);
-    assert_eq!(plan.metrics.len(), 4);
+    assert_eq!(plan.metrics.len(), 5);
     assert_eq!(plan.risks.len(), 6);
     assert_eq!(plan.roles.len(), Role::ALL.len());
     let keys: Vec<_> = plan.contingencies.iter().map(|c| c.key.as_str()).collect();

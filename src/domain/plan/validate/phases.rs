@@ -80,11 +80,21 @@ pub fn deprecation(check: &mut Checker, raw: Vec<RawDeprecation>) -> Vec<Depreca
         .collect()
 }
 
+/// When a scorecard is posted unless its group says otherwise.
+const SCORECARD_TIME: chrono::NaiveTime = match chrono::NaiveTime::from_hms_opt(9, 0, 0) {
+    Some(time) => time,
+    None => chrono::NaiveTime::MIN,
+};
+
 pub fn metrics(check: &mut Checker, raw: Vec<RawMetricGroup>) -> Vec<MetricGroup> {
     let mut seen = HashSet::new();
     raw.into_iter()
         .map(|group| {
             let at: Vec<_> = group.at.iter().map(|day| check.day(day)).collect();
+            let time = group
+                .time
+                .as_ref()
+                .map_or(SCORECARD_TIME, |t| check.time(t));
             let metrics = group
                 .metrics
                 .into_iter()
@@ -99,9 +109,19 @@ pub fn metrics(check: &mut Checker, raw: Vec<RawMetricGroup>) -> Vec<MetricGroup
                             ),
                         );
                     }
+                    let mut bounds = Vec::new();
+                    for target in metric.targets.get_ref() {
+                        match crate::domain::metric::Target::parse(target) {
+                            Ok(bound) => bounds.push(bound),
+                            Err(error) => check.error(metric.targets.span(), error.to_string()),
+                        }
+                    }
                     Metric {
+                        key: crate::domain::plan::slug(&metric.name),
+                        owner: metric.owner.map(|owner| check.team(&owner)),
                         name: metric.name,
                         targets: metric.targets.into_inner(),
+                        bounds,
                     }
                 })
                 .collect();
@@ -109,6 +129,7 @@ pub fn metrics(check: &mut Checker, raw: Vec<RawMetricGroup>) -> Vec<MetricGroup
                 key: check.key(&group.key, &mut seen, "metric group"),
                 title: group.title,
                 at,
+                time,
                 metrics,
             }
         })
