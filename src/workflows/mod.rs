@@ -5,6 +5,7 @@
 //! [`incidents`] (the ladder, incident messages, runbooks). Beside them: the routing of commands,
 //! clicks and events, message refreshes, and the answers to refusals.
 
+pub mod answer;
 pub mod checklists;
 pub mod commands;
 pub mod events;
