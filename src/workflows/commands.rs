@@ -18,28 +18,27 @@ use crate::slack::port::Outgoing;
 use crate::slack::render::slack_escape;
 use crate::state::AppState;
 use crate::storage::{audit, releases, roles, StoreError};
-use crate::workflows::launch::overview as launch_overview;
+use crate::workflows::answer::{self, Answer, Answered, Refusal, Text};
+use crate::workflows::incidents::{reports, runbooks};
 use crate::workflows::launch::schedule::{skipped, sync_jobs, Sync};
-use crate::workflows::{checklists, incidents, incidents::runbooks, votes, WorkflowError};
+use crate::workflows::launch::{overview as launch_overview, status_report};
+use crate::workflows::{checklists, incidents, votes, WorkflowError};
 
-/// Handles one command and returns the ephemeral answer. Never fails: internal errors are logged
-/// and answered with an apology that says nothing was changed.
+/// Handles one command and returns the ephemeral answer. Never fails: an internal error is
+/// logged here and answered with an apology that says nothing was changed.
 pub async fn handle(state: &AppState, request: &CommandRequest) -> Outgoing {
-    match answer(state, request).await {
-        Ok(reply) => reply,
-        Err(error) => {
-            tracing::error!(%error, text = request.text, user = request.user, "command failed");
-            let text = "Sorry, golive could not do that because of an internal error; nothing was changed. The error is in golive's log.";
-            messages::notice(&state.templates, Tone::Error, text, text)
-                .unwrap_or_else(|_| Outgoing::text(text))
-        }
-    }
+    let answered = answer(state, request).await;
+    let log = |error: &WorkflowError| {
+        tracing::error!(%error, text = request.text, user = request.user, "command failed");
+    };
+    // A command always hears back, even from a use case with nothing more to say.
+    answer::reply(&state.templates, answered, log).unwrap_or_else(|| Outgoing::text("Done."))
 }
 
 /// Finds the launch the command is for, then answers it: `--release <key>` names one; else the
 /// launch of the channel it was typed in; else the only launch. Typed anywhere else with
 /// several launches running, `status` lists them all and other commands say how to choose.
-async fn answer(state: &AppState, request: &CommandRequest) -> Result<Outgoing, WorkflowError> {
+async fn answer(state: &AppState, request: &CommandRequest) -> Answered {
     let chosen = match launch_choice::take(&request.text) {
         Ok(chosen) => chosen,
         Err(error) => return parse_error(state, &error),
@@ -60,8 +59,10 @@ async fn answer(state: &AppState, request: &CommandRequest) -> Result<Outgoing, 
             .or_else(|| launches.only())
         {
             Some(release) => release,
-            None if command == Command::Status => return launch_overview::all(state).await,
-            None if command == Command::Help => return Ok(messages::help(&state.templates)?),
+            None if command == Command::Status => {
+                return launch_overview::all(state).await.map(Answer::Message)
+            }
+            None if command == Command::Help => return help(state),
             None => return launch_overview::choose(state, &chosen.text),
         },
     };
@@ -70,149 +71,89 @@ async fn answer(state: &AppState, request: &CommandRequest) -> Result<Outgoing, 
 }
 
 /// Answers `command` for the launch `state` acts for.
-async fn answer_for(
-    state: &AppState,
-    request: &CommandRequest,
-    command: Command,
-) -> Result<Outgoing, WorkflowError> {
+async fn answer_for(state: &AppState, request: &CommandRequest, command: Command) -> Answered {
+    let user = request.user.as_str();
+    if let Some(what) = only_release_managers(&command) {
+        if !state.is_release_manager(user) {
+            let why = format!("Only release managers can {what}; nothing was changed.");
+            let refusal = Refusal::new(Text::mrkdwn(why));
+            return Ok(refusal
+                .naming("Release managers", state.release_managers())
+                .into());
+        }
+    }
     let release = &state.release;
-    let plan = &release.plan();
     match command {
-        Command::Status => crate::workflows::launch::status_report::build(state).await,
-        Command::Help => Ok(messages::help(&state.templates)?),
-        Command::Timeline(day) => {
-            let snapshot = release.snapshot();
-            if snapshot.launch_date.is_none() {
-                let text = "L-Day is not set yet, so there are no times to show. A release manager can set it with `/golive launch-date YYYY-MM-DD`.";
-                return Ok(messages::notice(
-                    &state.templates,
-                    Tone::Refused,
-                    text,
-                    text,
-                )?);
-            }
-            let day = day.unwrap_or(DayOffset(0));
-            Ok(messages::timeline_day(
-                &state.templates,
-                plan,
-                day,
-                &snapshot.timeline,
-                &snapshot.posted,
-            )?)
+        Command::Status => status_report::build(state).await.map(Answer::Message),
+        Command::Help => help(state),
+        Command::Timeline(day) => timeline(state, day),
+        Command::Roles => {
+            let roles = &release.snapshot().roles;
+            Ok(Answer::Message(messages::roles(&state.templates, roles)?))
         }
-        Command::Roles => Ok(messages::roles(
-            &state.templates,
-            &release.snapshot().roles,
-        )?),
-        Command::LaunchDate(date) => {
-            if let Some(refusal) = require_release_manager(state, &request.user, "set L-Day")? {
-                return Ok(refusal);
-            }
-            set_launch_date(state, &request.user, date).await
-        }
-        Command::AssignRole(role, holders) => {
-            if let Some(refusal) = require_release_manager(state, &request.user, "assign roles")? {
-                return Ok(refusal);
-            }
-            assign_role(state, &request.user, role, holders).await
-        }
+        Command::LaunchDate(date) => set_launch_date(state, user, date).await,
+        Command::AssignRole(role, holders) => assign_role(state, user, role, holders).await,
         Command::Escalate {
             severity,
             summary,
             runbook,
-        } => {
-            let outcome =
-                incidents::raise(state, &request.user, severity, &summary, runbook.as_deref())
-                    .await?;
-            answer_outcome(state, outcome)
-        }
-        Command::Incidents => crate::workflows::incidents::reports::list(state).await,
-        Command::Ack(id) => {
-            let outcome = incidents::acknowledge(state, &request.user, id).await?;
-            answer_outcome(state, outcome)
-        }
-        Command::Resolve(id, note) => {
-            let outcome = incidents::resolve(state, &request.user, id, note.as_deref()).await?;
-            answer_outcome(state, outcome)
-        }
-        Command::RolloutResume => {
-            let outcome = runbooks::resume_rollout(state, &request.user).await?;
-            answer_outcome(state, outcome)
-        }
-        Command::Checklist(key) => checklists::post_on_demand(state, &request.user, &key).await,
-        Command::GoNoGo(action) => {
-            let what = "open or close the go/no-go vote";
-            if action != GoNoGoCommand::Status {
-                if let Some(refusal) = require_release_manager(state, &request.user, what)? {
-                    return Ok(refusal);
-                }
-            }
-            votes::command(state, &request.user, action).await
-        }
+        } => incidents::raise(state, user, severity, &summary, runbook.as_deref()).await,
+        Command::Incidents => reports::list(state).await,
+        Command::Ack(id) => incidents::acknowledge(state, user, id).await,
+        Command::Resolve(id, note) => incidents::resolve(state, user, id, note.as_deref()).await,
+        Command::RolloutResume => runbooks::resume_rollout(state, user).await,
+        Command::Checklist(key) => checklists::post_on_demand(state, user, &key).await,
+        Command::GoNoGo(action) => votes::command(state, user, action).await,
     }
 }
 
-/// A done or refused incident step as an ephemeral answer.
-fn answer_outcome(
-    state: &AppState,
-    outcome: incidents::Outcome,
-) -> Result<Outgoing, WorkflowError> {
-    let (tone, text) = match outcome {
-        Ok(done) => (Tone::Done, done),
-        Err(refusal) => (Tone::Refused, refusal),
-    };
-    Ok(messages::notice(
-        &state.templates,
-        tone,
-        &text,
-        &slack_escape(&text),
-    )?)
+/// What a command does that only release managers may, in the words of its refusal.
+fn only_release_managers(command: &Command) -> Option<&'static str> {
+    match command {
+        Command::LaunchDate(_) => Some("set L-Day"),
+        Command::AssignRole(..) => Some("assign roles"),
+        Command::GoNoGo(action) if *action != GoNoGoCommand::Status => {
+            Some("open or close the go/no-go vote")
+        }
+        _ => None,
+    }
 }
 
-fn parse_error(state: &AppState, error: &CommandError) -> Result<Outgoing, WorkflowError> {
+fn help(state: &AppState) -> Answered {
+    Ok(Answer::Message(messages::help(&state.templates)?))
+}
+
+fn timeline(state: &AppState, day: Option<DayOffset>) -> Answered {
+    let snapshot = state.release.snapshot();
+    if snapshot.launch_date.is_none() {
+        let text = "L-Day is not set yet, so there are no times to show. A release manager can set it with `/golive launch-date YYYY-MM-DD`.";
+        return Ok(Answer::refused(Text::mrkdwn(text)));
+    }
+    let day = day.unwrap_or(DayOffset(0));
+    Ok(Answer::Message(messages::timeline_day(
+        &state.templates,
+        &state.release.plan(),
+        day,
+        &snapshot.timeline,
+        &snapshot.posted,
+    )?))
+}
+
+/// A command golive could not read: a warning with the usage, not a refusal.
+fn parse_error(state: &AppState, error: &CommandError) -> Answered {
     let mut text = error.to_string();
     if matches!(error, CommandError::Unknown(_)) {
         text.push_str(" Try `/golive help` for the list of commands.");
     }
-    Ok(messages::notice(
+    Ok(Answer::Message(messages::notice(
         &state.templates,
         Tone::Error,
         &text,
         &slack_escape(&text),
-    )?)
-}
-
-/// The refusal to send when `user` is not a release manager, or None when they are.
-fn require_release_manager(
-    state: &AppState,
-    user: &str,
-    what: &str,
-) -> Result<Option<Outgoing>, WorkflowError> {
-    if state.is_release_manager(user) {
-        return Ok(None);
-    }
-    let holders = state.release_managers();
-    let who = if holders.is_empty() {
-        "nobody yet".to_string()
-    } else {
-        users(&holders)
-    };
-    let plain = format!("Only release managers can {what}; nothing was changed.");
-    let body =
-        format!("Only release managers can {what}; nothing was changed. Release managers: {who}.");
-    Ok(Some(messages::notice(
-        &state.templates,
-        Tone::Refused,
-        &plain,
-        &body,
     )?))
 }
 
-async fn set_launch_date(
-    state: &AppState,
-    user: &str,
-    date: NaiveDate,
-) -> Result<Outgoing, WorkflowError> {
+async fn set_launch_date(state: &AppState, user: &str, date: NaiveDate) -> Answered {
     let release = state.release.clone();
     let now = state.clock.now();
     let previous = release.snapshot().launch_date;
@@ -242,20 +183,10 @@ async fn set_launch_date(
         .await?;
     state.scheduler.wake();
     let plain = format!("L-Day is now {date} (was {was}). {scheduled} post(s) scheduled, {cancelled} cancelled; anything already in the past is not posted.");
-    Ok(messages::notice(
-        &state.templates,
-        Tone::Done,
-        &plain,
-        &plain,
-    )?)
+    Ok(Answer::done(Text::mrkdwn(plain)))
 }
 
-async fn assign_role(
-    state: &AppState,
-    user: &str,
-    role: Role,
-    holders: Vec<String>,
-) -> Result<Outgoing, WorkflowError> {
+async fn assign_role(state: &AppState, user: &str, role: Role, holders: Vec<String>) -> Answered {
     let release = state.release.clone();
     let now = state.clock.now();
     let (id, user) = (release.id.clone(), user.to_string());
@@ -282,10 +213,5 @@ async fn assign_role(
         .await?;
     let plain = format!("{} is now held by {}.", role.title(), holders.join(", "));
     let body = format!("*{}* is now held by {}.", role.title(), users(&holders));
-    Ok(messages::notice(
-        &state.templates,
-        Tone::Done,
-        &plain,
-        &body,
-    )?)
+    Ok(Answer::done(Text::new(plain, body)))
 }

@@ -3,8 +3,10 @@
 //! Use cases are grouped by capability, each folder holding its commands, clicks and jobs:
 //! [`launch`] (the schedule, posts, gate and status), [`checklists`], [`votes`] and
 //! [`incidents`] (the ladder, incident messages, runbooks). Beside them: the routing of commands,
-//! clicks and events, message refreshes, and the answers to refusals.
+//! clicks and events, the one answer every use case gives ([`answer`]), message refreshes, and
+//! telling release managers of messages Slack refused ([`refusals`]).
 
+pub mod answer;
 pub mod checklists;
 pub mod commands;
 pub mod events;
@@ -12,7 +14,6 @@ pub mod incidents;
 pub mod interactions;
 pub mod launch;
 pub mod refresh;
-pub mod refusal;
 pub mod refusals;
 pub mod votes;
 

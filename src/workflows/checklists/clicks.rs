@@ -4,28 +4,25 @@
 //! people or a release manager. Each change is one guarded write (see `storage::checklists`);
 //! the live post is then rendered again from the store.
 
-use std::collections::HashMap;
-
 use crate::domain::checklist::{may_confirm, ChecklistError, ChecklistSpec};
 use crate::domain::plan::Owner;
 use crate::slack::action_id::ItemRef;
-use crate::slack::checklist_messages::{self, REOPEN_REASON_BLOCK};
+use crate::slack::checklist_messages;
 use crate::slack::format::{local, owner_mention};
 use crate::slack::inbound::Action;
 use crate::state::AppState;
 use crate::storage::{audit, checklists};
+use crate::workflows::answer::{Answer, Answered, Refusal, Text};
 use crate::workflows::checklists::progress;
 use crate::workflows::refresh::{self, Target};
-use crate::workflows::refusal::{self, told, Refusal};
+use crate::workflows::WorkflowError;
 
-/// A click on an item's Confirm button.
-pub async fn on_confirm(state: &AppState, action: &Action, item: ItemRef) -> Result<(), String> {
-    let outcome = confirm(state, action, item).await;
-    refusal::answered(state, action, outcome).await
-}
-
-async fn confirm(state: &AppState, action: &Action, item: ItemRef) -> Result<(), Refusal> {
-    let (spec, item) = clicked_item(state, action, item).await?;
+/// A click on an item's Confirm button; the live post shows the confirmation.
+pub async fn on_confirm(state: &AppState, action: &Action, item: ItemRef) -> Answered {
+    let (spec, item) = match clicked_item(state, action, item).await? {
+        Ok(clicked) => clicked,
+        Err(refusal) => return Ok(refusal.into()),
+    };
     let text = spec
         .item(&item.item)
         .map(|i| i.text.clone())
@@ -34,9 +31,10 @@ async fn confirm(state: &AppState, action: &Action, item: ItemRef) -> Result<(),
     let mut conn = state.db.acquire().await?;
     let progress = progress(&mut conn, state, spec).await?;
     drop(conn);
-    let confirmed = progress
-        .confirm(&item.item, &action.user, now)
-        .map_err(|error| refusal(state, error))?;
+    let confirmed = match progress.confirm(&item.item, &action.user, now) {
+        Ok(confirmed) => confirmed,
+        Err(error) => return Ok(refusal(state, error).into()),
+    };
     let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
     let release = &state.release.id;
     let stored = checklists::confirm_item(
@@ -48,9 +46,10 @@ async fn confirm(state: &AppState, action: &Action, item: ItemRef) -> Result<(),
     )
     .await?;
     if !stored {
-        return Err(told(format!(
+        return Ok(told(format!(
             "“{text}” was confirmed by someone else a moment ago; nothing was changed."
-        )));
+        ))
+        .into());
     }
     let detail = format!("{}/{}: {text}", item.checklist, item.item);
     audit::record(
@@ -64,59 +63,50 @@ async fn confirm(state: &AppState, action: &Action, item: ItemRef) -> Result<(),
     .await?;
     tx.commit().await?;
     refresh::request(state, Target::Checklist(item.checklist)).await;
-    Ok(())
+    Ok(Answer::Shown)
 }
 
 /// A click on an item's Reopen button: asks for the reason in a modal.
-pub async fn on_reopen(state: &AppState, action: &Action, item: ItemRef) -> Result<(), String> {
-    let outcome = reopen_clicked(state, action, item).await;
-    refusal::answered(state, action, outcome).await
-}
-
-async fn reopen_clicked(state: &AppState, action: &Action, item: ItemRef) -> Result<(), Refusal> {
-    let (spec, item) = clicked_item(state, action, item).await?;
+pub async fn on_reopen(state: &AppState, action: &Action, item: ItemRef) -> Answered {
+    let (spec, item) = match clicked_item(state, action, item).await? {
+        Ok(clicked) => clicked,
+        Err(refusal) => return Ok(refusal.into()),
+    };
     let Some(text) = spec.item(&item.item).map(|i| i.text.clone()) else {
-        return Err(told(
-            "That item is no longer on the checklist; nothing was changed.",
-        ));
+        return Ok(told("That item is no longer on the checklist; nothing was changed.").into());
     };
     let mut conn = state.db.acquire().await?;
     let progress = progress(&mut conn, state, spec).await?;
     drop(conn);
     if !progress.confirmed.contains_key(&item.item) {
-        return Err(told(format!(
-            "“{text}” is open already; nothing was changed."
-        )));
+        return Ok(told(format!("“{text}” is open already; nothing was changed.")).into());
     }
     let view = checklist_messages::reopen_modal(&state.release.id, &item, &text);
     state.slack.open_view(&action.trigger_id, &view).await?;
-    Ok(())
+    Ok(Answer::Shown)
 }
 
-/// The reopen modal was submitted. An empty reason keeps the modal open with an error.
+/// The reopen modal was submitted; a refusal keeps it open with the reason under its input.
 pub async fn on_reopen_reason(
     state: &AppState,
     user: &str,
     item: ItemRef,
     reason: &str,
-) -> Result<(), HashMap<String, String>> {
-    let error = |text: String| HashMap::from([(REOPEN_REASON_BLOCK.to_string(), text)]);
-    match reopen(state, user, item, reason).await {
-        Ok(()) => Ok(()),
-        Err(refusal) => Err(error(refusal.text())),
+) -> Answered {
+    let spec = match ChecklistSpec::from_plan(&state.release.plan(), &item.checklist) {
+        Ok(spec) => spec,
+        Err(error) => return Ok(told(format!("{error}.")).into()),
+    };
+    if let Err(refusal) = permitted(state, &spec, &item, user).await {
+        return Ok(refusal.into());
     }
-}
-
-async fn reopen(state: &AppState, user: &str, item: ItemRef, reason: &str) -> Result<(), Refusal> {
-    let spec = ChecklistSpec::from_plan(&state.release.plan(), &item.checklist)
-        .map_err(|error| told(format!("{error}.")))?;
-    permitted(state, &spec, &item, user).await?;
     let now = state.clock.now();
     let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
     let progress = progress(&mut tx, state, spec).await?;
-    let reopened = progress
-        .reopen(&item.item, user, reason, now)
-        .map_err(|error| refusal(state, error))?;
+    let reopened = match progress.reopen(&item.item, user, reason, now) {
+        Ok(reopened) => reopened,
+        Err(error) => return Ok(refusal(state, error).into()),
+    };
     let release = &state.release.id;
     checklists::reopen_item(&mut tx, release, &item.checklist, &item.item, &reopened.was).await?;
     let detail = format!(
@@ -126,18 +116,20 @@ async fn reopen(state: &AppState, user: &str, item: ItemRef, reason: &str) -> Re
     audit::record(&mut tx, release, now, user, "checklist-reopen", &detail).await?;
     tx.commit().await?;
     refresh::spawn(state, Target::Checklist(item.checklist));
-    Ok(())
+    Ok(Answer::Shown)
 }
 
-/// The checklist and item a click names, after checking the click is on the live post and the
-/// person may change the item.
+/// The checklist and item a click names, once the click is known to be on the live post from
+/// someone who may change the item; else the refusal to give.
 async fn clicked_item(
     state: &AppState,
     action: &Action,
     item: ItemRef,
-) -> Result<(ChecklistSpec, ItemRef), Refusal> {
-    let spec = ChecklistSpec::from_plan(&state.release.plan(), &item.checklist)
-        .map_err(|error| told(format!("{error}.")))?;
+) -> Result<Result<(ChecklistSpec, ItemRef), Refusal>, WorkflowError> {
+    let spec = match ChecklistSpec::from_plan(&state.release.plan(), &item.checklist) {
+        Ok(spec) => spec,
+        Err(error) => return Ok(Err(told(format!("{error}.")))),
+    };
     let live = {
         let mut conn = state.db.acquire().await?;
         checklists::latest_post(&mut conn, &state.release.id, &spec.key).await?
@@ -146,13 +138,14 @@ async fn clicked_item(
         .as_ref()
         .is_none_or(|post| post.ts != action.message_ts)
     {
-        return Err(told(format!(
+        return Ok(Err(told(format!(
             "This is an old post of the checklist “{}”; use its latest post in the channel (or `/golive checklist {}`). Nothing was changed.",
             spec.title, spec.key
-        )));
+        ))));
     }
-    permitted(state, &spec, &item, &action.user).await?;
-    Ok((spec, item))
+    Ok(permitted(state, &spec, &item, &action.user)
+        .await
+        .map(|()| (spec, item)))
 }
 
 /// Refuses unless `user` is a release manager or one of the item owner's people.
@@ -213,6 +206,11 @@ async fn owner_people(state: &AppState, owner: &Owner, user: &str) -> Vec<String
         }
     }
     people
+}
+
+/// A refusal in golive's own mrkdwn (mentions of owners and confirmers).
+fn told(why: impl Into<String>) -> Refusal {
+    Refusal::new(Text::mrkdwn(why))
 }
 
 fn refusal(state: &AppState, error: ChecklistError) -> Refusal {

@@ -1,6 +1,6 @@
 //! Checklists as interactive messages: posting them (when due and on demand), rendering the live
 //! post from the store, the one reminder near the deadline, and progress for `/golive status`.
-//! Clicks on items are in [`crate::workflows::checklist_clicks`].
+//! Clicks on items are in [`clicks`].
 //!
 //! The latest post of a checklist is the live one; a click on an older post changes nothing.
 
@@ -14,11 +14,11 @@ use crate::domain::job::JobPayload;
 use crate::domain::plan::ChecklistItem;
 use crate::slack::checklist_messages;
 use crate::slack::format::owner_mention;
-use crate::slack::messages::{self, Tone};
 use crate::slack::port::{Outgoing, Posted};
 use crate::state::AppState;
 use crate::storage::jobs::{self, Job};
 use crate::storage::{audit, checklists};
+use crate::workflows::answer::{Answer, Answered, Text};
 use crate::workflows::launch::setup::GOLIVE;
 use crate::workflows::WorkflowError;
 
@@ -76,22 +76,11 @@ pub async fn render_live(
 }
 
 /// `/golive checklist <key>`: posts the checklist to the launch channel; it becomes the live post.
-pub async fn post_on_demand(
-    state: &AppState,
-    user: &str,
-    key: &str,
-) -> Result<Outgoing, WorkflowError> {
+pub async fn post_on_demand(state: &AppState, user: &str, key: &str) -> Answered {
     let spec = match ChecklistSpec::from_plan(&state.release.plan(), key) {
         Ok(spec) => spec,
-        Err(error) => {
-            let text = format!("{error}.");
-            return Ok(messages::notice(
-                &state.templates,
-                Tone::Refused,
-                &text,
-                &text,
-            )?);
-        }
+        // The error quotes the key as typed.
+        Err(error) => return Ok(Answer::refused(Text::plain(format!("{error}.")))),
     };
     let title = spec.title.clone();
     let message = message(state, spec).await?;
@@ -103,12 +92,7 @@ pub async fn post_on_demand(
     tx.commit().await?;
     let text =
         format!("Posted the checklist “{title}”; earlier posts of it no longer take clicks.");
-    Ok(messages::notice(
-        &state.templates,
-        Tone::Done,
-        &text,
-        &text,
-    )?)
+    Ok(Answer::done(Text::mrkdwn(text)))
 }
 
 async fn record_post(

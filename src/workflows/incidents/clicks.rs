@@ -5,37 +5,37 @@ use crate::domain::incident::{IncidentId, Mark};
 use crate::slack::action_id::{Button, IncidentButton, StepRef};
 use crate::slack::inbound::Action;
 use crate::state::AppState;
-use crate::workflows::incidents::runbooks;
-use crate::workflows::incidents::{self, Outcome};
+use crate::workflows::answer::{Answer, Answered, Text};
+use crate::workflows::incidents::{self, runbooks};
 
-/// Handles one incident or runbook click; `Err` is the refusal to show the person.
-pub async fn on_click(state: &AppState, action: &Action, button: Button) -> Result<(), String> {
-    match outcome(state, action, button).await {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(refusal)) => Err(refusal),
-        Err(error) => {
-            tracing::error!(%error, action = action.action.as_str(), "incident click failed");
-            Err("Sorry, golive could not do that because of an internal error; nothing was changed.".into())
-        }
-    }
-}
-
-async fn outcome(
-    state: &AppState,
-    action: &Action,
-    button: Button,
-) -> Result<Outcome, crate::workflows::WorkflowError> {
+/// Handles one incident or runbook click.
+pub async fn on_click(state: &AppState, action: &Action, button: Button) -> Answered {
     let user = action.user.as_str();
-    let (button, reference) = match button {
+    let answer = match button {
         Button::RunbookStepDone(step) => return step_done(state, action, step).await,
         Button::IncidentRunbook(runbook) => {
             let id = IncidentId(runbook.incident);
-            return runbooks::attach(state, user, id, &runbook.runbook).await;
+            runbooks::attach(state, user, id, &runbook.runbook).await?
         }
-        Button::Incident(button, reference) => (button, reference),
-        _ => return Ok(Err("That button is not an incident's.".into())),
+        Button::Incident(button, reference) => {
+            let id = IncidentId(reference.incident);
+            on_incident(state, user, id, button).await?
+        }
+        _ => Answer::refused(Text::plain("That button is not an incident's.")),
     };
-    let id = IncidentId(reference.incident);
+    // The thread tells everyone what was done, the clicker included.
+    Ok(match answer {
+        Answer::Done(_) => Answer::Shown,
+        other => other,
+    })
+}
+
+async fn on_incident(
+    state: &AppState,
+    user: &str,
+    id: IncidentId,
+    button: IncidentButton,
+) -> Answered {
     match button {
         IncidentButton::Acknowledge => incidents::acknowledge(state, user, id).await,
         IncidentButton::Escalate => incidents::escalate_now(state, user, id).await,
@@ -50,25 +50,18 @@ async fn outcome(
 }
 
 /// A runbook step marked done; its checklist is updated in place.
-async fn step_done(
-    state: &AppState,
-    action: &Action,
-    step: StepRef,
-) -> Result<Outcome, crate::workflows::WorkflowError> {
+async fn step_done(state: &AppState, action: &Action, step: StepRef) -> Answered {
     let id = IncidentId(step.incident);
-    Ok(
-        match runbooks::confirm_step(state, &action.user, id, step.step).await? {
-            Ok(checklist) => {
-                if let Err(error) = state
-                    .slack
-                    .update(&action.channel, &action.message_ts, &checklist)
-                    .await
-                {
-                    tracing::warn!(%error, "could not refresh a runbook checklist");
-                }
-                Ok(String::new())
-            }
-            Err(refusal) => Err(refusal),
-        },
-    )
+    let answer = runbooks::confirm_step(state, &action.user, id, step.step).await?;
+    let Answer::Message(checklist) = answer else {
+        return Ok(answer);
+    };
+    let updated = state
+        .slack
+        .update(&action.channel, &action.message_ts, &checklist)
+        .await;
+    if let Err(error) = updated {
+        tracing::warn!(%error, "could not refresh a runbook checklist");
+    }
+    Ok(Answer::Shown)
 }

@@ -26,12 +26,10 @@ use crate::slack::render::slack_escape;
 use crate::state::AppState;
 use crate::storage::incidents::message_key;
 use crate::storage::{audit, incidents};
+use crate::workflows::answer::{Answer, Answered, Refusal, Text};
 use crate::workflows::incidents::posts::{self as incident_posts, To};
 use crate::workflows::refresh::{self, Target};
 use crate::workflows::WorkflowError;
-
-/// What a person asked for: done (with a confirmation), or refused (with the reason).
-pub type Outcome = Result<String, String>;
 
 /// `/golive escalate <severity> <summary> [--runbook <key>]`.
 pub async fn raise(
@@ -40,21 +38,20 @@ pub async fn raise(
     severity: Severity,
     summary: &str,
     runbook: Option<&str>,
-) -> Result<Outcome, WorkflowError> {
+) -> Answered {
     let plan = &state.release.plan();
     if plan.escalation.is_empty() {
-        return Ok(Err(
-            "The plan has no escalation ladder, so golive cannot page anyone.".into(),
-        ));
+        let why = "The plan has no escalation ladder, so golive cannot page anyone.";
+        return Ok(Answer::refused(Text::plain(why)));
     }
     if let Some(key) = runbook {
         if !plan.contingencies.iter().any(|c| c.key == key) {
             let keys: Vec<&str> = plan.contingencies.iter().map(|c| c.key.as_str()).collect();
-            return Ok(Err(format!(
+            return Ok(Answer::refused(Text::plain(format!(
                 "The plan has no runbook `{}`. Runbooks: {}.",
                 excerpt(key),
                 keys.join(", ")
-            )));
+            ))));
         }
     }
     let now = state.clock.now();
@@ -120,12 +117,12 @@ pub async fn raise(
     for other in &moved {
         refresh::request(state, Target::Incident(other.id)).await;
     }
-    Ok(Ok(format!(
+    Ok(Answer::done(Text::plain(format!(
         "{id} ({}) is open and L{} {} is paged in the launch channel's thread.",
         severity.as_str(),
         incident.level,
         level_name(state, incident.level)
-    )))
+    ))))
 }
 
 /// A new P0 can change what is due for the other open incidents ("multiple-open-p0"); returns
@@ -154,18 +151,14 @@ async fn reevaluate_others(
 }
 
 /// Acknowledge: `user` owns the incident and its waits stop.
-pub async fn acknowledge(
-    state: &AppState,
-    user: &str,
-    id: IncidentId,
-) -> Result<Outcome, WorkflowError> {
+pub async fn acknowledge(state: &AppState, user: &str, id: IncidentId) -> Answered {
     change(
         state,
         id,
         |incident, now| {
             incident
                 .acknowledge(user, now)
-                .map_err(|e| e.to_string())
+                .map_err(|e| refused(e.to_string()))
                 .map(|_| Step::Acknowledged)
         },
         user,
@@ -174,12 +167,7 @@ pub async fn acknowledge(
 }
 
 /// Resolve, by the owner, an engineering lead or a release manager.
-pub async fn resolve(
-    state: &AppState,
-    user: &str,
-    id: IncidentId,
-    note: Option<&str>,
-) -> Result<Outcome, WorkflowError> {
+pub async fn resolve(state: &AppState, user: &str, id: IncidentId, note: Option<&str>) -> Answered {
     let allowed = |incident: &Incident| {
         incident.owner() == Some(user)
             || state.is_release_manager(user)
@@ -193,13 +181,13 @@ pub async fn resolve(
                 let owner = incident
                     .owner()
                     .map_or("nobody yet".to_string(), str::to_string);
-                return Err(format!(
+                return Err(refused(format!(
                     "Only the owner of {id} ({owner}), an engineering lead or a release manager can resolve it; nothing was changed."
-                ));
+                )));
             }
             incident
                 .resolve(user, note, now)
-                .map_err(|e| e.to_string())
+                .map_err(|e| refused(e.to_string()))
                 .map(|_| Step::Resolved)
         },
         user,
@@ -208,24 +196,20 @@ pub async fn resolve(
 }
 
 /// "Escalate now".
-pub async fn escalate_now(
-    state: &AppState,
-    user: &str,
-    id: IncidentId,
-) -> Result<Outcome, WorkflowError> {
+pub async fn escalate_now(state: &AppState, user: &str, id: IncidentId) -> Answered {
     change(
         state,
         id,
         |incident, _| {
             if !incident.is_open() {
-                return Err(format!("{id} is already resolved."));
+                return Err(refused(format!("{id} is already resolved.")));
             }
             let ladder = &state.release.plan().escalation;
             match crate::domain::incident::next_level(ladder, incident.level) {
                 Some(_) => Ok(Step::EscalateNow),
-                None => Err(format!(
+                None => Err(refused(format!(
                     "{id} is already at the top of the escalation ladder."
-                )),
+                ))),
             }
         },
         user,
@@ -234,19 +218,17 @@ pub async fn escalate_now(
 }
 
 /// "Customer impact" or "Rollback considered".
-pub async fn mark(
-    state: &AppState,
-    user: &str,
-    id: IncidentId,
-    mark: Mark,
-) -> Result<Outcome, WorkflowError> {
+pub async fn mark(state: &AppState, user: &str, id: IncidentId, mark: Mark) -> Answered {
     change(
         state,
         id,
         |incident, _| match incident.mark(mark) {
             Ok(true) => Ok(Step::Marked(mark)),
-            Ok(false) => Err(format!("{} is already recorded for {id}.", mark_text(mark))),
-            Err(e) => Err(e.to_string()),
+            Ok(false) => Err(refused(format!(
+                "{} is already recorded for {id}.",
+                mark_text(mark)
+            ))),
+            Err(e) => Err(refused(e.to_string())),
         },
         user,
     )
@@ -266,18 +248,20 @@ enum Step {
 async fn change(
     state: &AppState,
     id: IncidentId,
-    decide: impl FnOnce(&mut Incident, DateTime<Utc>) -> Result<Step, String>,
+    decide: impl FnOnce(&mut Incident, DateTime<Utc>) -> Result<Step, Refusal>,
     user: &str,
-) -> Result<Outcome, WorkflowError> {
+) -> Answered {
     let release_id = &state.release.id;
     let now = state.clock.now();
     let mut tx = crate::storage::begin_write(&state.db).await?;
     let Some(mut incident) = incidents::load(&mut tx, release_id, id).await? else {
-        return Ok(Err(format!("There is no incident {id}.")));
+        return Ok(Answer::refused(Text::plain(format!(
+            "There is no incident {id}."
+        ))));
     };
     let step = match decide(&mut incident, now) {
         Ok(step) => step,
-        Err(refusal) => return Ok(Err(refusal)),
+        Err(refusal) => return Ok(refusal.into()),
     };
     let (action, plain, body, emoji) = describe(state, &incident, &step, user);
     audit::record(&mut tx, release_id, now, user, action, &plain).await?;
@@ -306,7 +290,12 @@ async fn change(
     tx.commit().await?;
     state.scheduler.wake();
     refresh::request(state, Target::Incident(incident.id)).await;
-    Ok(Ok(plain))
+    Ok(Answer::done(Text::plain(plain)))
+}
+
+/// A refusal of an incident step; its text may quote what was typed.
+fn refused(why: String) -> Refusal {
+    Refusal::new(Text::plain(why))
 }
 
 fn describe(

@@ -2,21 +2,21 @@
 
 use crate::slack::format::{duration, local};
 use crate::slack::incident_messages::{self, shown_summary, SUMMARY_IN_LIST};
-use crate::slack::port::Outgoing;
 use crate::state::AppState;
 use crate::storage::{incidents, runbooks};
+use crate::workflows::answer::{Answer, Answered};
 use crate::workflows::WorkflowError;
 
 /// `/golive incidents`.
-pub async fn list(state: &AppState) -> Result<Outgoing, WorkflowError> {
+pub async fn list(state: &AppState) -> Answered {
     let mut conn = state.db.acquire().await?;
     let open = incidents::open(&mut conn, &state.release.id).await?;
-    Ok(incident_messages::incidents(
+    Ok(Answer::Message(incident_messages::incidents(
         &state.templates,
         &open,
         &state.release.plan().escalation,
         state.clock.now(),
-    )?)
+    )?))
 }
 
 /// How many incidents `/golive status` lists one by one.

@@ -15,9 +15,9 @@ use crate::slack::incident_messages;
 use crate::state::AppState;
 use crate::storage::incidents::{self, job_prefix};
 use crate::storage::{audit, jobs, runbooks as runbook_steps};
+use crate::workflows::answer::{Answer, Answered, Text};
 use crate::workflows::incidents::escalation::thread_note;
 use crate::workflows::incidents::posts::{self as incident_posts, To};
-use crate::workflows::incidents::Outcome;
 use crate::workflows::WorkflowError;
 
 /// The key of an incident's runbook checklist message (updated in place as steps are confirmed).
@@ -86,28 +86,21 @@ pub async fn attach_in(
 }
 
 /// The "Runbook: …" button.
-pub async fn attach(
-    state: &AppState,
-    user: &str,
-    id: IncidentId,
-    key: &str,
-) -> Result<Outcome, WorkflowError> {
+pub async fn attach(state: &AppState, user: &str, id: IncidentId, key: &str) -> Answered {
     let Some(contingency) = contingency(state, key) else {
-        return Ok(Err(format!("The plan has no runbook `{}`.", excerpt(key))));
+        return refuse(format!("The plan has no runbook `{}`.", excerpt(key)));
     };
     let release_id = &state.release.id;
     let now = state.clock.now();
     let mut tx = crate::storage::begin_write(&state.db).await?;
     let Some(mut incident) = incidents::load(&mut tx, release_id, id).await? else {
-        return Ok(Err(format!("There is no incident {id}.")));
+        return refuse(format!("There is no incident {id}."));
     };
     if !incident.is_open() {
-        return Ok(Err(format!("{id} is already resolved.")));
+        return refuse(format!("{id} is already resolved."));
     }
     if let Some(attached) = &incident.runbook {
-        return Ok(Err(format!(
-            "{id} already follows the runbook `{attached}`."
-        )));
+        return refuse(format!("{id} already follows the runbook `{attached}`."));
     }
     incident.runbook = Some(key.to_string());
     incidents::save(&mut tx, release_id, &incident).await?;
@@ -122,37 +115,30 @@ pub async fn attach(
         crate::workflows::refresh::Target::Incident(incident.id),
     )
     .await;
-    Ok(Ok(plain))
+    Ok(Answer::done(Text::plain(plain)))
 }
 
-/// A runbook step's "Done" button. Returns the refreshed checklist to show in place.
-pub async fn confirm_step(
-    state: &AppState,
-    user: &str,
-    id: IncidentId,
-    step: usize,
-) -> Result<Result<crate::slack::port::Outgoing, String>, WorkflowError> {
+/// A runbook step's "Done" button. Answers with the refreshed checklist, to show in place of the
+/// one clicked.
+pub async fn confirm_step(state: &AppState, user: &str, id: IncidentId, step: usize) -> Answered {
     let release_id = &state.release.id;
     let now = state.clock.now();
     let mut tx = crate::storage::begin_write(&state.db).await?;
     let Some(incident) = incidents::load(&mut tx, release_id, id).await? else {
-        return Ok(Err(format!("There is no incident {id}.")));
+        return refuse(format!("There is no incident {id}."));
     };
     let Some(contingency) = incident
         .runbook
         .as_deref()
         .and_then(|k| contingency(state, k))
     else {
-        return Ok(Err(format!("{id} has no runbook.")));
+        return refuse(format!("{id} has no runbook."));
     };
     let Some(text) = contingency.steps.get(step) else {
-        return Ok(Err("That step is not in the runbook.".into()));
+        return refuse("That step is not in the runbook.".into());
     };
     if !runbook_steps::confirm_step(&mut tx, release_id, id, step, user, now).await? {
-        return Ok(Err(format!(
-            "Step {} of {id} is already confirmed.",
-            step + 1
-        )));
+        return refuse(format!("Step {} of {id} is already confirmed.", step + 1));
     }
     let mut plain = format!("Step {} of {id} confirmed by {user}: {text}.", step + 1);
     match runbook::effect(text) {
@@ -194,7 +180,7 @@ pub async fn confirm_step(
         zone,
         &checklist_key(id),
     )?;
-    Ok(Ok(refreshed))
+    Ok(Answer::Message(refreshed))
 }
 
 /// Runs one due runbook clock: a notice in the thread unless its condition was met.
@@ -289,18 +275,18 @@ async fn review_held(
 }
 
 /// `/golive rollout resume`, by a release manager or an engineering lead.
-pub async fn resume_rollout(state: &AppState, user: &str) -> Result<Outcome, WorkflowError> {
+pub async fn resume_rollout(state: &AppState, user: &str) -> Answered {
     let lead = state.holds(Role::EngineeringLead, user);
     if !(lead || state.is_release_manager(user)) {
-        return Ok(Err(
+        return refuse(
             "Only release managers and engineering leads can resume the rollout; nothing was changed.".into(),
-        ));
+        );
     }
     let release_id = &state.release.id;
     let now = state.clock.now();
     let mut tx = crate::storage::begin_write(&state.db).await?;
     let Some(pause) = runbook_steps::rollout_pause(&mut tx, release_id).await? else {
-        return Ok(Err("The rollout is not paused.".into()));
+        return refuse("The rollout is not paused.".into());
     };
     runbook_steps::resume_rollout(&mut tx, release_id, user, now).await?;
     audit::record(&mut tx, release_id, now, user, "rollout-resume", "").await?;
@@ -311,8 +297,13 @@ pub async fn resume_rollout(state: &AppState, user: &str) -> Result<Outcome, Wor
     }
     tx.commit().await?;
     state.scheduler.wake();
-    Ok(Ok(format!(
+    Ok(Answer::done(Text::plain(format!(
         "The rollout is resumed (paused since {}).",
         local(pause.at, state.release.plan().release.timezone)
-    )))
+    ))))
+}
+
+/// A refused runbook step; its text may quote what was typed.
+fn refuse(why: String) -> Answered {
+    Ok(Answer::refused(Text::plain(why)))
 }

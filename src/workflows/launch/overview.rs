@@ -7,24 +7,28 @@ use crate::slack::launch_messages::{self, LaunchSummary};
 use crate::slack::port::Outgoing;
 use crate::state::AppState;
 use crate::storage::incidents;
+use crate::workflows::answer::{Answer, Answered};
 use crate::workflows::WorkflowError;
 
-/// `/golive status` where no launch is meant: every launch in one message.
+/// `/golive status` where no launch is meant, and a mention outside any launch channel: every
+/// launch in one message.
 pub async fn all(state: &AppState) -> Result<Outgoing, WorkflowError> {
     let launches = summaries(state).await?;
     Ok(launch_messages::overview(&state.templates, &launches)?)
 }
 
 /// A command that needs one launch, typed where golive cannot tell which.
-pub fn choose(state: &AppState, typed: &str) -> Result<Outgoing, WorkflowError> {
+pub fn choose(state: &AppState, typed: &str) -> Answered {
     let launches: Vec<LaunchSummary> = state.launches.all().iter().map(|r| named(r)).collect();
-    Ok(launch_messages::choose(&state.templates, &launches, typed)?)
+    let message = launch_messages::choose(&state.templates, &launches, typed)?;
+    Ok(Answer::Message(message))
 }
 
 /// `--release` naming no running launch.
-pub fn unknown(state: &AppState, key: &str) -> Result<Outgoing, WorkflowError> {
+pub fn unknown(state: &AppState, key: &str) -> Answered {
     let launches: Vec<LaunchSummary> = state.launches.all().iter().map(|r| named(r)).collect();
-    Ok(launch_messages::unknown(&state.templates, key, &launches)?)
+    let message = launch_messages::unknown(&state.templates, key, &launches)?;
+    Ok(Answer::Message(message))
 }
 
 async fn summaries(state: &AppState) -> Result<Vec<LaunchSummary>, WorkflowError> {

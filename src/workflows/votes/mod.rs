@@ -6,8 +6,6 @@
 
 pub mod ballots;
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 
 use self::ballots::{Click, Counted};
@@ -16,20 +14,19 @@ use crate::domain::day::resolve;
 use crate::domain::job::JobPayload;
 use crate::domain::plan::{slug, Role};
 use crate::domain::vote::{Choice, Outcome, Vote, VoteError, VoteState};
-use crate::slack::action_id::{VoteRef, NO_GO_REASON_BLOCK};
+use crate::slack::action_id::VoteRef;
 use crate::slack::format::{local, users};
 use crate::slack::inbound::Action;
-use crate::slack::messages::{self, Tone};
 use crate::slack::port::Outgoing;
 use crate::slack::vote_messages::{self, choice_name, tally};
 use crate::state::AppState;
 use crate::storage::audit;
 use crate::storage::jobs::{self, Job};
 use crate::storage::votes::{self, StoredVote, VoteStoreError};
+use crate::workflows::answer::{Answer, Answered, Refusal, Text};
 use crate::workflows::checklists;
 use crate::workflows::launch::setup::GOLIVE;
 use crate::workflows::refresh::{self, Target};
-use crate::workflows::refusal::{self, told, Refusal};
 use crate::workflows::WorkflowError;
 
 /// The L-1 checklist item the decision ticks.
@@ -37,11 +34,7 @@ const MEETING_CHECKLIST: &str = "l-1";
 const MEETING_ITEM: &str = "Final go/no-go meeting held";
 
 /// `/golive gonogo …`; open and close are for release managers (checked by the caller).
-pub async fn command(
-    state: &AppState,
-    user: &str,
-    command: GoNoGoCommand,
-) -> Result<Outgoing, WorkflowError> {
+pub async fn command(state: &AppState, user: &str, command: GoNoGoCommand) -> Answered {
     match command {
         GoNoGoCommand::Open { deadline } => open(state, user, deadline).await,
         GoNoGoCommand::Close => close_command(state, user).await,
@@ -49,19 +42,24 @@ pub async fn command(
     }
 }
 
-fn notice(state: &AppState, tone: Tone, text: &str) -> Result<Outgoing, WorkflowError> {
-    Ok(messages::notice(&state.templates, tone, text, text)?)
+/// A refusal in golive's own words and mrkdwn (mentions of voters).
+fn told(why: impl Into<String>) -> Refusal {
+    Refusal::new(Text::mrkdwn(why))
 }
 
-async fn open(
-    state: &AppState,
-    user: &str,
-    time: Option<NaiveTime>,
-) -> Result<Outgoing, WorkflowError> {
+fn refused(why: impl Into<String>) -> Answered {
+    Ok(told(why).into())
+}
+
+fn done(text: impl Into<String>) -> Answered {
+    Ok(Answer::done(Text::mrkdwn(text)))
+}
+
+async fn open(state: &AppState, user: &str, time: Option<NaiveTime>) -> Answered {
     let now = state.clock.now();
     let deadline = match deadline(state, time, now) {
         Ok(deadline) => deadline,
-        Err(text) => return notice(state, Tone::Refused, &text),
+        Err(text) => return refused(text),
     };
     let plan = &state.release.plan();
     let roles = &state.release.snapshot().roles;
@@ -70,13 +68,14 @@ async fn open(
         Err(error) => {
             let error = capitalized(&error.to_string());
             let text = format!("{error}. Assign the role(s) with `/golive role <role> @user`.");
-            return notice(state, Tone::Refused, &text);
+            // Plain, so `<role>` is shown rather than read as a Slack link.
+            return Ok(Answer::refused(Text::plain(text)));
         }
     };
     let Some(id) = store_open(state, user, &vote, now).await? else {
-        let text =
-            "A go/no-go vote is already open; see `/golive gonogo status`. Nothing was changed.";
-        return notice(state, Tone::Refused, text);
+        return refused(
+            "A go/no-go vote is already open; see `/golive gonogo status`. Nothing was changed.",
+        );
     };
     state.scheduler.wake();
     post_vote(state, id, &vote, now).await?;
@@ -86,7 +85,7 @@ async fn open(
         local(deadline, plan.release.timezone),
         voters.join(", ")
     );
-    notice(state, Tone::Done, &text)
+    done(text)
 }
 
 /// Stores the open vote and its deadline job; None while another vote is open.
@@ -175,17 +174,13 @@ fn close_key(id: i64) -> String {
     format!("vote:{id}:close")
 }
 
-async fn close_command(state: &AppState, user: &str) -> Result<Outgoing, WorkflowError> {
+async fn close_command(state: &AppState, user: &str) -> Answered {
     let latest = {
         let mut conn = state.db.acquire().await?;
         votes::latest(&mut conn, &state.release.id).await?
     };
     let Some(open) = latest.filter(|v| v.vote.state == VoteState::Open) else {
-        return notice(
-            state,
-            Tone::Refused,
-            "No go/no-go vote is open; nothing was changed.",
-        );
+        return refused("No go/no-go vote is open; nothing was changed.");
     };
     match close(state, open.id, Some(user)).await? {
         Some(outcome) => {
@@ -194,13 +189,9 @@ async fn close_command(state: &AppState, user: &str) -> Result<Outgoing, Workflo
                 choice_name(outcome.decision),
                 tally(&outcome)
             );
-            notice(state, Tone::Done, &text)
+            done(text)
         }
-        None => notice(
-            state,
-            Tone::Refused,
-            "The vote closed a moment ago; nothing was changed.",
-        ),
+        None => refused("The vote closed a moment ago; nothing was changed."),
     }
 }
 
@@ -259,22 +250,22 @@ pub async fn close_at_deadline(state: &AppState, job: Job, id: i64) -> Result<()
     Ok(())
 }
 
-async fn status(state: &AppState) -> Result<Outgoing, WorkflowError> {
+async fn status(state: &AppState) -> Answered {
     let latest = {
         let mut conn = state.db.acquire().await?;
         votes::latest(&mut conn, &state.release.id).await?
     };
     let Some(stored) = latest else {
-        return notice(state, Tone::Done, "No go/no-go vote has been opened yet. A release manager opens it with `/golive gonogo open`.");
+        return done("No go/no-go vote has been opened yet. A release manager opens it with `/golive gonogo open`.");
     };
     let launch = state.release.snapshot().launch_date;
-    Ok(vote_messages::vote(
+    Ok(Answer::Message(vote_messages::vote(
         &state.templates,
         &state.release.plan(),
         stored.id,
         &stored.vote,
         launch,
-    )?)
+    )?))
 }
 
 /// The vote's message rendered from the store: (channel, ts, message).
@@ -299,14 +290,9 @@ pub async fn render_live(
     Ok(Some((channel, ts, message)))
 }
 
-/// A click on Go. Its delivery id is recorded with the ballot (see [`ballots`]), so the caller
-/// routes it here before its own de-duplication.
-pub async fn on_go(state: &AppState, action: &Action, reference: VoteRef) -> Result<(), String> {
-    let outcome = go(state, action, reference).await;
-    refusal::answered(state, action, outcome).await
-}
-
-async fn go(state: &AppState, action: &Action, reference: VoteRef) -> Result<(), Refusal> {
+/// A click on Go; the vote's message shows the ballot. Its delivery id is recorded with the
+/// ballot (see [`ballots`]), so the caller routes it here before its own de-duplication.
+pub async fn on_go(state: &AppState, action: &Action, reference: VoteRef) -> Answered {
     let click = Click {
         vote: reference.vote,
         voter: action.user.clone(),
@@ -321,44 +307,40 @@ async fn go(state: &AppState, action: &Action, reference: VoteRef) -> Result<(),
 
 /// Judges and stores a ballot (with other clicks arriving at the same time), then refreshes
 /// the vote's message.
-async fn cast(state: &AppState, click: Click) -> Result<(), Refusal> {
+async fn cast(state: &AppState, click: Click) -> Answered {
     let vote = click.vote;
     match ballots::cast(state, click).await? {
         Counted::Stored => {
             refresh::spawn(state, Target::Vote(vote));
-            Ok(())
+            Ok(Answer::Shown)
         }
-        Counted::Duplicate => Ok(()),
-        Counted::Refused(error, stored) => Err(refusal(state, &stored, error)),
-        Counted::NoSuchVote => Err(told("That vote no longer exists; nothing was changed.")),
+        Counted::Duplicate => Ok(Answer::Shown),
+        Counted::Refused(error, stored) => Ok(refusal(state, &stored, error).into()),
+        Counted::NoSuchVote => refused(NO_SUCH_VOTE),
     }
 }
 
-/// A click on No-Go: asks for the reason in a modal.
-pub async fn on_no_go(state: &AppState, action: &Action, vote: VoteRef) -> Result<(), String> {
-    let outcome = no_go_clicked(state, action, vote).await;
-    refusal::answered(state, action, outcome).await
-}
+const NO_SUCH_VOTE: &str = "That vote no longer exists; nothing was changed.";
 
-async fn no_go_clicked(state: &AppState, action: &Action, vote: VoteRef) -> Result<(), Refusal> {
-    let stored = clicked_vote(state, vote).await?;
-    stored
-        .vote
-        .may_vote(&action.user, state.clock.now())
-        .map_err(|error| refusal(state, &stored, error))?;
+/// A click on No-Go: asks for the reason in a modal.
+pub async fn on_no_go(state: &AppState, action: &Action, vote: VoteRef) -> Answered {
+    let stored = {
+        let mut conn = state.db.acquire().await?;
+        votes::load_without_ballots(&mut conn, &state.release.id, vote.vote).await?
+    };
+    let Some(stored) = stored else {
+        return refused(NO_SUCH_VOTE);
+    };
+    if let Err(error) = stored.vote.may_vote(&action.user, state.clock.now()) {
+        return Ok(refusal(state, &stored, error).into());
+    }
     let view = vote_messages::no_go_modal(&state.release.id, VoteRef { vote: stored.id });
     state.slack.open_view(&action.trigger_id, &view).await?;
-    Ok(())
+    Ok(Answer::Shown)
 }
 
-/// The No-Go modal was submitted; an empty reason keeps it open with an error.
-pub async fn on_reason(
-    state: &AppState,
-    voter: &str,
-    vote: VoteRef,
-    reason: String,
-) -> Result<(), HashMap<String, String>> {
-    let error = |text: String| HashMap::from([(NO_GO_REASON_BLOCK.to_string(), text)]);
+/// The No-Go modal was submitted; a refusal (an empty reason) keeps it open with an error.
+pub async fn on_reason(state: &AppState, voter: &str, vote: VoteRef, reason: String) -> Answered {
     let click = Click {
         vote: vote.vote,
         voter: voter.to_string(),
@@ -368,16 +350,7 @@ pub async fn on_reason(
         delivery: None,
         release: state.release.id.clone(),
     };
-    cast(state, click)
-        .await
-        .map_err(|refusal| error(refusal.text()))
-}
-
-async fn clicked_vote(state: &AppState, reference: VoteRef) -> Result<StoredVote, Refusal> {
-    let mut conn = state.db.acquire().await?;
-    votes::load_without_ballots(&mut conn, &state.release.id, reference.vote)
-        .await?
-        .ok_or_else(|| told("That vote no longer exists; nothing was changed."))
+    cast(state, click).await
 }
 
 fn refusal(state: &AppState, stored: &StoredVote, error: VoteError) -> Refusal {
