@@ -38,6 +38,13 @@ pub enum Command {
     Checklist(String),
     /// Open, close or show the go/no-go vote.
     GoNoGo(GoNoGoCommand),
+    /// The success-metric scorecards, or one table's.
+    Metrics(Option<String>),
+    /// Record a metric's actual, as typed (checked against the plan's metrics).
+    MetricSet {
+        metric: String,
+        value: String,
+    },
 }
 
 /// What `/golive gonogo` is asked to do.
@@ -50,6 +57,9 @@ pub enum GoNoGoCommand {
     Close,
     Status,
 }
+
+const METRICS_USAGE: &str = "metrics [table]";
+const METRIC_SET_USAGE: &str = "metric set <metric> <value>";
 
 /// One line of usage per command, in the order `help` shows them.
 pub const USAGE: &[(&str, &str)] = &[
@@ -104,6 +114,14 @@ pub const USAGE: &[(&str, &str)] = &[
         "gonogo status",
         "who has voted what, and the decision so far",
     ),
+    (
+        "metrics [table]",
+        "the success-metric scorecards: target, actual, met or missed",
+    ),
+    (
+        "metric set <metric> <value>",
+        "record a metric's actual (release managers, the metric's team)",
+    ),
 ];
 
 /// Why a command could not be understood. Messages quote the input only in [`excerpt`]s, so an
@@ -147,6 +165,8 @@ impl Command {
             Self::RolloutResume => "rollout",
             Self::Checklist(_) => "checklist",
             Self::GoNoGo(_) => "gonogo",
+            Self::Metrics(_) => "metrics",
+            Self::MetricSet { .. } => "metric",
         }
     }
 
@@ -173,6 +193,25 @@ impl Command {
             },
             "checklist" => parse_checklist(&rest),
             "gonogo" | "go-no-go" => parse_gonogo(&rest),
+            "metrics" => match rest.as_slice() {
+                [] => Ok(Command::Metrics(None)),
+                [table] => Ok(Command::Metrics(Some(table.to_ascii_lowercase()))),
+                [_, extra, ..] => Err(unexpected(extra, METRICS_USAGE)),
+            },
+            "metric" => match rest.as_slice() {
+                [set, metric, value @ ..]
+                    if set.eq_ignore_ascii_case("set") && !value.is_empty() =>
+                {
+                    Ok(Command::MetricSet {
+                        metric: metric.to_ascii_lowercase(),
+                        value: value.join(" "),
+                    })
+                }
+                _ => Err(malformed(
+                    "say which metric and its value.",
+                    METRIC_SET_USAGE,
+                )),
+            },
             _ => Err(CommandError::Unknown(verb.to_string())),
         }
     }

@@ -10,6 +10,7 @@ pub mod incident_messages;
 pub mod launch_messages;
 pub mod limits;
 pub mod messages;
+pub mod metric_messages;
 pub mod port;
 pub mod reduced;
 pub mod render;

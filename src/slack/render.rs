@@ -83,6 +83,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "launches",
         include_str!("../../message-templates/launches.json.hbs"),
     ),
+    (
+        "scorecard",
+        include_str!("../../message-templates/scorecard.json.hbs"),
+    ),
 ];
 
 /// Why a message could not be rendered: always a bug in a template or its context.

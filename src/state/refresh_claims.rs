@@ -17,6 +17,8 @@ pub enum Target {
     Vote(i64),
     /// An incident's post in the launch channel.
     Incident(IncidentId),
+    /// A posted success-metric scorecard, by its post's key.
+    Scorecard(String),
 }
 
 /// Messages with an update in flight, each with whether it changed again since.

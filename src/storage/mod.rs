@@ -9,6 +9,7 @@ pub mod checkpoint;
 pub mod deliveries;
 pub mod incidents;
 pub mod jobs;
+pub mod metrics;
 pub mod releases;
 pub mod roles;
 pub mod runbooks;

@@ -22,7 +22,7 @@ use crate::workflows::answer::{self, Answer, Answered, Refusal, Text};
 use crate::workflows::incidents::{reports, runbooks};
 use crate::workflows::launch::schedule::{skipped, sync_jobs, Sync};
 use crate::workflows::launch::{overview as launch_overview, status_report};
-use crate::workflows::{checklists, incidents, votes, WorkflowError};
+use crate::workflows::{checklists, incidents, metrics, votes, WorkflowError};
 
 /// Handles one command and returns the ephemeral answer. Never fails: an internal error is
 /// logged here and answered with an apology that says nothing was changed.
@@ -104,6 +104,8 @@ async fn answer_for(state: &AppState, request: &CommandRequest, command: Command
         Command::RolloutResume => runbooks::resume_rollout(state, user).await,
         Command::Checklist(key) => checklists::post_on_demand(state, user, &key).await,
         Command::GoNoGo(action) => votes::command(state, user, action).await,
+        Command::Metrics(table) => metrics::list(state, table.as_deref()).await,
+        Command::MetricSet { metric, value } => metrics::set(state, user, &metric, &value).await,
     }
 }
 

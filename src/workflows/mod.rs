@@ -13,6 +13,7 @@ pub mod events;
 pub mod incidents;
 pub mod interactions;
 pub mod launch;
+pub mod metrics;
 pub mod refresh;
 pub mod refusals;
 pub mod votes;

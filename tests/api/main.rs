@@ -10,6 +10,7 @@ mod in_hand;
 mod incidents;
 mod launches;
 mod limits;
+mod metrics;
 mod plan_changes;
 mod restarts;
 mod schedule;

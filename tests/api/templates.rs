@@ -822,6 +822,53 @@ const REPLIES: &[&str] = &["help", "timeline_day", "roles", "notice"];
 const INCIDENTS: &[&str] = &["incident", "incident_note", "runbook", "incidents"];
 const CHECKLISTS: &[&str] = &["checklist", "checklist_reminder", "checklist_summary"];
 const VOTES: &[&str] = &["vote", "vote_decision"];
+const SCORECARDS: &[&str] = &["scorecard"];
+
+/// Every metric table of both plans on each of its days, one at a time and all together, with
+/// no actuals and with 4,000-character actuals entered by long ids.
+fn scorecards(ex: &mut Exercise, plans: &[(Plan, Vec<Occurrence>)]) {
+    use golive::domain::metric::Verdict;
+    use golive::slack::metric_messages::{self, ScoreLine, Scorecard};
+    for (plan, _) in plans {
+        let zone = plan.release.timezone;
+        for with_actuals in [false, true] {
+            let mut cards = Vec::new();
+            for group in &plan.metrics {
+                for (day, when) in group.at.iter().enumerate() {
+                    let lines = group
+                        .metrics
+                        .iter()
+                        .map(|metric| ScoreLine {
+                            key: metric.key.clone(),
+                            name: metric.name.clone(),
+                            target: metric.targets[day].clone(),
+                            actual: with_actuals.then(|| {
+                                (long("Actual ", 4_000), "U0123456789".to_string(), now())
+                            }),
+                            verdict: [Verdict::Met, Verdict::Missed, Verdict::Unknown][day % 3],
+                        })
+                        .collect();
+                    let card = Scorecard {
+                        title: format!("{} ({when})", group.title),
+                        lines,
+                    };
+                    let one = metric_messages::scorecard(&ex.templates, &card, zone);
+                    ex.message("scorecard", &card.title, one);
+                    cards.push(card);
+                }
+            }
+            let all = metric_messages::scorecards(&ex.templates, &cards, zone);
+            ex.message("scorecard", "every table", all);
+        }
+    }
+}
+
+#[test]
+fn scorecards_stay_within_slacks_limits_with_long_names_and_actuals() {
+    let mut ex = Exercise::new();
+    scorecards(&mut ex, plans());
+    ex.finish(SCORECARDS);
+}
 
 #[test]
 fn scheduled_posts_and_blocked_gates_stay_within_slacks_limits() {
@@ -885,11 +932,13 @@ fn every_template_is_rendered_by_one_of_these_tests() {
         template_files(),
         "every file in message-templates/ is compiled in, and nothing else"
     );
-    let covered: BTreeSet<String> = [SCHEDULED, STATUS, REPLIES, INCIDENTS, CHECKLISTS, VOTES]
-        .concat()
-        .into_iter()
-        .map(str::to_string)
-        .collect();
+    let covered: BTreeSet<String> = [
+        SCHEDULED, STATUS, REPLIES, INCIDENTS, CHECKLISTS, VOTES, SCORECARDS,
+    ]
+    .concat()
+    .into_iter()
+    .map(str::to_string)
+    .collect();
     assert_eq!(
         covered, compiled,
         "a new template needs rendering here with the longest inputs it can get"

@@ -16,7 +16,7 @@ use crate::storage::audit;
 use crate::storage::jobs::{self, Job, JobState};
 use crate::workflows::launch::gate::{self, GateState};
 use crate::workflows::launch::setup::GOLIVE;
-use crate::workflows::{checklists, WorkflowError};
+use crate::workflows::{checklists, metrics, WorkflowError};
 
 /// A post going out more than this after its time is marked late.
 const LATE_AFTER: TimeDelta = TimeDelta::minutes(1);
@@ -183,6 +183,9 @@ async fn compose(
     let plan = &state.release.plan();
     if let Some(checklist) = checklists::scheduled_message(state, &occurrence.key).await? {
         return Ok((checklist, None));
+    }
+    if let Some(scorecard) = metrics::scheduled_message(state, &occurrence.key).await? {
+        return Ok((scorecard, None));
     }
     if let GateState::Blocked(why) = gate::gate(state, occurrence).await? {
         let managers = state.release_managers();

@@ -1,0 +1,233 @@
+//! Success metrics: the scorecards (`/golive metrics`, and the post on each table's day, kept in
+//! step when an actual changes) and recording actuals (`/golive metric set`).
+
+use std::collections::HashMap;
+
+use futures_util::future::BoxFuture;
+use sqlx::SqliteConnection;
+
+use crate::domain::metric::Actual;
+use crate::domain::plan::{MetricGroup, Plan};
+use crate::domain::timeline::{scorecard_key, scorecard_of};
+use crate::slack::metric_messages::{self, ScoreLine, Scorecard};
+use crate::slack::port::Outgoing;
+use crate::state::AppState;
+use crate::storage::metrics::{self, StoredActual};
+use crate::storage::{audit, jobs, StoreError};
+use crate::workflows::answer::{Answer, Answered, Refusal, Text};
+use crate::workflows::refresh::{self, Target};
+use crate::workflows::WorkflowError;
+
+const SET_USAGE: &str = "Usage: `/golive metric set <metric> <value>`, e.g. `/golive metric set support-nps 52` or `... api-error-rate-1 0.4%`.";
+
+/// `/golive metrics [table]`: every table's scorecards, or one table's.
+pub async fn list(state: &AppState, table: Option<&str>) -> Answered {
+    let plan = state.release.plan();
+    let groups: Vec<&MetricGroup> = match table {
+        None => plan.metrics.iter().collect(),
+        Some(key) => match plan.metrics.iter().find(|g| g.key == key) {
+            Some(group) => vec![group],
+            None => {
+                let keys: Vec<String> = plan
+                    .metrics
+                    .iter()
+                    .map(|g| format!("`{}`", g.key))
+                    .collect();
+                let why = format!(
+                    "There is no metrics table `{}`. Tables: {}.",
+                    crate::domain::excerpt::excerpt(key),
+                    keys.join(", ")
+                );
+                return Ok(Answer::refused(Text::plain(why)));
+            }
+        },
+    };
+    let actuals = load(state).await?;
+    let cards: Vec<Scorecard> = groups
+        .iter()
+        .flat_map(|group| (0..group.at.len()).map(|day| card(group, day, &actuals)))
+        .collect();
+    let zone = plan.release.timezone;
+    Ok(Answer::Message(metric_messages::scorecards(
+        &state.templates,
+        &cards,
+        zone,
+    )?))
+}
+
+/// `/golive metric set <metric> <value>`: records the actual (release managers, or the
+/// metric's team), audited, and updates every scorecard already posted that shows it.
+pub async fn set(state: &AppState, user: &str, key: &str, value: &str) -> Answered {
+    let plan = state.release.plan();
+    let Some(metric) = plan
+        .metrics
+        .iter()
+        .flat_map(|g| g.metrics.iter())
+        .find(|m| m.key == key)
+    else {
+        let why = format!(
+            "There is no metric `{}`. {SET_USAGE} Metrics: {}.",
+            crate::domain::excerpt::excerpt(key),
+            metric_keys(&plan).join(", ")
+        );
+        return Ok(Answer::refused(Text::plain(why)));
+    };
+    if let Err(error) = Actual::parse(value) {
+        return Ok(Answer::refused(Text::plain(format!(
+            "{error}. {SET_USAGE}"
+        ))));
+    }
+    let team = metric.owner.as_deref().and_then(|k| plan.team(k));
+    let allowed = state.is_release_manager(user) || team.is_some_and(|t| in_team(state, t, user));
+    if !allowed {
+        let mut who = state.release_managers();
+        if let Some(team) = team {
+            who.extend(team_people(state, team));
+        }
+        let why = format!(
+            "Only release managers or the metric's team can record {}; nothing was changed.",
+            metric.name
+        );
+        return Ok(Refusal::new(Text::plain(why))
+            .naming("They are", who)
+            .into());
+    }
+    let (id, now) = (state.release.id.clone(), state.clock.now());
+    let (metric_key, value_typed, by) =
+        (key.to_string(), value.trim().to_string(), user.to_string());
+    state
+        .writer
+        .write(
+            move |conn: &mut SqliteConnection| -> BoxFuture<'_, Result<(), StoreError>> {
+                Box::pin(async move {
+                    metrics::record(conn, &id, &metric_key, &value_typed, &by, now).await?;
+                    let detail = format!("{metric_key} = {value_typed}");
+                    audit::record(conn, &id, now, &by, "metric", &detail).await
+                })
+            },
+            |_| {},
+        )
+        .await?;
+    for group in plan
+        .metrics
+        .iter()
+        .filter(|g| g.metrics.iter().any(|m| m.key == key))
+    {
+        for day in 0..group.at.len() {
+            let card = scorecard_key(&group.key, day);
+            if state.release.snapshot().posted.contains_key(&card) {
+                refresh::spawn(state, Target::Scorecard(card));
+            }
+        }
+    }
+    let text = format!("{} is now {} (recorded by you).", metric.name, value.trim());
+    Ok(Answer::done(Text::plain(text)))
+}
+
+/// The scorecard a due post job of `key` posts, when it is one.
+pub async fn scheduled_message(
+    state: &AppState,
+    key: &str,
+) -> Result<Option<Outgoing>, WorkflowError> {
+    let Some(card) = scorecard_for(state, key).await? else {
+        return Ok(None);
+    };
+    let zone = state.release.plan().release.timezone;
+    Ok(Some(metric_messages::scorecard(
+        &state.templates,
+        &card,
+        zone,
+    )?))
+}
+
+/// A posted scorecard as it should read now: (channel, ts, message).
+pub async fn render_live(
+    state: &AppState,
+    key: &str,
+) -> Result<Option<(String, String, Outgoing)>, WorkflowError> {
+    let posted = {
+        let mut conn = state.db.acquire().await?;
+        jobs::list(&mut conn, &state.release.id)
+            .await?
+            .into_iter()
+            .find(|job| job.key == key)
+    };
+    let Some((channel, ts)) = posted.and_then(|job| job.channel.zip(job.ts)) else {
+        return Ok(None);
+    };
+    Ok(scheduled_message(state, key)
+        .await?
+        .map(|message| (channel, ts, message)))
+}
+
+async fn scorecard_for(state: &AppState, key: &str) -> Result<Option<Scorecard>, WorkflowError> {
+    let Some((group_key, day)) = scorecard_of(key) else {
+        return Ok(None);
+    };
+    let plan = state.release.plan();
+    let Some(group) = plan.metrics.iter().find(|g| g.key == group_key) else {
+        return Ok(None);
+    };
+    if day >= group.at.len() {
+        return Ok(None);
+    }
+    let actuals = load(state).await?;
+    Ok(Some(card(group, day, &actuals)))
+}
+
+async fn load(state: &AppState) -> Result<HashMap<String, StoredActual>, WorkflowError> {
+    let mut conn = state.db.acquire().await?;
+    Ok(metrics::latest(&mut conn, &state.release.id).await?)
+}
+
+/// `group` on its `day`th day, judged with `actuals`.
+fn card(group: &MetricGroup, day: usize, actuals: &HashMap<String, StoredActual>) -> Scorecard {
+    let lines = group
+        .metrics
+        .iter()
+        .map(|metric| {
+            let stored = actuals.get(&metric.key);
+            let actual = stored.and_then(|s| Actual::parse(&s.value).ok());
+            let verdict = metric
+                .bounds
+                .get(day)
+                .map_or(crate::domain::metric::Verdict::Unknown, |t| t.judge(actual));
+            ScoreLine {
+                key: metric.key.clone(),
+                name: metric.name.clone(),
+                target: metric.targets.get(day).cloned().unwrap_or_default(),
+                actual: stored.map(|s| (s.value.clone(), s.entered_by.clone(), s.at)),
+                verdict,
+            }
+        })
+        .collect();
+    let when = group.at.get(day).map(|d| d.to_string()).unwrap_or_default();
+    Scorecard {
+        title: format!("{} ({when})", group.title),
+        lines,
+    }
+}
+
+fn metric_keys(plan: &Plan) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    for metric in plan.metrics.iter().flat_map(|g| g.metrics.iter()) {
+        let key = format!("`{}`", metric.key);
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys
+}
+
+/// A team's people: its listed members and its lead role's holders.
+fn team_people(state: &AppState, team: &crate::domain::plan::Team) -> Vec<String> {
+    let mut people = team.members.clone();
+    if let Some(role) = team.lead_role {
+        people.extend(state.holders(role));
+    }
+    people
+}
+
+fn in_team(state: &AppState, team: &crate::domain::plan::Team, user: &str) -> bool {
+    team_people(state, team).iter().any(|u| u == user)
+}
