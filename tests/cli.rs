@@ -220,6 +220,42 @@ fn rehearse_runs_every_plan_given_on_one_clock() {
 }
 
 #[test]
+fn plan_show_prints_each_plan_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = plan_in(dir.path(), "4.1.0", "#v41-launch");
+    let b = plan_in(dir.path(), "4.2.0", "#v42-launch");
+    let output = golive(&["plan", "show", &a, &b, "--launch-date", "2026-03-10"]);
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let (first, second) = (stdout.find("4.1.0"), stdout.find("4.2.0"));
+    assert!(
+        matches!((first, second), (Some(a), Some(b)) if a < b),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn launch_date_with_several_plans_is_refused_before_anything_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("golive.db").display());
+    let a = plan_in(dir.path(), "4.1.0", "#v41-launch");
+    let b = plan_in(dir.path(), "4.2.0", "#v42-launch");
+    let output = Command::new(GOLIVE)
+        .args(["serve", "--listen", "127.0.0.1:0", "--database", &database])
+        .args(["--plan", &a, "--plan", &b, "--launch-date", "2026-03-10"])
+        .env_remove("SLACK_BOT_TOKEN")
+        .output()
+        .expect("golive runs");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--launch-date sets one launch's L-Day, but 2 plans are given"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("golive.db").exists(), "nothing started");
+}
+
+#[test]
 fn plan_check_refuses_two_plans_on_one_channel_at_the_second_plans_line() {
     let dir = tempfile::tempdir().unwrap();
     let a = plan_in(dir.path(), "4.1.0", "#v41-launch");
