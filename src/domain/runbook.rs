@@ -1,24 +1,17 @@
-//! Contingency runbooks attached to incidents: which steps have effects, and which clocks a
-//! runbook starts. Pure: the plan's step texts are the data.
+//! Contingency runbooks attached to incidents: what confirming a step records, and which clocks
+//! a runbook starts. Pure: each step's effect and deadline are plan data (`effect`, `within`,
+//! `only`), never read from its words.
 //!
-//! A step's effect is read from its words, so a plan can phrase its own runbooks: a step that
-//! says "pause rollout" records a rollout pause when confirmed; a step about a "hotfix within N
-//! hours" records the hotfix and starts a reminder one hour before the deadline and a breach
-//! notice at it (only for a P0 when the step says "for P0"); a step about a "review within N
-//! hours" starts a reminder halfway to that deadline.
+//! A step with a deadline starts clocks at the incident's opening: a hotfix step a reminder one
+//! hour before its deadline (halfway, for a deadline of an hour or less) and a breach notice at
+//! it; a review step a reminder halfway; any other step a reminder halfway and a notice at the
+//! deadline when it is not confirmed by then. A step for P0 only starts none for a P1 or P2.
 
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::incident::Severity;
-use super::plan::Contingency;
-
-/// What confirming a step records besides the confirmation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StepEffect {
-    PauseRollout,
-    HotfixDeployed,
-    ReviewHeld,
-}
+pub use super::plan::StepEffect;
+use super::plan::{Contingency, RunbookStep};
 
 /// What a runbook clock says when it fires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -30,20 +23,33 @@ pub enum ClockKind {
     HotfixBreach,
     /// The post-incident review is due.
     ReviewReminder,
+    /// A step's deadline is near (the step, 0-based).
+    StepReminder(usize),
+    /// A step's deadline passed and it is not confirmed.
+    StepBreach(usize),
 }
 
 impl ClockKind {
-    /// The job-key suffix, e.g. "hotfix-breach".
-    pub fn key(self) -> &'static str {
+    /// The job-key suffix, e.g. "hotfix-breach" or "step-reminder-1".
+    pub fn key(self) -> String {
         match self {
-            Self::HotfixReminder => "hotfix-reminder",
-            Self::HotfixBreach => "hotfix-breach",
-            Self::ReviewReminder => "review-reminder",
+            Self::HotfixReminder => "hotfix-reminder".to_string(),
+            Self::HotfixBreach => "hotfix-breach".to_string(),
+            Self::ReviewReminder => "review-reminder".to_string(),
+            Self::StepReminder(step) => format!("step-reminder-{step}"),
+            Self::StepBreach(step) => format!("step-breach-{step}"),
         }
     }
 
     /// The kind for a job-key suffix.
     pub fn parse(key: &str) -> Option<Self> {
+        let step = |rest: &str| rest.parse::<usize>().ok();
+        if let Some(rest) = key.strip_prefix("step-reminder-") {
+            return step(rest).map(Self::StepReminder);
+        }
+        if let Some(rest) = key.strip_prefix("step-breach-") {
+            return step(rest).map(Self::StepBreach);
+        }
         [
             Self::HotfixReminder,
             Self::HotfixBreach,
@@ -51,6 +57,14 @@ impl ClockKind {
         ]
         .into_iter()
         .find(|k| k.key() == key)
+    }
+
+    /// The step whose confirmation makes this clock moot, for the generic step clocks.
+    pub fn step(self) -> Option<usize> {
+        match self {
+            Self::StepReminder(step) | Self::StepBreach(step) => Some(step),
+            _ => None,
+        }
     }
 }
 
@@ -63,18 +77,9 @@ pub struct RunbookClock {
     pub deadline: DateTime<Utc>,
 }
 
-/// The effect of confirming `step`, read from its words.
-pub fn effect(step: &str) -> Option<StepEffect> {
-    let step = step.to_ascii_lowercase();
-    if step.contains("pause rollout") {
-        Some(StepEffect::PauseRollout)
-    } else if step.contains("hotfix within") {
-        Some(StepEffect::HotfixDeployed)
-    } else if step.contains("review within") {
-        Some(StepEffect::ReviewHeld)
-    } else {
-        None
-    }
+/// The effect of confirming `step`.
+pub fn effect(step: &RunbookStep) -> Option<StepEffect> {
+    step.effect
 }
 
 /// The clocks `runbook` starts for an incident of `severity` opened at `opened_at`.
@@ -84,45 +89,38 @@ pub fn clocks(
     opened_at: DateTime<Utc>,
 ) -> Vec<RunbookClock> {
     let mut clocks = Vec::new();
-    for step in &runbook.steps {
-        let lower = step.to_ascii_lowercase();
-        let Some(hours) = within_hours(&lower) else {
+    for (index, step) in runbook.steps.iter().enumerate() {
+        let Some(within) = step.within else {
             continue;
         };
-        let deadline = opened_at + TimeDelta::hours(hours);
-        match effect(step) {
+        if step.p0_only && severity != Severity::P0 {
+            continue;
+        }
+        let deadline = opened_at + within;
+        let halfway = opened_at + within / 2;
+        let clock = |kind, due_at| RunbookClock {
+            kind,
+            due_at,
+            deadline,
+        };
+        match step.effect {
             Some(StepEffect::HotfixDeployed) => {
-                if lower.contains("for p0") && severity != Severity::P0 {
-                    continue;
-                }
-                clocks.push(RunbookClock {
-                    kind: ClockKind::HotfixReminder,
-                    due_at: deadline - TimeDelta::hours(1),
-                    deadline,
-                });
-                clocks.push(RunbookClock {
-                    kind: ClockKind::HotfixBreach,
-                    due_at: deadline,
-                    deadline,
-                });
+                let reminder = if within > TimeDelta::hours(1) {
+                    deadline - TimeDelta::hours(1)
+                } else {
+                    halfway
+                };
+                clocks.push(clock(ClockKind::HotfixReminder, reminder));
+                clocks.push(clock(ClockKind::HotfixBreach, deadline));
             }
-            Some(StepEffect::ReviewHeld) => clocks.push(RunbookClock {
-                kind: ClockKind::ReviewReminder,
-                due_at: opened_at + TimeDelta::hours(hours) / 2,
-                deadline,
-            }),
-            _ => {}
+            Some(StepEffect::ReviewHeld) => clocks.push(clock(ClockKind::ReviewReminder, halfway)),
+            _ => {
+                clocks.push(clock(ClockKind::StepReminder(index), halfway));
+                clocks.push(clock(ClockKind::StepBreach(index), deadline));
+            }
         }
     }
     clocks
-}
-
-/// N in "within N hours".
-fn within_hours(step: &str) -> Option<i64> {
-    let after = step.split("within ").nth(1)?;
-    let mut words = after.split_whitespace();
-    let hours = words.next()?.parse().ok()?;
-    words.next()?.starts_with("hour").then_some(hours)
 }
 
 #[cfg(test)]
@@ -144,8 +142,7 @@ mod tests {
 
     #[test]
     fn critical_bug_steps_pause_the_rollout_and_record_the_hotfix() {
-        let steps: Vec<Option<StepEffect>> =
-            critical_bug().steps.iter().map(|s| effect(s)).collect();
+        let steps: Vec<Option<StepEffect>> = critical_bug().steps.iter().map(effect).collect();
         assert_eq!(
             steps,
             vec![
@@ -187,8 +184,51 @@ mod tests {
             ClockKind::HotfixReminder,
             ClockKind::HotfixBreach,
             ClockKind::ReviewReminder,
+            ClockKind::StepReminder(1),
+            ClockKind::StepBreach(12),
         ] {
-            assert_eq!(ClockKind::parse(kind.key()), Some(kind));
+            assert_eq!(ClockKind::parse(&kind.key()), Some(kind));
         }
+        assert_eq!(ClockKind::parse("step-breach-x"), None);
+    }
+
+    #[test]
+    fn a_step_with_a_deadline_and_no_effect_reminds_halfway_and_notices_the_deadline() {
+        let llm = Plan::embedded()
+            .contingencies
+            .into_iter()
+            .find(|c| c.key == "llm-outage")
+            .unwrap();
+        let opened = at("2026-03-10T17:00:00Z");
+        let due: Vec<(ClockKind, DateTime<Utc>)> = clocks(&llm, Severity::P2, opened)
+            .iter()
+            .map(|c| (c.kind, c.due_at))
+            .collect();
+        assert_eq!(
+            due,
+            vec![
+                (ClockKind::StepReminder(1), at("2026-03-10T17:15:00Z")),
+                (ClockKind::StepBreach(1), at("2026-03-10T17:30:00Z")),
+            ]
+        );
+    }
+
+    #[test]
+    fn every_scenario_of_the_summit_plan_declares_its_effects_and_deadlines() {
+        let plan = Plan::embedded();
+        for contingency in &plan.contingencies {
+            let declared = contingency
+                .steps
+                .iter()
+                .filter(|s| s.effect.is_some() || s.within.is_some())
+                .count();
+            assert!(declared > 0, "{} declares nothing", contingency.key);
+        }
+        let performance = plan
+            .contingencies
+            .iter()
+            .find(|c| c.key == "performance")
+            .unwrap();
+        assert_eq!(performance.steps[0].effect, Some(StepEffect::RolloutBack));
     }
 }

@@ -220,7 +220,7 @@ pub fn runbook(
             let done = confirmed.iter().find(|(step, _, _)| *step == index);
             StepLine {
                 number: index + 1,
-                text,
+                text: &text.text,
                 done: done.map(|(_, by, at)| format!("done by <@{by}> {}", slack_date(*at, zone))),
                 done_plain: done.map(|(_, by, at)| format!("{by} at {}", local_time(*at, zone))),
                 value: scoped_value(

@@ -626,3 +626,102 @@ async fn a_dm_page_whose_outcome_was_unknown_is_found_in_the_dm_not_sent_again()
         .collect();
     assert!(unfinished.is_empty(), "{unfinished:?}");
 }
+
+#[tokio::test]
+async fn a_plain_deadline_in_the_plan_reminds_halfway_and_notices_when_passed() {
+    let app = staffed_app(&[]).await;
+    run(
+        &app,
+        MEMBER,
+        "escalate P2 chat answers slow --runbook llm-outage",
+    )
+    .await;
+    app.advance(TimeDelta::minutes(14)).await;
+    assert_eq!(
+        count(&thread(&app, "INC-1"), "Reminder: step 2 of INC-1"),
+        0
+    );
+    app.advance(TimeDelta::minutes(1)).await;
+    assert_eq!(
+        count(
+            &thread(&app, "INC-1"),
+            "Reminder: step 2 of INC-1, “Customer communication within 30 minutes”, is due by"
+        ),
+        1
+    );
+    app.advance(TimeDelta::minutes(15)).await;
+    assert_eq!(
+        count(
+            &thread(&app, "INC-1"),
+            "Deadline passed: step 2 of INC-1, “Customer communication within 30 minutes”"
+        ),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_confirmed_step_stops_its_deadline_and_reducing_the_flag_pauses_the_rollout() {
+    let app = staffed_app(&[]).await;
+    run(
+        &app,
+        MEMBER,
+        "escalate P1 checkout slow --runbook llm-outage",
+    )
+    .await;
+    let checklist = app
+        .fake
+        .messages(CHANNEL)
+        .into_iter()
+        .find(|m| m.text.starts_with("INC-1 runbook"))
+        .expect("the checklist is in the thread");
+    let step = |s: usize| json!({"n": 1, "s": s}).to_string();
+    click(
+        &app,
+        ON_CALL,
+        &checklist,
+        "step:2",
+        "runbook.step_done",
+        &step(1),
+    )
+    .await;
+    app.advance(TimeDelta::hours(1)).await;
+    let texts = thread(&app, "INC-1");
+    assert_eq!(count(&texts, "Reminder: step 2"), 0, "{texts:#?}");
+    assert_eq!(count(&texts, "Deadline passed"), 0, "{texts:#?}");
+
+    run(
+        &app,
+        MEMBER,
+        "escalate P1 p99 over a second --runbook performance",
+    )
+    .await;
+    let performance = app
+        .fake
+        .messages(CHANNEL)
+        .into_iter()
+        .find(|m| m.text.starts_with("INC-2 runbook"))
+        .expect("the performance checklist");
+    let first = json!({"n": 2, "s": 0}).to_string();
+    click(
+        &app,
+        LEAD,
+        &performance,
+        "step:1",
+        "runbook.step_done",
+        &first,
+    )
+    .await;
+    let texts = thread(&app, "INC-2");
+    assert_eq!(
+        count(
+            &texts,
+            "The rollout is to go back to the previous step's percentage."
+        ),
+        1,
+        "{texts:#?}"
+    );
+    let status = app.command(MEMBER, "status").await.text();
+    assert!(status.contains("rollout paused for INC-2"), "{status}");
+    let audit = app.audit().await;
+    assert!(audit.iter().any(|e| e.action == "rollout-back"));
+}

@@ -25,7 +25,8 @@ pub use launch::{
 };
 pub use phase::{Activity, DeprecationStep, Phase, PhaseMilestone, WeeklyGoal};
 pub use response::{
-    Contingency, EscalationLevel, EscalationTrigger, Level, Metric, MetricGroup, Risk,
+    Contingency, EscalationLevel, EscalationTrigger, Level, Metric, MetricGroup, Risk, RunbookStep,
+    StepEffect,
 };
 pub use role::{Owner, Role, UnknownRole};
 

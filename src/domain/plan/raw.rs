@@ -282,7 +282,20 @@ pub struct RawRisk {
 pub struct RawContingency {
     pub key: Text,
     pub title: String,
-    pub steps: Spanned<Vec<String>>,
+    pub steps: Spanned<Vec<RawStep>>,
+}
+
+/// A runbook step: its words alone, or its words with what confirming it does and its deadline.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub enum RawStep {
+    Text(String),
+    Step {
+        text: String,
+        effect: Option<String>,
+        within: Option<String>,
+        only: Option<String>,
+    },
 }
 
 #[derive(Deserialize)]

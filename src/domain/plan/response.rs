@@ -71,7 +71,52 @@ pub enum Level {
 pub struct Contingency {
     pub key: String,
     pub title: String,
-    pub steps: Vec<String>,
+    pub steps: Vec<RunbookStep>,
+}
+
+/// One step of a runbook: what to do, what confirming it records, and by when (from the
+/// incident's opening) it is due. All plan data, never read from the words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunbookStep {
+    pub text: String,
+    pub effect: Option<StepEffect>,
+    pub within: Option<chrono::TimeDelta>,
+    /// The step applies to P0 incidents only.
+    pub p0_only: bool,
+}
+
+/// What confirming a runbook step records besides the confirmation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepEffect {
+    /// The rollout pauses until `/golive rollout resume`.
+    PauseRollout,
+    /// The rollout pauses, and goes back to the previous step's percentage.
+    RolloutBack,
+    /// The rollout pauses, and the flag is switched off.
+    KillFlag,
+    /// The hotfix is recorded (its deadline clocks stop).
+    HotfixDeployed,
+    /// The post-incident review is held (its reminder stops).
+    ReviewHeld,
+}
+
+impl StepEffect {
+    /// The plan's spelling: `effect = "pause-rollout"`.
+    pub const ALL: [(&'static str, StepEffect); 5] = [
+        ("pause-rollout", StepEffect::PauseRollout),
+        ("rollout-back", StepEffect::RolloutBack),
+        ("kill-flag", StepEffect::KillFlag),
+        ("hotfix", StepEffect::HotfixDeployed),
+        ("review", StepEffect::ReviewHeld),
+    ];
+
+    /// Whether confirming the step pauses the rollout.
+    pub fn pauses_rollout(self) -> bool {
+        matches!(
+            self,
+            Self::PauseRollout | Self::RolloutBack | Self::KillFlag
+        )
+    }
 }
 
 /// Metrics checked together, at one or more days.

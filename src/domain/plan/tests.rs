@@ -384,3 +384,29 @@ fn an_item_without_a_key_is_keyed_by_its_text_cut_to_the_longest_key() {
     assert_eq!(key, &"word-".repeat(40).trim_end_matches('-'));
     assert_eq!(item_key("Smoke tests passed"), "smoke-tests-passed");
 }
+
+#[test]
+fn a_runbook_step_with_an_unknown_effect_or_a_bad_deadline_is_reported_at_its_steps() {
+    let source = super::EMBEDDED_SOURCE.replacen(
+        "{ text = \"Reduce feature flag percentage\", effect = \"rollout-back\" }",
+        "{ text = \"Reduce feature flag percentage\", effect = \"shrug\", within = \"soon\", only = \"P1\" }",
+        1,
+    );
+    let errors = Plan::parse(&source).unwrap_err().to_string();
+    assert!(errors.contains("unknown effect `shrug`; effects are pause-rollout, rollout-back, kill-flag, hotfix, review"), "{errors}");
+    assert!(
+        errors.contains("`within = \"soon\"` is not a duration"),
+        "{errors}"
+    );
+    assert!(errors.contains("`only` takes \"P0\""), "{errors}");
+    let steps_line = source[..source.find("effect = \"shrug\"").unwrap()]
+        .rfind("steps = [")
+        .map(|at| source[..at].lines().count() + 1)
+        .unwrap();
+    for error in errors.lines() {
+        assert!(
+            error.starts_with(&format!("{steps_line}:")),
+            "{error} (steps at line {steps_line})"
+        );
+    }
+}

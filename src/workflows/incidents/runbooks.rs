@@ -134,15 +134,16 @@ pub async fn confirm_step(state: &AppState, user: &str, id: IncidentId, step: us
     else {
         return refuse(format!("{id} has no runbook."));
     };
-    let Some(text) = contingency.steps.get(step) else {
+    let Some(runbook_step) = contingency.steps.get(step) else {
         return refuse("That step is not in the runbook.".into());
     };
+    let text = &runbook_step.text;
     if !runbook_steps::confirm_step(&mut tx, release_id, id, step, user, now).await? {
         return refuse(format!("Step {} of {id} is already confirmed.", step + 1));
     }
     let mut plain = format!("Step {} of {id} confirmed by {user}: {text}.", step + 1);
-    match runbook::effect(text) {
-        Some(StepEffect::PauseRollout) => {
+    match runbook::effect(runbook_step) {
+        Some(effect) if effect.pauses_rollout() => {
             if runbook_steps::pause_rollout(&mut tx, release_id, id, user, now).await? {
                 plain.push_str(
                     " Rollout paused: `/golive status` shows it until `/golive rollout resume`.",
@@ -157,12 +158,26 @@ pub async fn confirm_step(state: &AppState, user: &str, id: IncidentId, step: us
                 )
                 .await?;
             }
+            let asked = match effect {
+                StepEffect::RolloutBack => Some((
+                    "rollout-back",
+                    " The rollout is to go back to the previous step's percentage.",
+                )),
+                StepEffect::KillFlag => {
+                    Some(("rollout-kill", " The feature flag is to be switched off."))
+                }
+                _ => None,
+            };
+            if let Some((action, said)) = asked {
+                plain.push_str(said);
+                audit::record(&mut tx, release_id, now, user, action, &id.to_string()).await?;
+            }
         }
         Some(StepEffect::HotfixDeployed) => {
             incidents::record_hotfix(&mut tx, release_id, id, now).await?;
             plain.push_str(" Hotfix recorded.");
         }
-        Some(StepEffect::ReviewHeld) | None => {}
+        Some(_) | None => {}
     }
     audit::record(&mut tx, release_id, now, user, "runbook-step", &plain).await?;
     let body = plain.replacen(&format!("by {user}"), &format!("by <@{user}>"), 1);
@@ -220,6 +235,21 @@ async fn notify(
     if kind == ClockKind::ReviewReminder && review_held(conn, state, incident).await? {
         return Ok(());
     }
+    let step_text = match kind.step() {
+        Some(step) => {
+            let confirmed = runbook_steps::confirmed_steps(conn, release_id, id).await?;
+            if !incident.is_open() || confirmed.iter().any(|(done, _, _)| *done == step) {
+                return Ok(());
+            }
+            incident
+                .runbook
+                .as_deref()
+                .and_then(|k| contingency(state, k))
+                .and_then(|c| c.steps.get(step).map(|s| s.text.clone()))
+                .unwrap_or_default()
+        }
+        None => String::new(),
+    };
     let zone = state.release.plan().release.timezone;
     let mut people: Vec<String> = incident.owner().map(str::to_string).into_iter().collect();
     people.extend(state.release_managers());
@@ -238,6 +268,14 @@ async fn notify(
             ":memo:",
             format!("Reminder: hold the post-incident review for {id} by {by}."),
         ),
+        ClockKind::StepReminder(step) => (
+            ":hourglass_flowing_sand:",
+            format!("Reminder: step {} of {id}, “{step_text}”, is due by {by}.", step + 1),
+        ),
+        ClockKind::StepBreach(step) => (
+            ":x:",
+            format!("Deadline passed: step {} of {id}, “{step_text}”, was due by {by} and is not confirmed.", step + 1),
+        ),
     };
     let body = format!("*{plain}* {}", users(&people));
     thread_note(conn, state, id, emoji, &plain, &body, now).await?;
@@ -246,7 +284,7 @@ async fn notify(
         release_id,
         now,
         crate::workflows::launch::setup::GOLIVE,
-        kind.key(),
+        &kind.key(),
         &plain,
     )
     .await?;
@@ -270,7 +308,7 @@ async fn review_held(
         contingency
             .steps
             .get(*step)
-            .is_some_and(|text| runbook::effect(text) == Some(StepEffect::ReviewHeld))
+            .is_some_and(|step| runbook::effect(step) == Some(StepEffect::ReviewHeld))
     }))
 }
 

@@ -2,13 +2,16 @@
 
 use std::collections::HashSet;
 
-use super::super::raw::{RawContingency, RawDeprecation, RawMetricGroup, RawPhase, RawRisk};
+use super::super::raw::{
+    RawContingency, RawDeprecation, RawMetricGroup, RawPhase, RawRisk, RawStep,
+};
 use super::super::{
     Activity, Contingency, DeprecationStep, Metric, MetricGroup, Phase, PhaseMilestone, Risk,
-    WeeklyGoal,
+    RunbookStep, StepEffect, WeeklyGoal,
 };
 use super::Checker;
 use crate::domain::day::DayOffset;
+use crate::domain::excerpt::excerpt;
 
 pub fn phases(check: &mut Checker, raw: Vec<RawPhase>) -> Vec<Phase> {
     raw.into_iter()
@@ -147,15 +150,100 @@ pub fn risks(raw: Vec<RawRisk>) -> Vec<Risk> {
         .collect()
 }
 
+/// A step as the plan writes it; problems are reported at the runbook's `steps`.
+fn runbook_step(check: &mut Checker, span: std::ops::Range<usize>, raw: RawStep) -> RunbookStep {
+    let (text, effect, within, only) = match raw {
+        RawStep::Text(text) => (text, None, None, None),
+        RawStep::Step {
+            text,
+            effect,
+            within,
+            only,
+        } => (text, effect, within, only),
+    };
+    let effect = effect.and_then(|name| {
+        let found = StepEffect::ALL
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, e)| *e);
+        if found.is_none() {
+            let names: Vec<&str> = StepEffect::ALL.iter().map(|(n, _)| *n).collect();
+            let message = format!(
+                "step `{}`: unknown effect `{}`; effects are {}",
+                excerpt(&text),
+                excerpt(&name),
+                names.join(", ")
+            );
+            check.error(span.clone(), message);
+        }
+        found
+    });
+    let within = within.and_then(|text_within| match duration(&text_within) {
+        Some(within) => Some(within),
+        None => {
+            let message = format!(
+                "step `{}`: `within = \"{}\"` is not a duration like \"30m\", \"4h\" or \"2d\"",
+                excerpt(&text),
+                excerpt(&text_within)
+            );
+            check.error(span.clone(), message);
+            None
+        }
+    });
+    let p0_only = match only.as_deref() {
+        None => false,
+        Some(only) if only.eq_ignore_ascii_case("p0") => true,
+        Some(only) => {
+            let message = format!(
+                "step `{}`: `only` takes \"P0\" (a step for P0 incidents only), not `{}`",
+                excerpt(&text),
+                excerpt(only)
+            );
+            check.error(span.clone(), message);
+            false
+        }
+    };
+    RunbookStep {
+        text,
+        effect,
+        within,
+        p0_only,
+    }
+}
+
+/// "30m", "4h", "48h", "2d": a positive duration of at most a year.
+fn duration(text: &str) -> Option<chrono::TimeDelta> {
+    let text = text.trim();
+    let unit = text.chars().last()?;
+    let number: i64 = text[..text.len() - unit.len_utf8()].trim().parse().ok()?;
+    if !(1..=366 * 24 * 60).contains(&number) {
+        return None;
+    }
+    let minutes = match unit {
+        'm' => number,
+        'h' => number * 60,
+        'd' => number * 24 * 60,
+        _ => return None,
+    };
+    (minutes <= 366 * 24 * 60).then(|| chrono::TimeDelta::minutes(minutes))
+}
+
 pub fn contingencies(check: &mut Checker, raw: Vec<RawContingency>) -> Vec<Contingency> {
     let mut seen = HashSet::new();
     raw.into_iter()
         .map(|scenario| {
             check.non_empty(&scenario.steps, "contingency steps");
+            let span = scenario.steps.span();
+            let steps = scenario
+                .steps
+                .into_inner()
+                .into_iter()
+                .map(|step| runbook_step(check, span.clone(), step))
+                .collect();
             Contingency {
                 key: check.key(&scenario.key, &mut seen, "contingency"),
                 title: scenario.title,
-                steps: scenario.steps.into_inner(),
+                steps,
             }
         })
         .collect()
