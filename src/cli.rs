@@ -54,6 +54,14 @@ pub enum PlanCommand {
         #[arg(long, value_name = "YYYY-MM-DD", value_parser = launch_date)]
         launch_date: Option<NaiveDate>,
     },
+    /// Print a plan's dated items as an iCalendar feed (what /calendar/<release>.ics serves).
+    Ics {
+        /// Plan file; the embedded Summit v4 plan when omitted.
+        file: Option<PathBuf>,
+        /// L-Day to date the items for (default: the plan's own).
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = launch_date)]
+        launch_date: Option<NaiveDate>,
+    },
 }
 
 /// Settings shared by `serve` and `rehearse`.
@@ -139,6 +147,7 @@ impl ServeArgs {
             clock_speed: self.clock_speed,
             release_managers: release_managers_from_env(),
             slack: slack_from_env(),
+            board_token: env("GOLIVE_BOARD_TOKEN").map(Secret::new),
         }
     }
 }

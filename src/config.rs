@@ -63,6 +63,8 @@ pub struct Config {
     /// Slack user ids always allowed to run release-manager commands.
     pub release_managers: Vec<String>,
     pub slack: SlackConfig,
+    /// `GOLIVE_BOARD_TOKEN`: enables the read-only views (the calendar feed) for whoever has it.
+    pub board_token: Option<Secret>,
 }
 
 impl Default for Config {
@@ -80,6 +82,7 @@ impl Default for Config {
                 api_url: SLACK_API_URL.to_string(),
                 ..SlackConfig::default()
             },
+            board_token: None,
         }
     }
 }

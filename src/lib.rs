@@ -15,6 +15,7 @@
 //! - [`server`]: HTTP routes and Socket Mode, both handing off to `server::dispatch`.
 //! - [`clock`]: the one clock every timer reads (system, rehearsal or manual).
 //! - [`background`]: the tracked, bounded work that runs after Slack is acknowledged.
+//! - [`ics`]: the plan's dated items as an iCalendar feed.
 //! - [`plans`]: finding, reading and checking the plan files, one launch each.
 //! - [`startup`], [`config`], [`cli`], [`run`]: building and running the application.
 //! - [`doctor`]: the first-run check of tokens, scopes, channel, user groups and people; it
@@ -30,6 +31,7 @@ pub mod clock;
 pub mod config;
 pub mod doctor;
 pub mod domain;
+pub mod ics;
 pub mod metrics;
 pub mod plan_report;
 pub mod plans;

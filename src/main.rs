@@ -23,6 +23,9 @@ async fn main() -> ExitCode {
         Command::Plan(PlanCommand::Show { files, launch_date }) => {
             golive::run::plan_show(&files, launch_date)
         }
+        Command::Plan(PlanCommand::Ics { file, launch_date }) => {
+            golive::run::plan_ics(file, launch_date)
+        }
     };
     match outcome {
         Ok(code) => code,

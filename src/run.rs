@@ -223,6 +223,21 @@ async fn reload_on_hangup(
     }
 }
 
+/// `golive plan ics [FILE] [--launch-date D]`.
+pub fn plan_ics(
+    file: Option<PathBuf>,
+    launch_date: Option<NaiveDate>,
+) -> Result<ExitCode, StartError> {
+    let files = plans::load(&file.into_iter().collect::<Vec<_>>())?;
+    let plan = &files[0].plan;
+    let Some(launch) = launch_date.or(plan.release.launch_date) else {
+        eprintln!("The plan's L-Day is TBD: give one with --launch-date YYYY-MM-DD.");
+        return Ok(ExitCode::FAILURE);
+    };
+    print!("{}", crate::ics::feed(plan, launch, 0, Utc::now()));
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;

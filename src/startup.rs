@@ -73,6 +73,7 @@ pub struct Application {
     refusals: (Arc<dyn SlackPort>, mpsc::Receiver<Refused>),
     /// The plan files and folders, read again on every reload.
     plan_paths: Vec<std::path::PathBuf>,
+    board_token: Option<String>,
     /// What the plans changed since the last start, for each launch's release managers.
     plan_notices: Vec<(Arc<Release>, String)>,
 }
@@ -184,6 +185,7 @@ impl Application {
             socket,
             refusals: (direct, refused),
             plan_paths: config.plans.clone(),
+            board_token: config.board_token.as_ref().map(|s| s.expose().to_string()),
             plan_notices,
         })
     }
@@ -248,7 +250,11 @@ impl Application {
             refused,
             stopped.clone(),
         ));
-        let app = http::router(state.clone(), self.signing_secret.as_deref());
+        let app = http::router(
+            state.clone(),
+            self.signing_secret.as_deref(),
+            self.board_token.as_deref(),
+        );
         let mut http_stopped = stopped.clone();
         let server = axum::serve(self.listener, app).with_graceful_shutdown(async move {
             let _ = http_stopped.wait_for(|s| *s).await;

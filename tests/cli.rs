@@ -220,6 +220,22 @@ fn rehearse_runs_every_plan_given_on_one_clock() {
 }
 
 #[test]
+fn plan_ics_prints_a_calendar_and_asks_for_l_day_while_it_is_tbd() {
+    let tbd = golive(&["plan", "ics"]);
+    assert_eq!(tbd.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&tbd.stderr).contains("--launch-date"));
+    let output = golive(&["plan", "ics", "--launch-date", "2026-03-10"]);
+    assert!(output.status.success());
+    let feed = String::from_utf8_lossy(&output.stdout);
+    assert!(feed.starts_with("BEGIN:VCALENDAR\r\n"), "{feed}");
+    assert!(
+        feed.contains("SUMMARY:Final deployment verification\r\n"),
+        "{feed}"
+    );
+    assert!(feed.contains("DTSTART:20260310T130000Z\r\n"), "{feed}");
+}
+
+#[test]
 fn plan_show_prints_each_plan_given() {
     let dir = tempfile::tempdir().unwrap();
     let a = plan_in(dir.path(), "4.1.0", "#v41-launch");

@@ -2,6 +2,7 @@
 //! vote state machines, incidents and runbooks, and the bounded quoting of input in their errors.
 //! No IO, no clock.
 
+pub mod calendar;
 pub mod checklist;
 pub mod command;
 pub mod day;

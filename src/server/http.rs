@@ -17,12 +17,14 @@ use crate::slack::inbound::{self, Inbound, InboundError};
 use crate::slack::web::content;
 use crate::state::AppState;
 
-/// The router; Slack routes exist only when a signing secret is configured.
-pub fn router(state: AppState, signing_secret: Option<&str>) -> Router {
+/// The router; Slack routes exist only when a signing secret is configured, the calendar feed
+/// only with a board token.
+pub fn router(state: AppState, signing_secret: Option<&str>, board_token: Option<&str>) -> Router {
     let health = Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
-        .with_state(state.clone());
+        .with_state(state.clone())
+        .merge(super::calendar::routes(state.clone(), board_token));
     let Some(secret) = signing_secret else {
         return health;
     };

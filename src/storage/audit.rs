@@ -57,3 +57,18 @@ pub async fn list(
         })
         .collect())
 }
+
+/// How many entries of `action` a release's log holds.
+pub async fn count(
+    conn: &mut SqliteConnection,
+    release_id: &str,
+    action: &str,
+) -> Result<u32, StoreError> {
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE release_id = ? AND action = ?")
+            .bind(release_id)
+            .bind(action)
+            .fetch_one(conn)
+            .await?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}

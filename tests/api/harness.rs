@@ -18,6 +18,8 @@ use crate::fake_slack::{self, FakeSlack};
 pub const SIGNING_SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
 pub const BOT_TOKEN: &str = "xoxb-test-token";
 pub const APP_TOKEN: &str = "xapp-test-token";
+/// `GOLIVE_BOARD_TOKEN`: opens the read-only views.
+pub const BOARD_TOKEN: &str = "board-test-token";
 /// The launch channel as the fake workspace knows it.
 pub const CHANNEL: &str = "C0LAUNCH";
 /// A release manager (from GOLIVE_RELEASE_MANAGERS).
@@ -104,6 +106,7 @@ async fn start(
             app_token: options.socket_mode.then(|| Secret::new(APP_TOKEN)),
             api_url: fake.api_url(),
         },
+        board_token: Some(Secret::new(BOARD_TOKEN)),
     };
     let shared: SharedClock = clock.clone();
     let app = Application::build(config, shared, None)
@@ -271,6 +274,21 @@ impl TestApp {
             .await;
         assert_within_slack_limits(&reply);
         reply
+    }
+
+    /// A GET on golive's own HTTP server with a cookie.
+    pub async fn get_with_cookie(&self, path: &str, cookie: &str) -> Reply {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.address))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .expect("golive answers");
+        Reply {
+            status: response.status().as_u16(),
+            body: response.text().await.unwrap_or_default(),
+        }
     }
 
     /// A GET on golive's own HTTP server.
