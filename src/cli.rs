@@ -25,9 +25,41 @@ pub enum Command {
     /// Check a new installation: the Slack tokens and scopes, and each plan's launch channel,
     /// user groups and people; say how to fix what is wrong, and exit non-zero if anything is.
     Doctor(DoctorArgs),
+    /// Write a launch's record (timeline, checklists, votes, incidents, metrics, audit log).
+    Export(ExportArgs),
     /// Check or show a plan file.
     #[command(subcommand)]
     Plan(PlanCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Plan file or folder (repeatable), as `golive serve` reads them.
+    #[arg(long = "plan", value_name = "FILE")]
+    pub plans: Vec<PathBuf>,
+    /// SQLite database URL of the running bot.
+    #[arg(
+        long = "database",
+        env = "DATABASE_URL",
+        default_value = "sqlite://golive.db"
+    )]
+    pub database_url: String,
+    /// Which launch, by release key; needed when several plans are given.
+    #[arg(long)]
+    pub release: Option<String>,
+    /// md (the launch review's first draft), csv (one row per event) or json.
+    #[arg(long, default_value = "md")]
+    pub format: crate::record::Format,
+    /// Write here instead of to standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+impl ExportArgs {
+    /// The plan files and folders, from the flags or the environment.
+    pub fn plan_paths(&self) -> Vec<PathBuf> {
+        plan_paths(&self.plans)
+    }
 }
 
 #[derive(Debug, Args)]

@@ -16,6 +16,7 @@
 //! - [`clock`]: the one clock every timer reads (system, rehearsal or manual).
 //! - [`background`]: the tracked, bounded work that runs after Slack is acknowledged.
 //! - [`ics`]: the plan's dated items as an iCalendar feed.
+//! - [`record`]: the launch record (`golive export`): Markdown, CSV or JSON.
 //! - [`plans`]: finding, reading and checking the plan files, one launch each.
 //! - [`startup`], [`config`], [`cli`], [`run`]: building and running the application.
 //! - [`doctor`]: the first-run check of tokens, scopes, channel, user groups and people; it
@@ -35,6 +36,7 @@ pub mod ics;
 pub mod metrics;
 pub mod plan_report;
 pub mod plans;
+pub mod record;
 pub mod release;
 pub mod run;
 pub mod scheduler;

@@ -19,6 +19,7 @@ async fn main() -> ExitCode {
         Command::Serve(args) => golive::run::serve(args).await,
         Command::Rehearse(args) => golive::run::rehearse(args).await,
         Command::Doctor(args) => Ok(golive::run::doctor(args).await),
+        Command::Export(args) => golive::run::export(args).await,
         Command::Plan(PlanCommand::Check { files }) => golive::run::plan_check(&files),
         Command::Plan(PlanCommand::Show { files, launch_date }) => {
             golive::run::plan_show(&files, launch_date)

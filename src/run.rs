@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
 
-use crate::cli::{DoctorArgs, RehearseArgs, ServeArgs};
+use crate::cli::{DoctorArgs, ExportArgs, RehearseArgs, ServeArgs};
 use crate::clock::{ScaledClock, SharedClock};
 use crate::config::Config;
 use crate::domain::day::{resolve, DayOffset, DayTime};
@@ -221,6 +221,65 @@ async fn reload_on_hangup(
             tracing::error!(%error, "plans not reloaded");
         }
     }
+}
+
+/// `golive export`: one launch's record, from the store the bot writes.
+pub async fn export(args: ExportArgs) -> Result<ExitCode, StartError> {
+    let files = plans::load(&args.plan_paths())?;
+    let keys: Vec<String> = files.iter().map(|f| f.plan.release.id()).collect();
+    let file = match (&args.release, files.as_slice()) {
+        (Some(key), _) => files.iter().find(|f| &f.plan.release.id() == key),
+        (None, [only]) => Some(only),
+        (None, _) => None,
+    };
+    let Some(file) = file else {
+        eprintln!("Say which launch with --release: {}.", keys.join(", "));
+        return Ok(ExitCode::FAILURE);
+    };
+    let path = args
+        .database_url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let path = path.split('?').next().unwrap_or(path);
+    if !std::path::Path::new(path).exists() {
+        eprintln!(
+            "There is no database at {path}: give the one golive serve uses with --database."
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    let store = crate::storage::connect(&args.database_url).await?;
+    let id = file.plan.release.id();
+    let known = {
+        let mut conn = store
+            .pool
+            .acquire()
+            .await
+            .map_err(crate::storage::StoreError::from)?;
+        crate::storage::releases::exists(&mut conn, &id).await?
+    };
+    if !known {
+        eprintln!(
+            "{} holds no launch {id}: has golive run it?",
+            args.database_url
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    let record = crate::record::build(&store.pool, &file.plan).await?;
+    let text = match crate::record::render(&record, args.format) {
+        Ok(text) => text,
+        Err(error) => {
+            eprintln!("golive: {error}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    match &args.out {
+        Some(path) => std::fs::write(path, text).map_err(|source| StartError::Write {
+            path: path.display().to_string(),
+            source,
+        })?,
+        None => print!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `golive plan ics [FILE] [--launch-date D]`.

@@ -50,6 +50,11 @@ pub enum StartError {
     SocketMode(String),
     #[error("broken message template: {0}")]
     Templates(String),
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 /// The clock `config` asks for: real time, or a rehearsal clock.

@@ -236,6 +236,57 @@ fn plan_ics_prints_a_calendar_and_asks_for_l_day_while_it_is_tbd() {
 }
 
 #[test]
+fn export_writes_a_rehearsed_launchs_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("rehearsal.db").display());
+    let rehearsed = golive(&[
+        "rehearse",
+        "--launch-date",
+        "2026-03-10",
+        "--clock-speed",
+        "20000",
+        "--until",
+        "2026-03-10T18:00:00Z",
+        "--database",
+        &database,
+    ]);
+    assert!(rehearsed.status.success());
+    let out = dir.path().join("record.md");
+    let exported = golive(&[
+        "export",
+        "--database",
+        &database,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        exported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&exported.stderr)
+    );
+    let record = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        record.contains(
+            "- 2026-03-10 06:00 PDT — Final deployment verification: posted 2026-03-10 06:0"
+        ),
+        "{record}"
+    );
+    let csv = golive(&["export", "--database", &database, "--format", "csv"]);
+    let csv = String::from_utf8_lossy(&csv.stdout);
+    assert!(
+        csv.starts_with("time_utc,time_local,release,kind,what,who\n"),
+        "{csv}"
+    );
+    assert!(csv.lines().count() > 5, "{csv}");
+    let missing = golive(&["export", "--database", "sqlite:///nonexistent/golive.db"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("There is no database"));
+    let format = golive(&["export", "--database", &database, "--format", "pdf"]);
+    assert_eq!(format.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&format.stderr).contains("`pdf` is not a format"));
+}
+
+#[test]
 fn plan_show_prints_each_plan_given() {
     let dir = tempfile::tempdir().unwrap();
     let a = plan_in(dir.path(), "4.1.0", "#v41-launch");

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod checklists;
 pub mod checkpoint;
 pub mod deliveries;
+pub mod history;
 pub mod incidents;
 pub mod jobs;
 pub mod metrics;

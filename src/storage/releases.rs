@@ -108,3 +108,12 @@ pub async fn set_plan_roles(
         .await?;
     Ok(())
 }
+
+/// Whether the store holds release `id`.
+pub async fn exists(conn: &mut SqliteConnection, id: &str) -> Result<bool, StoreError> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM releases WHERE id = ?")
+        .bind(id)
+        .fetch_one(conn)
+        .await?;
+    Ok(n > 0)
+}

@@ -13,6 +13,7 @@ mod launches;
 mod limits;
 mod metrics;
 mod plan_changes;
+mod record;
 mod restarts;
 mod schedule;
 mod signatures;
