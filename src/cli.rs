@@ -180,6 +180,7 @@ impl ServeArgs {
             release_managers: release_managers_from_env(),
             slack: slack_from_env(),
             board_token: env("GOLIVE_BOARD_TOKEN").map(Secret::new),
+            public_url: env("GOLIVE_PUBLIC_URL").map(|url| url.trim_end_matches('/').to_string()),
         }
     }
 }

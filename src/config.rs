@@ -65,6 +65,8 @@ pub struct Config {
     pub slack: SlackConfig,
     /// `GOLIVE_BOARD_TOKEN`: enables the read-only views (the calendar feed) for whoever has it.
     pub board_token: Option<Secret>,
+    /// `GOLIVE_PUBLIC_URL`: where people reach golive's HTTP server, for links golive hands out.
+    pub public_url: Option<String>,
 }
 
 impl Default for Config {
@@ -83,6 +85,7 @@ impl Default for Config {
                 ..SlackConfig::default()
             },
             board_token: None,
+            public_url: None,
         }
     }
 }

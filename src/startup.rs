@@ -178,6 +178,10 @@ impl Application {
             bootstrap_release_managers: Arc::new(config.release_managers.clone()),
             refreshes: Arc::default(),
             background: Background::default(),
+            views: Arc::new(crate::state::Views {
+                board_token: config.board_token.clone(),
+                public_url: config.public_url.clone(),
+            }),
         };
         Ok(Self {
             state,

@@ -45,6 +45,8 @@ pub enum Command {
         metric: String,
         value: String,
     },
+    /// A link to the launch record in a format ("md" or "csv"; Markdown when none is given).
+    Export(Option<String>),
 }
 
 /// What `/golive gonogo` is asked to do.
@@ -122,6 +124,10 @@ pub const USAGE: &[(&str, &str)] = &[
         "metric set <metric> <value>",
         "record a metric's actual (release managers, the metric's team)",
     ),
+    (
+        "export [md|csv]",
+        "a link, valid for a day, to the launch record (release managers)",
+    ),
 ];
 
 /// Why a command could not be understood. Messages quote the input only in [`excerpt`]s, so an
@@ -167,6 +173,7 @@ impl Command {
             Self::GoNoGo(_) => "gonogo",
             Self::Metrics(_) => "metrics",
             Self::MetricSet { .. } => "metric",
+            Self::Export(_) => "export",
         }
     }
 
@@ -197,6 +204,11 @@ impl Command {
                 [] => Ok(Command::Metrics(None)),
                 [table] => Ok(Command::Metrics(Some(table.to_ascii_lowercase()))),
                 [_, extra, ..] => Err(unexpected(extra, METRICS_USAGE)),
+            },
+            "export" => match rest.as_slice() {
+                [] => Ok(Command::Export(None)),
+                [format] => Ok(Command::Export(Some(format.to_ascii_lowercase()))),
+                [_, extra, ..] => Err(unexpected(extra, "export [md|csv]")),
             },
             "metric" => match rest.as_slice() {
                 [set, metric, value @ ..]

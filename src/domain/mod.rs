@@ -13,6 +13,7 @@ pub mod launch_choice;
 pub mod metric;
 pub mod plan;
 pub mod runbook;
+pub mod signed_link;
 pub mod status;
 pub mod timeline;
 pub mod vote;

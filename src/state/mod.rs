@@ -50,6 +50,16 @@ pub struct AppState {
     pub background: Background,
     /// Interactive messages with a chat.update in flight (checklists, votes).
     pub refreshes: Arc<refresh_claims::Refreshes>,
+    /// The read-only views' settings: links golive hands out are signed with the board token.
+    pub views: Arc<Views>,
+}
+
+/// What links to the read-only views need.
+#[derive(Debug, Default)]
+pub struct Views {
+    pub board_token: Option<crate::config::Secret>,
+    /// golive's address as people reach it, without a trailing slash.
+    pub public_url: Option<String>,
 }
 
 impl AppState {

@@ -21,7 +21,7 @@ use crate::storage::{audit, releases, roles, StoreError};
 use crate::workflows::answer::{self, Answer, Answered, Refusal, Text};
 use crate::workflows::incidents::{reports, runbooks};
 use crate::workflows::launch::schedule::{skipped, sync_jobs, Sync};
-use crate::workflows::launch::{overview as launch_overview, status_report};
+use crate::workflows::launch::{export, overview as launch_overview, status_report};
 use crate::workflows::{checklists, incidents, metrics, votes, WorkflowError};
 
 /// Handles one command and returns the ephemeral answer. Never fails: an internal error is
@@ -106,6 +106,7 @@ async fn answer_for(state: &AppState, request: &CommandRequest, command: Command
         Command::GoNoGo(action) => votes::command(state, user, action).await,
         Command::Metrics(table) => metrics::list(state, table.as_deref()).await,
         Command::MetricSet { metric, value } => metrics::set(state, user, &metric, &value).await,
+        Command::Export(format) => export::link(state, format.as_deref()),
     }
 }
 
@@ -114,6 +115,7 @@ fn only_release_managers(command: &Command) -> Option<&'static str> {
     match command {
         Command::LaunchDate(_) => Some("set L-Day"),
         Command::AssignRole(..) => Some("assign roles"),
+        Command::Export(_) => Some("export the launch record"),
         Command::GoNoGo(action) if *action != GoNoGoCommand::Status => {
             Some("open or close the go/no-go vote")
         }

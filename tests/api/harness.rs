@@ -18,6 +18,8 @@ use crate::fake_slack::{self, FakeSlack};
 pub const SIGNING_SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
 pub const BOT_TOKEN: &str = "xoxb-test-token";
 pub const APP_TOKEN: &str = "xapp-test-token";
+/// `GOLIVE_PUBLIC_URL`: the address in the links golive hands out.
+pub const PUBLIC_URL: &str = "https://golive.example";
 /// `GOLIVE_BOARD_TOKEN`: opens the read-only views.
 pub const BOARD_TOKEN: &str = "board-test-token";
 /// The launch channel as the fake workspace knows it.
@@ -107,6 +109,7 @@ async fn start(
             api_url: fake.api_url(),
         },
         board_token: Some(Secret::new(BOARD_TOKEN)),
+        public_url: Some(PUBLIC_URL.to_string()),
     };
     let shared: SharedClock = clock.clone();
     let app = Application::build(config, shared, None)

@@ -2,7 +2,7 @@
 
 use golive::record::{self, Format};
 
-use crate::harness::{date, pacific, spawn_app, Options, MEMBER, RM};
+use crate::harness::{date, pacific, spawn_app, Options, MEMBER, PUBLIC_URL, RM};
 
 #[tokio::test]
 async fn the_record_holds_posts_incidents_votes_metrics_and_every_audited_event() {
@@ -83,4 +83,55 @@ async fn the_record_holds_posts_incidents_votes_metrics_and_every_audited_event(
         serde_json::from_str(&record::render(&launch, Format::Json).unwrap()).unwrap();
     assert_eq!(json["release"], "summit-4.0.0");
     assert_eq!(json["incidents"][0]["severity"], "P1");
+}
+
+#[tokio::test]
+async fn a_release_manager_gets_a_signed_link_valid_for_a_day() {
+    let app = spawn_app(Options {
+        launch_date: Some(date("2026-03-10")),
+        ..Options::default()
+    })
+    .await;
+    let refused = app.command(MEMBER, "export").await.text();
+    assert!(
+        refused.contains("Only release managers can export the launch record"),
+        "{refused}"
+    );
+    let bad = app.command(RM, "export pdf").await.text();
+    assert!(bad.contains("`pdf` is not an export format"), "{bad}");
+
+    let answer = app.command(RM, "export csv").await.text();
+    let link = answer
+        .split_whitespace()
+        .find(|w| w.starts_with(PUBLIC_URL))
+        .unwrap_or_else(|| panic!("a link in {answer}"));
+    let path = link.trim_start_matches(PUBLIC_URL).replace("&amp;", "&");
+    assert!(
+        path.starts_with("/export/summit-4.0.0.csv?expires="),
+        "{path}"
+    );
+    assert!(
+        !answer.contains(crate::harness::BOARD_TOKEN),
+        "the token is never shown"
+    );
+    let file = app.get(&path).await;
+    assert_eq!(file.status, 200, "{}", file.body);
+    assert!(
+        file.body
+            .starts_with("time_utc,time_local,release,kind,what,who"),
+        "{}",
+        file.body
+    );
+
+    let other = path.replace(".csv?", ".md?");
+    assert_eq!(
+        app.get(&other).await.status,
+        401,
+        "a link opens only its own file"
+    );
+    let flipped = if path.ends_with('0') { '1' } else { '0' };
+    let forged = format!("{}{flipped}", &path[..path.len() - 1]);
+    assert_eq!(app.get(&forged).await.status, 401);
+    app.advance(chrono::TimeDelta::hours(25)).await;
+    assert_eq!(app.get(&path).await.status, 401, "expired after a day");
 }

@@ -1,6 +1,7 @@
 //! The launch itself: opening a release, turning the plan into scheduled posts, posting them
 //! exactly once and in plan order, the gate on deployment, and the status of the launch.
 
+pub mod export;
 pub mod gate;
 pub mod overview;
 pub mod plan_sync;
