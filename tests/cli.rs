@@ -663,6 +663,18 @@ fn a_launch_date_beyond_year_9999_is_refused_not_a_crash() {
     assert!(stderr.contains("must be YYYY-MM-DD"), "{stderr}");
 }
 
+/// A golive that a failing assertion stops too, instead of leaving it running.
+struct Stopped(Option<std::process::Child>);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// The first `n` direct messages to `user`, once there are that many.
 async fn direct_messages(fake: &FakeSlack, user: &str, n: usize) -> Vec<fake_slack::Message> {
     for _ in 0..800 {
@@ -701,11 +713,13 @@ async fn sighup_reads_the_plan_again_and_an_invalid_one_changes_nothing() {
     std::fs::write(&plan, &source).unwrap();
     let port = free_port();
     // 05:00 PDT on L-Day on a real-time clock: nothing falls due while the test runs.
-    let child = serve_on(&fake, &database, port)
-        .args(["--plan", plan.to_str().unwrap()])
-        .args(["--clock-start", "2026-03-10T12:00:00Z"])
-        .spawn()
-        .expect("golive starts");
+    let mut child = Stopped(Some(
+        serve_on(&fake, &database, port)
+            .args(["--plan", plan.to_str().unwrap()])
+            .args(["--clock-start", "2026-03-10T12:00:00Z"])
+            .spawn()
+            .expect("golive starts"),
+    ));
     command(&fake, port, "U0MEMBER", "status").await;
 
     let moved = source.replacen(
@@ -715,7 +729,7 @@ async fn sighup_reads_the_plan_again_and_an_invalid_one_changes_nothing() {
     );
     assert_ne!(moved, source);
     std::fs::write(&plan, &moved).unwrap();
-    signal(&child, "-HUP");
+    signal(child.0.as_ref().unwrap(), "-HUP");
     let told = direct_messages(&fake, "U0RELMGR", 1).await;
     let dm = &told[0];
     assert!(
@@ -731,7 +745,7 @@ async fn sighup_reads_the_plan_again_and_an_invalid_one_changes_nothing() {
         moved.replacen("channel = \"#v4-launch\"", "channel = \"v4\"", 1),
     )
     .unwrap();
-    signal(&child, "-HUP");
+    signal(child.0.as_ref().unwrap(), "-HUP");
     let told = direct_messages(&fake, "U0RELMGR", 2).await;
     let refused = &told[1];
     assert!(
@@ -750,7 +764,7 @@ async fn sighup_reads_the_plan_again_and_an_invalid_one_changes_nothing() {
         refused.text
     );
 
-    let status = terminate(child).await;
+    let status = terminate(child.0.take().unwrap()).await;
     assert!(
         status.success(),
         "golive is still running after both reloads: {status}"
