@@ -23,15 +23,18 @@ use crate::workflows::launch::schedule::{skipped, sync_jobs, Sync};
 use crate::workflows::{checklists, incidents, incidents::runbooks, votes, WorkflowError};
 
 /// Handles one command and returns the ephemeral answer. Never fails: internal errors are logged
-/// and answered with an apology that says nothing was changed.
-pub async fn handle(state: &AppState, request: &CommandRequest) -> Outgoing {
+/// and answered with an apology that says nothing was changed. The answer is shared: a burst of
+/// `/golive status` gets one message (see `launch::status_report`).
+pub async fn handle(state: &AppState, request: &CommandRequest) -> Arc<Outgoing> {
     match answer(state, request).await {
         Ok(reply) => reply,
         Err(error) => {
             tracing::error!(%error, text = request.text, user = request.user, "command failed");
             let text = "Sorry, golive could not do that because of an internal error; nothing was changed. The error is in golive's log.";
-            messages::notice(&state.templates, Tone::Error, text, text)
-                .unwrap_or_else(|_| Outgoing::text(text))
+            Arc::new(
+                messages::notice(&state.templates, Tone::Error, text, text)
+                    .unwrap_or_else(|_| Outgoing::text(text)),
+            )
         }
     }
 }
@@ -39,34 +42,44 @@ pub async fn handle(state: &AppState, request: &CommandRequest) -> Outgoing {
 /// Finds the launch the command is for, then answers it: `--release <key>` names one; else the
 /// launch of the channel it was typed in; else the only launch. Typed anywhere else with
 /// several launches running, `status` lists them all and other commands say how to choose.
-async fn answer(state: &AppState, request: &CommandRequest) -> Result<Outgoing, WorkflowError> {
+async fn answer(
+    state: &AppState,
+    request: &CommandRequest,
+) -> Result<Arc<Outgoing>, WorkflowError> {
     let chosen = match launch_choice::take(&request.text) {
         Ok(chosen) => chosen,
-        Err(error) => return parse_error(state, &error),
+        Err(error) => return parse_error(state, &error).map(Arc::new),
     };
     let command = match Command::parse(&chosen.text) {
         Ok(command) => command,
-        Err(error) => return parse_error(state, &error),
+        Err(error) => return parse_error(state, &error).map(Arc::new),
     };
     state.metrics.command(command.name());
     let launches = &state.launches;
     let release = match &chosen.release {
         Some(key) => match launches.get(key) {
             Some(release) => release,
-            None => return launch_overview::unknown(state, key),
+            None => return launch_overview::unknown(state, key).map(Arc::new),
         },
         None => match launches
             .in_channel(&request.channel)
             .or_else(|| launches.only())
         {
             Some(release) => release,
-            None if command == Command::Status => return launch_overview::all(state).await,
-            None if command == Command::Help => return Ok(messages::help(&state.templates)?),
-            None => return launch_overview::choose(state, &chosen.text),
+            None if command == Command::Status => {
+                return launch_overview::all(state).await.map(Arc::new)
+            }
+            None if command == Command::Help => {
+                return Ok(Arc::new(messages::help(&state.templates)?))
+            }
+            None => return launch_overview::choose(state, &chosen.text).map(Arc::new),
         },
     };
     let state = &state.for_release(release);
-    answer_for(state, request, command).await
+    if command == Command::Status {
+        return crate::workflows::launch::status_report::answer(state).await;
+    }
+    answer_for(state, request, command).await.map(Arc::new)
 }
 
 /// Answers `command` for the launch `state` acts for.
