@@ -123,6 +123,12 @@ fn options(url: &str) -> Result<SqliteConnectOptions, StoreError> {
         .foreign_keys(true))
 }
 
+/// Rows for a statement that reads them with `json_each(?)`: one bound JSON array, so a batch of
+/// any size is one prepared statement and one round trip to the connection.
+pub(crate) fn json_rows<T: serde::Serialize>(rows: &[T]) -> Result<String, StoreError> {
+    serde_json::to_string(rows).map_err(|e| StoreError::Write(format!("cannot encode rows: {e}")))
+}
+
 /// An instant as stored: unix milliseconds.
 pub fn to_millis(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()
