@@ -299,12 +299,18 @@ fn from_row(row: VoteRow) -> Result<StoredVote, StoreError> {
 }
 
 async fn ballots(conn: &mut SqliteConnection, id: i64) -> Result<Vec<Ballot>, StoreError> {
-    let rows: Vec<(String, String, Option<String>, i64)> = sqlx::query_as(
-        "SELECT voter, choice, reason, cast_at FROM ballots WHERE vote_id = ? ORDER BY cast_at, voter",
+    // One row holding every ballot as JSON: a row each would be a message each from the
+    // connection's thread, and a vote message is rendered again after every burst of clicks.
+    let (rows,): (String,) = sqlx::query_as(
+        "SELECT json_group_array(json_array(voter, choice, reason, cast_at)
+                                 ORDER BY cast_at, voter)
+           FROM ballots WHERE vote_id = ?",
     )
     .bind(id)
-    .fetch_all(conn)
+    .fetch_one(conn)
     .await?;
+    let rows: Vec<(String, String, Option<String>, i64)> = serde_json::from_str(&rows)
+        .map_err(|_| StoreError::Corrupt(format!("vote {id}: ballots")))?;
     rows.into_iter()
         .map(|(voter, choice, reason, at)| {
             let choice = Choice::parse(&choice)
