@@ -71,6 +71,9 @@ pub async fn connect(url: &str) -> Result<Store, StoreError> {
         .min_connections(POOL_SIZE)
         .idle_timeout(None)
         .max_lifetime(None)
+        // A connection to a local file does not drop: checking it costs a round trip to its
+        // thread on every acquire, for nothing.
+        .test_before_acquire(false)
         .after_connect(move |conn, _| {
             let hook = hook.clone();
             Box::pin(async move { count_commits(conn, hook.0, hook.1).await })
@@ -120,6 +123,9 @@ fn options(url: &str) -> Result<SqliteConnectOptions, StoreError> {
         .busy_timeout(Duration::from_secs(5))
         // No commit on the pool runs a checkpoint (see `checkpoint`); the writer turns it back on.
         .pragma("wal_autocheckpoint", "0")
+        // Statement journals (a batch statement keeps one, to undo itself alone on an error)
+        // stay in memory instead of spilling to a temporary file past 64 KiB.
+        .pragma("temp_store", "memory")
         .foreign_keys(true))
 }
 
