@@ -167,6 +167,7 @@ impl Application {
             writer: store.writer,
             store_changes: store.changes,
             status_extras: Arc::default(),
+            status_answers: Arc::default(),
             ballots: Arc::default(),
             slack,
             templates: Arc::new(templates),

@@ -18,6 +18,7 @@ use golive::slack::inbound::{self, Inbound};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::Value;
+use slack_morphism::prelude::SlackInteractionEvent;
 
 const SHIPPED_PLAN: &str = include_str!("../deploy/plans/summit-v4.toml");
 const SLASH_COMMAND: &str = include_str!("fixtures/slack/slash_command.form");
@@ -463,8 +464,48 @@ proptest! {
         // Make the click one of golive's own, so parsing goes on past the action id.
         let fixture = fixture.replace("\"vote_go\"", &format!("\"{}\"", action.as_str()));
         let payload = truncated(&mutated_json(&fixture, leaf, &with), cut);
-        if let Ok(parsed) = inbound::interaction_from_form(&interaction_form(&payload)) {
-            decode_values(&parsed);
+        let parsed = inbound::interaction_from_form(&interaction_form(&payload));
+        if let Ok(parsed) = &parsed {
+            decode_values(parsed);
+        }
+        // Clicks are read from the fields golive uses; whatever slack-morphism's full parse
+        // takes, that reading gives the same.
+        if let Ok(full) = serde_json::from_str::<SlackInteractionEvent>(&payload) {
+            let full = format!("{:?}", inbound::interaction(full));
+            prop_assert_eq!(parsed.map(|p| format!("{p:?}")).ok(), Some(full));
+        }
+    }
+
+    #[test]
+    fn a_click_reads_as_slack_morphism_reads_it(
+        action in prop::sample::select(ActionId::ALL.to_vec()),
+        user in prop_oneof![any_text(12), tricky_word(12)],
+        value in prop_oneof![any_text(40), tricky_word(20)],
+        response_url in prop_oneof![
+            Just("https://hooks.slack.com/actions/T0/1/x".to_string()),
+            Just("HTTPS://Hooks.Slack.com".to_string()),
+            any_text(20),
+        ],
+        drop in proptest::option::of(prop::sample::select(vec![
+            "user", "container", "trigger_id", "team", "api_app_id", "response_url", "actions",
+        ])),
+    ) {
+        let mut payload: Value = serde_json::from_str(BLOCK_ACTIONS).expect("the fixture is JSON");
+        payload["actions"][0]["action_id"] = action.as_str().into();
+        payload["actions"][0]["value"] = value.into();
+        payload["user"]["id"] = user.into();
+        payload["response_url"] = response_url.into();
+        if let Some(field) = drop {
+            payload.as_object_mut().expect("an object").remove(field);
+        }
+        let payload = payload.to_string();
+        let parsed = inbound::interaction_from_form(&interaction_form(&payload));
+        match serde_json::from_str::<SlackInteractionEvent>(&payload) {
+            Ok(full) => prop_assert_eq!(
+                parsed.map(|p| format!("{p:?}")).ok(),
+                Some(format!("{:?}", inbound::interaction(full)))
+            ),
+            Err(_) => prop_assert!(parsed.is_err(), "{:?}", parsed),
         }
     }
 

@@ -36,6 +36,13 @@ impl Server {
     /// Spawns `golive serve` with signed HTTP routes, the console transport (no bot token), the
     /// embedded plan and a database file of its own.
     pub fn spawn() -> Self {
+        Self::spawn_with_plans(0)
+    }
+
+    /// Like [`Server::spawn`], but running `plans` launches from plan files (none: the embedded
+    /// plan): copies of `deploy/plans/summit-v4.toml`, each with a version and channel of its
+    /// own, as `golive serve --plan A.toml --plan B.toml …` runs them.
+    pub fn spawn_with_plans(plans: usize) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("golive-bench-")
             .tempdir()
@@ -53,6 +60,11 @@ impl Server {
                 "--database",
                 &database,
             ])
+            .args(
+                plan_files(dir.path(), plans)
+                    .iter()
+                    .flat_map(|plan| [std::ffi::OsStr::new("--plan"), plan.as_os_str()]),
+            )
             .env("SLACK_SIGNING_SECRET", SIGNING_SECRET)
             .env("GOLIVE_RELEASE_MANAGERS", RELEASE_MANAGER)
             .stdin(Stdio::null())
@@ -187,6 +199,27 @@ pub fn memory_of(pid: u32, field: &str) -> Option<u64> {
         .parse()
         .ok()?;
     Some(kib * 1024)
+}
+
+/// `count` plan files in `dir`: the Summit v4 plan with versions 4.1.0, 4.2.0, … and channels
+/// #v4-launch-1, #v4-launch-2, … (each launch needs a release key and a channel of its own).
+fn plan_files(dir: &std::path::Path, count: usize) -> Vec<PathBuf> {
+    const SUMMIT: &str = include_str!("../../deploy/plans/summit-v4.toml");
+    (1..=count)
+        .map(|n| {
+            let source = SUMMIT
+                .replacen("version = \"4.0.0\"", &format!("version = \"4.{n}.0\""), 1)
+                .replacen(
+                    "channel = \"#v4-launch\"",
+                    &format!("channel = \"#v4-launch-{n}\""),
+                    1,
+                );
+            assert_ne!(source, SUMMIT, "the plan's version and channel lines moved");
+            let path = dir.join(format!("summit-4.{n}.0.toml"));
+            std::fs::write(&path, source).expect("write a plan file");
+            path
+        })
+        .collect()
 }
 
 /// A port nobody listens on right now.

@@ -4,6 +4,7 @@
 //! Clicks and events are acknowledged first and handled after, as tracked background work;
 //! at most `background::MAX_RUNNING` of them are in hand at once.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::slack::inbound::{CommandRequest, Event, Inbound};
@@ -20,8 +21,8 @@ pub const ACK_BUDGET: Duration = Duration::from_millis(2_500);
 pub enum Ack {
     /// An empty 200 (or a bare Socket Mode ack).
     Empty,
-    /// An ephemeral message for the person who asked.
-    Message(Outgoing),
+    /// An ephemeral message for the person who asked (shared: see `commands::handle`).
+    Message(Arc<Outgoing>),
     /// The Events API URL check's answer.
     Challenge(String),
     /// A submitted modal has invalid inputs: input block id → message; the modal stays open.
@@ -80,7 +81,7 @@ async fn command(state: &AppState, request: CommandRequest, response_url: String
                 }
             };
             state.background.spawn(late).await;
-            Ack::Message(Outgoing::text("Working on it…"))
+            Ack::Message(Arc::new(Outgoing::text("Working on it…")))
         }
     }
 }

@@ -1,6 +1,7 @@
 //! HTTP mode: `/slack/commands`, `/slack/interactivity`, `/slack/events` (each signed), plus
 //! `/healthz` and `/metrics`.
 
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::body::Bytes;
@@ -14,6 +15,7 @@ use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
 
 use super::dispatch::{self, Ack};
 use crate::slack::inbound::{self, Inbound, InboundError};
+use crate::slack::port::Outgoing;
 use crate::slack::web::content;
 use crate::state::AppState;
 
@@ -34,7 +36,11 @@ pub fn router(state: AppState, signing_secret: Option<&str>, board_token: Option
         .route("/slack/commands", post(commands))
         .route("/slack/interactivity", post(interactivity))
         .route("/slack/events", post(events))
-        .with_state(SlackRoutes { state, verifier });
+        .with_state(SlackRoutes {
+            state,
+            verifier,
+            last_answer: Arc::default(),
+        });
     health.merge(slack)
 }
 
@@ -42,6 +48,29 @@ pub fn router(state: AppState, signing_secret: Option<&str>, board_token: Option
 struct SlackRoutes {
     state: AppState,
     verifier: SlackEventSignatureVerifier,
+    /// The last ephemeral answer sent and its JSON body: the same shared message (a burst of
+    /// `/golive status`) is serialized once.
+    last_answer: Arc<Mutex<Option<SentAnswer>>>,
+}
+
+/// An ephemeral answer and the JSON body it was sent as.
+type SentAnswer = (Arc<Outgoing>, Bytes);
+
+impl SlackRoutes {
+    /// The JSON body of an ephemeral answer.
+    fn answer_body(&self, message: &Arc<Outgoing>) -> Result<Bytes, serde_json::Error> {
+        let last = || self.last_answer.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((sent, body)) = last().as_ref() {
+            if Arc::ptr_eq(sent, message) {
+                return Ok(body.clone());
+            }
+        }
+        let response = SlackCommandEventResponse::new(content(message))
+            .with_response_type(SlackMessageResponseType::Ephemeral);
+        let body = Bytes::from(serde_json::to_vec(&response)?);
+        *last() = Some((message.clone(), body.clone()));
+        Ok(body)
+    }
 }
 
 async fn healthz() -> &'static str {
@@ -114,7 +143,7 @@ async fn serve(
                 )
                     .into_response()
             }
-            Ok(inbound) => ack(dispatch::handle(state, inbound).await),
+            Ok(inbound) => ack(routes, dispatch::handle(state, inbound).await),
         },
     };
     state
@@ -144,7 +173,7 @@ fn verified_body<'b>(
     Ok(text)
 }
 
-fn ack(ack: Ack) -> Response {
+fn ack(routes: &SlackRoutes, ack: Ack) -> Response {
     match ack {
         Ack::Empty => StatusCode::OK.into_response(),
         Ack::Challenge(challenge) => {
@@ -153,10 +182,9 @@ fn ack(ack: Ack) -> Response {
         Ack::ViewErrors(errors) => {
             Json(serde_json::json!({"response_action": "errors", "errors": errors})).into_response()
         }
-        Ack::Message(message) => Json(
-            SlackCommandEventResponse::new(content(&message))
-                .with_response_type(SlackMessageResponseType::Ephemeral),
-        )
-        .into_response(),
+        Ack::Message(message) => match routes.answer_body(&message) {
+            Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
+            Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response(),
+        },
     }
 }

@@ -39,6 +39,8 @@ pub struct AppState {
     pub store_changes: Arc<std::sync::atomic::AtomicU64>,
     /// Cached store-backed status lines (see `workflows::status_extras`).
     pub status_extras: Arc<status_cache::StatusExtrasCache>,
+    /// The last `/golive status` answer of each launch (see `launch::status_report`).
+    pub status_answers: Arc<status_cache::StatusAnswers>,
     /// Ballots waiting to be written together (see `workflows::ballots`).
     pub ballots: Arc<ballot_queue::BallotBatch>,
     /// The job loop's wake-up call and pass lock.

@@ -1,9 +1,13 @@
 //! The last computed store-backed lines of `/golive status` (see `workflows::status_extras`,
-//! which decides when they may be reused).
+//! which decides when they may be reused), and the last answer built from them.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use crate::domain::plan::Plan;
+use crate::release::Snapshot;
+use crate::slack::port::Outgoing;
 
 /// The store-backed status lines.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -55,5 +59,109 @@ impl StatusExtrasCache {
         };
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.insert(release.to_string(), entry);
+    }
+}
+
+/// The last `/golive status` answer of each launch, with what it was computed from.
+///
+/// The answer is a function of the plan, the release's snapshot, the store-backed lines and the
+/// bot's clock (shown to the second). Each entry holds the `Arc`s it was computed from, so
+/// pointer equality with the current ones means "nothing changed": a replaced plan, snapshot or
+/// set of lines is a new allocation, and one still held here cannot be reused for another.
+#[derive(Default)]
+pub struct StatusAnswers {
+    entries: Mutex<HashMap<String, Answer>>,
+}
+
+struct Answer {
+    plan: Arc<Plan>,
+    snapshot: Arc<Snapshot>,
+    extras: Arc<StatusExtras>,
+    second: i64,
+    message: Arc<Outgoing>,
+}
+
+/// What a status answer was computed from.
+pub struct AnswerInputs<'a> {
+    pub plan: &'a Arc<Plan>,
+    pub snapshot: &'a Arc<Snapshot>,
+    pub extras: &'a Arc<StatusExtras>,
+    /// The bot's clock, in whole unix seconds.
+    pub second: i64,
+}
+
+impl StatusAnswers {
+    /// The answer of `release` computed from exactly `inputs`, if any.
+    pub fn fresh(&self, release: &str, inputs: &AnswerInputs<'_>) -> Option<Arc<Outgoing>> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = entries.get(release)?;
+        let same = entry.second == inputs.second
+            && Arc::ptr_eq(&entry.plan, inputs.plan)
+            && Arc::ptr_eq(&entry.snapshot, inputs.snapshot)
+            && Arc::ptr_eq(&entry.extras, inputs.extras);
+        same.then(|| entry.message.clone())
+    }
+
+    /// Keeps `message` as the answer of `release` for `inputs`.
+    pub fn keep(&self, release: &str, inputs: &AnswerInputs<'_>, message: Arc<Outgoing>) {
+        let answer = Answer {
+            plan: inputs.plan.clone(),
+            snapshot: inputs.snapshot.clone(),
+            extras: inputs.extras.clone(),
+            second: inputs.second,
+            message,
+        };
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        match entries.get_mut(release) {
+            Some(entry) => *entry = answer,
+            None => {
+                entries.insert(release.to_string(), answer);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inputs<'a>(
+        plan: &'a Arc<Plan>,
+        snapshot: &'a Arc<Snapshot>,
+        extras: &'a Arc<StatusExtras>,
+        second: i64,
+    ) -> AnswerInputs<'a> {
+        AnswerInputs {
+            plan,
+            snapshot,
+            extras,
+            second,
+        }
+    }
+
+    #[test]
+    fn an_answer_is_reused_only_for_the_same_inputs_in_the_same_second() {
+        let answers = StatusAnswers::default();
+        let plan = Arc::new(crate::domain::plan::Plan::embedded());
+        let snapshot = Arc::new(Snapshot::default());
+        let extras = Arc::new(StatusExtras::default());
+        let message = Arc::new(Outgoing::text("status"));
+        answers.keep("r", &inputs(&plan, &snapshot, &extras, 10), message.clone());
+        let hit = answers.fresh("r", &inputs(&plan, &snapshot, &extras, 10));
+        assert!(hit.is_some_and(|m| Arc::ptr_eq(&m, &message)));
+        assert!(answers
+            .fresh("other", &inputs(&plan, &snapshot, &extras, 10))
+            .is_none());
+        assert!(answers
+            .fresh("r", &inputs(&plan, &snapshot, &extras, 11))
+            .is_none());
+        let changed = Arc::new(Snapshot::default());
+        assert!(answers
+            .fresh("r", &inputs(&plan, &changed, &extras, 10))
+            .is_none());
+        let lines = Arc::new(StatusExtras::default());
+        assert!(answers
+            .fresh("r", &inputs(&plan, &snapshot, &lines, 10))
+            .is_none());
     }
 }

@@ -36,6 +36,39 @@ pub async fn record(
     Ok(())
 }
 
+/// One entry to append with [`record_all`].
+#[derive(Debug, Clone, Copy)]
+pub struct NewEntry<'a> {
+    pub release_id: &'a str,
+    pub at: DateTime<Utc>,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub detail: &'a str,
+}
+
+/// Appends many entries in one statement, in the order given.
+pub async fn record_all(
+    conn: &mut SqliteConnection,
+    entries: &[NewEntry<'_>],
+) -> Result<(), StoreError> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<(&str, i64, &str, &str, &str)> = entries
+        .iter()
+        .map(|e| (e.release_id, to_millis(e.at), e.actor, e.action, e.detail))
+        .collect();
+    sqlx::query(
+        "INSERT INTO audit_log (release_id, at, actor, action, detail)
+         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4
+           FROM json_each(?) ORDER BY key",
+    )
+    .bind(super::json_rows(&rows)?)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// The whole log of a release, oldest first.
 pub async fn list(
     conn: &mut SqliteConnection,
@@ -71,4 +104,48 @@ pub async fn count(
             .fetch_one(conn)
             .await?;
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn many_entries_are_appended_in_order() {
+        let (_dir, pool) = crate::storage::test_store().await;
+        let mut conn = pool.acquire().await.unwrap();
+        let at = from_millis(to_millis(Utc::now()));
+        record(&mut conn, "r", at, "U0", "first", "one")
+            .await
+            .unwrap();
+        let entry = |actor, detail| NewEntry {
+            release_id: "r",
+            at,
+            actor,
+            action: "ballot",
+            detail,
+        };
+        let entries = [
+            entry("U1", "a \"quoted\" ✓"),
+            entry("U2", "b"),
+            entry("U1", "c"),
+        ];
+        record_all(&mut conn, &entries).await.unwrap();
+        record_all(&mut conn, &[]).await.unwrap();
+        let log = list(&mut conn, "r").await.unwrap();
+        let got: Vec<(&str, &str, &str)> = log
+            .iter()
+            .map(|e| (e.actor.as_str(), e.action.as_str(), e.detail.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("U0", "first", "one"),
+                ("U1", "ballot", "a \"quoted\" ✓"),
+                ("U2", "ballot", "b"),
+                ("U1", "ballot", "c"),
+            ]
+        );
+        assert!(log.iter().all(|e| e.at == at));
+    }
 }

@@ -73,6 +73,9 @@ pub async fn connect(url: &str) -> Result<Store, StoreError> {
         .min_connections(POOL_SIZE)
         .idle_timeout(None)
         .max_lifetime(None)
+        // A connection to a local file does not drop: checking it costs a round trip to its
+        // thread on every acquire, for nothing.
+        .test_before_acquire(false)
         .after_connect(move |conn, _| {
             let hook = hook.clone();
             Box::pin(async move { count_commits(conn, hook.0, hook.1).await })
@@ -122,7 +125,16 @@ fn options(url: &str) -> Result<SqliteConnectOptions, StoreError> {
         .busy_timeout(Duration::from_secs(5))
         // No commit on the pool runs a checkpoint (see `checkpoint`); the writer turns it back on.
         .pragma("wal_autocheckpoint", "0")
+        // Statement journals (a batch statement keeps one, to undo itself alone on an error)
+        // stay in memory instead of spilling to a temporary file past 64 KiB.
+        .pragma("temp_store", "memory")
         .foreign_keys(true))
+}
+
+/// Rows for a statement that reads them with `json_each(?)`: one bound JSON array, so a batch of
+/// any size is one prepared statement and one round trip to the connection.
+pub(crate) fn json_rows<T: serde::Serialize>(rows: &[T]) -> Result<String, StoreError> {
+    serde_json::to_string(rows).map_err(|e| StoreError::Write(format!("cannot encode rows: {e}")))
 }
 
 /// An instant as stored: unix milliseconds.

@@ -137,6 +137,43 @@ pub async fn record_ballot(
     Ok(done.rows_affected() >= 1)
 }
 
+/// Upserts many ballots in one statement, in the order given (a later ballot of the same voter
+/// replaces an earlier one), each only while its vote is open.
+pub async fn record_ballots(
+    conn: &mut SqliteConnection,
+    ballots: &[(i64, &Ballot)],
+) -> Result<(), StoreError> {
+    if ballots.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<(i64, &str, &str, Option<&str>, i64)> = ballots
+        .iter()
+        .map(|(vote, b)| {
+            let reason = b.reason.as_deref();
+            (
+                *vote,
+                b.voter.as_str(),
+                b.choice.key(),
+                reason,
+                to_millis(b.at),
+            )
+        })
+        .collect();
+    sqlx::query(
+        "INSERT INTO ballots (vote_id, voter, choice, reason, cast_at)
+         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4
+           FROM json_each(?1)
+          WHERE EXISTS (SELECT 1 FROM votes WHERE id = value ->> 0 AND state = 'open')
+          ORDER BY key
+         ON CONFLICT (vote_id, voter) DO UPDATE
+            SET choice = excluded.choice, reason = excluded.reason, cast_at = excluded.cast_at",
+    )
+    .bind(super::json_rows(&rows)?)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Closes an open vote with its decision; false when it was closed already.
 pub async fn close(
     conn: &mut SqliteConnection,
@@ -262,12 +299,18 @@ fn from_row(row: VoteRow) -> Result<StoredVote, StoreError> {
 }
 
 async fn ballots(conn: &mut SqliteConnection, id: i64) -> Result<Vec<Ballot>, StoreError> {
-    let rows: Vec<(String, String, Option<String>, i64)> = sqlx::query_as(
-        "SELECT voter, choice, reason, cast_at FROM ballots WHERE vote_id = ? ORDER BY cast_at, voter",
+    // One row holding every ballot as JSON: a row each would be a message each from the
+    // connection's thread, and a vote message is rendered again after every burst of clicks.
+    let (rows,): (String,) = sqlx::query_as(
+        "SELECT json_group_array(json_array(voter, choice, reason, cast_at)
+                                 ORDER BY cast_at, voter)
+           FROM ballots WHERE vote_id = ?",
     )
     .bind(id)
-    .fetch_all(conn)
+    .fetch_one(conn)
     .await?;
+    let rows: Vec<(String, String, Option<String>, i64)> = serde_json::from_str(&rows)
+        .map_err(|_| StoreError::Corrupt(format!("vote {id}: ballots")))?;
     rows.into_iter()
         .map(|(voter, choice, reason, at)| {
             let choice = Choice::parse(&choice)
@@ -357,5 +400,53 @@ mod tests {
             .unwrap();
         let refused = record_ballot(&mut conn, id, &ballot(Choice::NoGo, Some(" "))).await;
         assert!(refused.is_err());
+    }
+
+    #[tokio::test]
+    async fn many_ballots_in_one_statement_keep_each_voters_last_and_skip_closed_votes() {
+        let (_dir, pool) = store().await;
+        let mut conn = pool.acquire().await.unwrap();
+        let id = open(&mut conn, "r", &vote(), "URM", Utc::now())
+            .await
+            .unwrap();
+        let other = |voter: &str, choice, reason: Option<&str>| Ballot {
+            voter: voter.into(),
+            ..ballot(choice, reason)
+        };
+        let (go, no_go) = (
+            ballot(Choice::Go, None),
+            ballot(Choice::NoGo, Some("it's \"red\"")),
+        );
+        let second = other("UX", Choice::Go, None);
+        record_ballots(&mut conn, &[(id, &go), (id, &second), (id, &no_go)])
+            .await
+            .unwrap();
+        let mut stored = load(&mut conn, "r", id)
+            .await
+            .unwrap()
+            .unwrap()
+            .vote
+            .ballots;
+        stored.sort_by(|a, b| a.voter.cmp(&b.voter));
+        assert_eq!(stored.len(), 2);
+        assert_eq!(stored[0].voter, "UQA");
+        assert_eq!(stored[0].choice, Choice::NoGo);
+        assert_eq!(stored[0].reason.as_deref(), Some("it's \"red\""));
+        assert_eq!(stored[0].at, from_millis(to_millis(no_go.at)));
+        assert_eq!(
+            (stored[1].voter.as_str(), stored[1].reason.as_deref()),
+            ("UX", None)
+        );
+        record_ballots(&mut conn, &[]).await.unwrap();
+        assert!(close(&mut conn, id, Choice::NoGo, "URM", Utc::now())
+            .await
+            .unwrap());
+        record_ballots(&mut conn, &[(id, &other("UY", Choice::Go, None))])
+            .await
+            .unwrap();
+        let stored = load(&mut conn, "r", id).await.unwrap().unwrap();
+        assert_eq!(stored.vote.ballots.len(), 2, "a closed vote takes none");
+        let refused = record_ballots(&mut conn, &[(id, &ballot(Choice::NoGo, Some(" ")))]).await;
+        assert!(refused.is_ok(), "nothing is written to a closed vote");
     }
 }

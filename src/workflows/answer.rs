@@ -2,6 +2,8 @@
 //! ephemeral reply to a command or click, or as the error under a modal's input. An internal
 //! error is logged once, by the edge, and the person gets an apology.
 
+use std::sync::Arc;
+
 use crate::slack::format::users;
 use crate::slack::messages::{self, Tone};
 use crate::slack::port::Outgoing;
@@ -14,8 +16,10 @@ pub type Answered = Result<Answer, WorkflowError>;
 /// What the person who asked is told.
 #[derive(Debug)]
 pub enum Answer {
-    /// A message of its own (status, help, a listing).
+    /// A message of its own (help, a listing).
     Message(Outgoing),
+    /// A message shared by every answer in the same second (a burst of `/golive status`).
+    Shared(Arc<Outgoing>),
     /// Done; the text says what changed.
     Done(Text),
     /// Done, and it shows where the person acted (the message they clicked, its thread, a modal
@@ -120,9 +124,10 @@ impl Answer {
     }
 
     /// The ephemeral message; None when there is nothing more to tell.
-    fn message(self, templates: &Templates) -> Option<Outgoing> {
+    fn message(self, templates: &Templates) -> Option<Arc<Outgoing>> {
         let (tone, plain, mrkdwn) = match self {
-            Answer::Message(message) => return Some(message),
+            Answer::Message(message) => return Some(Arc::new(message)),
+            Answer::Shared(message) => return Some(message),
             Answer::Shown => return None,
             Answer::Done(text) => (Tone::Done, text.plain, text.mrkdwn),
             Answer::Refused(refusal) => {
@@ -130,7 +135,7 @@ impl Answer {
                 (Tone::Refused, refusal.why.plain, mrkdwn)
             }
         };
-        Some(notice(templates, tone, plain, &mrkdwn))
+        Some(Arc::new(notice(templates, tone, plain, &mrkdwn)))
     }
 }
 
@@ -140,12 +145,13 @@ pub fn reply(
     templates: &Templates,
     answered: Answered,
     log: impl FnOnce(&WorkflowError),
-) -> Option<Outgoing> {
+) -> Option<Arc<Outgoing>> {
     match answered {
         Ok(answer) => answer.message(templates),
         Err(error) => {
             log(&error);
-            Some(notice(templates, Tone::Error, APOLOGY.to_string(), APOLOGY))
+            let apology = notice(templates, Tone::Error, APOLOGY.to_string(), APOLOGY);
+            Some(Arc::new(apology))
         }
     }
 }
@@ -155,7 +161,7 @@ pub fn reply(
 pub fn input_error(answered: Answered, log: impl FnOnce(&WorkflowError)) -> Option<String> {
     match answered {
         Ok(Answer::Refused(refusal)) => Some(refusal.why.plain),
-        Ok(Answer::Message(_) | Answer::Done(_) | Answer::Shown) => None,
+        Ok(Answer::Message(_) | Answer::Shared(_) | Answer::Done(_) | Answer::Shown) => None,
         Err(error) => {
             log(&error);
             Some(APOLOGY.to_string())
@@ -241,7 +247,7 @@ mod tests {
     fn a_message_is_sent_as_it_is_and_shown_sends_nothing() {
         let message = Outgoing::text("status");
         let sent = reply(&templates(), Ok(Answer::Message(message.clone())), unlogged);
-        assert_eq!(sent, Some(message));
+        assert_eq!(sent, Some(Arc::new(message)));
         assert_eq!(reply(&templates(), Ok(Answer::Shown), unlogged), None);
     }
 

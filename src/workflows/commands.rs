@@ -25,14 +25,16 @@ use crate::workflows::launch::{export, overview as launch_overview, status_repor
 use crate::workflows::{checklists, incidents, metrics, votes, WorkflowError};
 
 /// Handles one command and returns the ephemeral answer. Never fails: an internal error is
-/// logged here and answered with an apology that says nothing was changed.
-pub async fn handle(state: &AppState, request: &CommandRequest) -> Outgoing {
+/// logged here and answered with an apology that says nothing was changed. The answer may be
+/// shared: a burst of `/golive status` gets one message (see `launch::status_report`).
+pub async fn handle(state: &AppState, request: &CommandRequest) -> Arc<Outgoing> {
     let answered = answer(state, request).await;
     let log = |error: &WorkflowError| {
         tracing::error!(%error, text = request.text, user = request.user, "command failed");
     };
     // A command always hears back, even from a use case with nothing more to say.
-    answer::reply(&state.templates, answered, log).unwrap_or_else(|| Outgoing::text("Done."))
+    answer::reply(&state.templates, answered, log)
+        .unwrap_or_else(|| Arc::new(Outgoing::text("Done.")))
 }
 
 /// Finds the launch the command is for, then answers it: `--release <key>` names one; else the
@@ -84,7 +86,7 @@ async fn answer_for(state: &AppState, request: &CommandRequest, command: Command
     }
     let release = &state.release;
     match command {
-        Command::Status => status_report::build(state).await.map(Answer::Message),
+        Command::Status => status_report::answer(state).await.map(Answer::Shared),
         Command::Help => help(state),
         Command::Timeline(day) => timeline(state, day),
         Command::Roles => {

@@ -1,26 +1,49 @@
 //! `/golive status` and the answer to an `@golive` mention: one message, built in one place.
 
+use std::sync::Arc;
+
 use crate::domain::status;
 use crate::slack::messages;
 use crate::slack::port::Outgoing;
+use crate::state::status_cache::AnswerInputs;
 use crate::state::AppState;
 use crate::workflows::{launch::status_extras, WorkflowError};
 
 /// Where the release stands now: the schedule from memory, the rest from the store (cached).
 pub async fn build(state: &AppState) -> Result<Outgoing, WorkflowError> {
+    let message = answer(state).await?;
+    Ok(Outgoing::clone(&message))
+}
+
+/// The status message, rendered once per second while neither the release's state nor the
+/// store changes: a burst of `/golive status` shares one rendering.
+pub async fn answer(state: &AppState) -> Result<Arc<Outgoing>, WorkflowError> {
     let release = &state.release;
-    let plan = &release.plan();
+    let plan = release.plan();
     let snapshot = release.snapshot();
     let now = state.clock.now();
-    let mut status = status::compute(plan, snapshot.progress(), now);
     let extras = status_extras::load(state).await?;
+    let inputs = AnswerInputs {
+        plan: &plan,
+        snapshot: &snapshot,
+        extras: &extras,
+        second: now.timestamp(),
+    };
+    if let Some(message) = state.status_answers.fresh(&release.id, &inputs) {
+        return Ok(message);
+    }
+    let mut status = status::compute(&plan, snapshot.progress(), now);
     status.open_checklists = extras.checklists.clone();
     status.gonogo = extras.gonogo.clone();
-    Ok(messages::status(
+    let message = Arc::new(messages::status(
         &state.templates,
-        plan,
+        &plan,
         &status,
         now,
         extras.incidents.clone(),
-    )?)
+    )?);
+    state
+        .status_answers
+        .keep(&release.id, &inputs, message.clone());
+    Ok(message)
 }

@@ -4,7 +4,9 @@
 //! one change: inside the write transaction it reads each vote once, asks the domain whether each
 //! click counts, and upserts the ballots that do with their audit rows; then it tells each
 //! clicker how theirs went. Under a burst a vote is read once per batch rather than once per
-//! click. A lone click is written at once. Judging inside the write transaction also means no
+//! click, and the batch's delivery ids, ballots and audit rows take one statement each, not one
+//! per click: each statement is a round trip to the connection's thread. A lone click is
+//! written at once. Judging inside the write transaction also means no
 //! ballot lands after a close.
 
 use std::collections::HashMap;
@@ -14,6 +16,7 @@ use futures_util::future::BoxFuture;
 use sqlx::SqliteConnection;
 use tokio::sync::oneshot;
 
+use crate::domain::vote::Ballot;
 use crate::state::ballot_queue::Waiting;
 pub use crate::state::ballot_queue::{BallotBatch, Click, Counted};
 use crate::state::AppState;
@@ -78,18 +81,26 @@ async fn write(state: &AppState, waiting: Vec<Waiting>) {
     }
 }
 
+/// Judges and stores a batch in a few statements, whatever its size: the delivery ids in one,
+/// each vote read once, then every counted ballot in one upsert and its audit row in one insert.
 async fn write_all(
     tx: &mut SqliteConnection,
     clicks: Vec<Click>,
 ) -> Result<Vec<Counted>, StoreError> {
+    let delivered: Vec<(&str, chrono::DateTime<chrono::Utc>)> = clicks
+        .iter()
+        .filter_map(|click| Some((click.delivery.as_deref()?, click.at)))
+        .collect();
+    let mut first = deliveries::first_deliveries(&mut *tx, &delivered)
+        .await?
+        .into_iter();
     let mut loaded: HashMap<(&str, i64), Option<StoredVote>> = HashMap::new();
     let mut counted = Vec::with_capacity(clicks.len());
+    let mut ballots = Vec::with_capacity(clicks.len());
     for click in &clicks {
-        if let Some(delivery) = &click.delivery {
-            if !deliveries::first_delivery(&mut *tx, delivery, click.at).await? {
-                counted.push(Counted::Duplicate);
-                continue;
-            }
+        if click.delivery.is_some() && first.next() != Some(true) {
+            counted.push(Counted::Duplicate);
+            continue;
         }
         let release = click.release.as_str();
         if let std::collections::hash_map::Entry::Vacant(entry) =
@@ -102,31 +113,33 @@ async fn write_all(
             continue;
         };
         let reason = click.reason.as_deref();
-        let ballot = match stored
+        match stored
             .vote
             .cast(&click.voter, click.choice, reason, click.at)
         {
-            Ok(ballot) => ballot,
-            Err(error) => {
-                counted.push(Counted::Refused(error, Box::new(stored.clone())));
-                continue;
+            Ok(ballot) => {
+                let mut detail = format!("vote {}: {}", click.vote, ballot.choice.key());
+                if let Some(reason) = &ballot.reason {
+                    detail.push_str(&format!(" ({reason})"));
+                }
+                ballots.push((click.vote, release, ballot, detail));
+                counted.push(Counted::Stored);
             }
-        };
-        votes::record_ballot(&mut *tx, click.vote, &ballot).await?;
-        let mut detail = format!("vote {}: {}", click.vote, ballot.choice.key());
-        if let Some(reason) = &ballot.reason {
-            detail.push_str(&format!(" ({reason})"));
+            Err(error) => counted.push(Counted::Refused(error, Box::new(stored.clone()))),
         }
-        audit::record(
-            &mut *tx,
-            release,
-            ballot.at,
-            &ballot.voter,
-            "ballot",
-            &detail,
-        )
-        .await?;
-        counted.push(Counted::Stored);
     }
+    let rows: Vec<(i64, &Ballot)> = ballots.iter().map(|(vote, _, b, _)| (*vote, b)).collect();
+    votes::record_ballots(&mut *tx, &rows).await?;
+    let entries: Vec<audit::NewEntry<'_>> = ballots
+        .iter()
+        .map(|(_, release, ballot, detail)| audit::NewEntry {
+            release_id: release,
+            at: ballot.at,
+            actor: &ballot.voter,
+            action: "ballot",
+            detail,
+        })
+        .collect();
+    audit::record_all(&mut *tx, &entries).await?;
     Ok(counted)
 }
