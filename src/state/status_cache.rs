@@ -71,6 +71,8 @@ impl StatusExtrasCache {
 #[derive(Default)]
 pub struct StatusAnswers {
     entries: Mutex<HashMap<String, Answer>>,
+    /// Held while an answer is computed (see `launch::status_report::answer`).
+    computing: tokio::sync::Mutex<()>,
 }
 
 struct Answer {
@@ -91,6 +93,11 @@ pub struct AnswerInputs<'a> {
 }
 
 impl StatusAnswers {
+    /// Waits until no other answer is being computed.
+    pub async fn turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.computing.lock().await
+    }
+
     /// The answer of `release` computed from exactly `inputs`, if any.
     pub fn fresh(&self, release: &str, inputs: &AnswerInputs<'_>) -> Option<Arc<Outgoing>> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());

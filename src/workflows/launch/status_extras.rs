@@ -17,6 +17,14 @@ use crate::workflows::{checklists, incidents::reports as incident_reports, votes
 /// How long a cached answer may be reused at most.
 pub const MAX_AGE: Duration = Duration::from_millis(250);
 
+/// The cached store-backed status lines, if they may be reused now.
+pub fn fresh(state: &AppState) -> Option<Arc<StatusExtras>> {
+    let changes = state.store_changes.load(Ordering::Acquire);
+    let second = state.clock.now().timestamp();
+    let cache = &state.status_extras;
+    cache.fresh(&state.release.id, changes, second, MAX_AGE)
+}
+
 /// The store-backed status lines, from the cache when nothing changed.
 pub async fn load(state: &AppState) -> Result<Arc<StatusExtras>, WorkflowError> {
     let changes = state.store_changes.load(Ordering::Acquire);

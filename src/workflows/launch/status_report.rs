@@ -16,8 +16,17 @@ pub async fn build(state: &AppState) -> Result<Outgoing, WorkflowError> {
 }
 
 /// The status message, rendered once per second while neither the release's state nor the
-/// store changes: a burst of `/golive status` shares one rendering.
+/// store changes: a burst of `/golive status` shares one rendering. Renderings take turns, so
+/// when the second turns or the store changes under a burst, one request reads the store and
+/// renders while the others wait for its answer instead of each doing the same.
 pub async fn answer(state: &AppState) -> Result<Arc<Outgoing>, WorkflowError> {
+    if let Some(message) = reuse(state) {
+        return Ok(message);
+    }
+    let _turn = state.status_answers.turn().await;
+    if let Some(message) = reuse(state) {
+        return Ok(message);
+    }
     let release = &state.release;
     let plan = release.plan();
     let snapshot = release.snapshot();
@@ -29,9 +38,6 @@ pub async fn answer(state: &AppState) -> Result<Arc<Outgoing>, WorkflowError> {
         extras: &extras,
         second: now.timestamp(),
     };
-    if let Some(message) = state.status_answers.fresh(&release.id, &inputs) {
-        return Ok(message);
-    }
     let mut status = status::compute(&plan, snapshot.progress(), now);
     status.open_checklists = extras.checklists.clone();
     status.gonogo = extras.gonogo.clone();
@@ -46,4 +52,18 @@ pub async fn answer(state: &AppState) -> Result<Arc<Outgoing>, WorkflowError> {
         .status_answers
         .keep(&release.id, &inputs, message.clone());
     Ok(message)
+}
+
+/// The kept answer, if it was computed from what is current now.
+fn reuse(state: &AppState) -> Option<Arc<Outgoing>> {
+    let release = &state.release;
+    let extras = status_extras::fresh(state)?;
+    let (plan, snapshot) = (release.plan(), release.snapshot());
+    let inputs = AnswerInputs {
+        plan: &plan,
+        snapshot: &snapshot,
+        extras: &extras,
+        second: state.clock.now().timestamp(),
+    };
+    state.status_answers.fresh(&release.id, &inputs)
 }
