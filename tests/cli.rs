@@ -1,5 +1,8 @@
 //! The real `golive` binary: plan checks, the rehearsal, and a kill -9 in the middle of a launch.
 
+#[path = "api/plan_files.rs"]
+mod plan_files;
+
 #[path = "api/fake_slack/mod.rs"]
 #[allow(unused_imports)]
 mod fake_slack;
@@ -160,25 +163,9 @@ fn rehearse_prints_launch_day_posts_as_people_read_them() {
 
 /// The shipped plan as release `version` in `channel`, written to `dir`.
 fn plan_in(dir: &std::path::Path, version: &str, channel: &str) -> String {
-    let shipped = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/deploy/plans/summit-v4.toml"
-    ))
-    .unwrap();
-    let source = shipped
-        .replacen(
-            "version = \"4.0.0\"",
-            &format!("version = \"{version}\""),
-            1,
-        )
-        .replacen(
-            "channel = \"#v4-launch\"",
-            &format!("channel = \"{channel}\""),
-            1,
-        );
-    let path = dir.join(format!("summit-{version}.toml"));
-    std::fs::write(&path, source).unwrap();
-    path.display().to_string()
+    plan_files::plan_file(dir, version, channel, "TBD")
+        .display()
+        .to_string()
 }
 
 #[test]

@@ -258,6 +258,18 @@ impl TestApp {
         }
     }
 
+    /// Gives `voter` every voting role of the plan, then opens the vote, both in `channel` and
+    /// as the release manager.
+    pub async fn open_vote_held_by(&self, channel: &str, voter: &str) {
+        for role in self.state.release.plan().gonogo.voters.clone() {
+            let text = format!("role {} <@{voter}>", role.key());
+            let reply = self.command_in(channel, RM, &text).await.text();
+            assert!(reply.contains("is now held by"), "{reply}");
+        }
+        let opened = self.command_in(channel, RM, "gonogo open").await.text();
+        assert!(opened.contains("Go/no-go vote opened"), "{opened}");
+    }
+
     /// `/golive <text>` from `user` in the launch channel, over signed HTTP.
     pub async fn command(&self, user: &str, text: &str) -> Reply {
         self.command_in(CHANNEL, user, text).await
@@ -318,34 +330,7 @@ impl TestApp {
     }
 }
 
-/// A plan file in `dir`: the shipped plan as release `version` in `channel`, with L-Day
-/// `launch_date`.
-pub fn plan_file(
-    dir: &std::path::Path,
-    version: &str,
-    channel: &str,
-    launch_date: &str,
-) -> std::path::PathBuf {
-    let source = golive::domain::plan::EMBEDDED_SOURCE
-        .replacen(
-            "version = \"4.0.0\"",
-            &format!("version = \"{version}\""),
-            1,
-        )
-        .replacen(
-            "channel = \"#v4-launch\"",
-            &format!("channel = \"{channel}\""),
-            1,
-        )
-        .replacen(
-            "launch_date = \"TBD\"",
-            &format!("launch_date = \"{launch_date}\""),
-            1,
-        );
-    let path = dir.join(format!("summit-{version}.toml"));
-    std::fs::write(&path, source).unwrap();
-    path
-}
+pub use crate::plan_files::plan_file;
 
 /// The instant of a wall time in Los Angeles on a date.
 pub fn pacific(date: &str, time: &str) -> DateTime<Utc> {

@@ -72,21 +72,7 @@ async fn past_the_bound_go_clicks_wait_for_room_and_every_one_is_stored() {
         ..Options::default()
     })
     .await;
-    for role in [
-        "engineering-lead",
-        "qa-lead",
-        "sre-lead",
-        "security-lead",
-        "product-manager",
-        "support-lead",
-    ] {
-        let reply = app
-            .command(crate::harness::RM, &format!("role {role} <@U0ENG>"))
-            .await;
-        assert!(reply.text().contains("is now held by"), "{}", reply.text());
-    }
-    let opened = app.command(crate::harness::RM, "gonogo open").await.text();
-    assert!(opened.contains("Go/no-go vote opened"), "{opened}");
+    app.open_vote_held_by(CHANNEL, "U0ENG").await;
     let vote = {
         let mut conn = app.state.db.acquire().await.unwrap();
         golive::storage::votes::latest(&mut conn, &app.state.release.id)

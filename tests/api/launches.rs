@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use crate::fake_slack::Message;
-use crate::harness::{pacific, plan_file, spawn_app, Options, TestApp, CHANNEL, MEMBER, RM};
+use crate::harness::{pacific, plan_file, spawn_app, Options, TestApp, CHANNEL, MEMBER};
 
 /// The second launch's channel as the fake workspace knows it.
 const CHANNEL_41: &str = "C0LAUNCH41";
@@ -193,21 +193,7 @@ async fn incidents_and_votes_stay_in_their_launch() {
     assert!(listed_41.contains("docs typo") && !listed_41.contains("checkout"));
 
     for channel in [CHANNEL, CHANNEL_41] {
-        for role in [
-            "engineering-lead",
-            "qa-lead",
-            "sre-lead",
-            "security-lead",
-            "product-manager",
-            "support-lead",
-        ] {
-            let reply = app
-                .command_in(channel, RM, &format!("role {role} <@U0ENG>"))
-                .await;
-            assert!(reply.text().contains("is now held by"), "{}", reply.text());
-        }
-        let opened = app.command_in(channel, RM, "gonogo open").await.text();
-        assert!(opened.contains("Go/no-go vote opened"), "{opened}");
+        app.open_vote_held_by(channel, "U0ENG").await;
     }
     let vote_41 = posted(&app, CHANNEL_41, "Go/no-go vote:")
         .pop()

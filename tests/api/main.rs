@@ -13,6 +13,7 @@ mod launches;
 mod limits;
 mod metrics;
 mod plan_changes;
+mod plan_files;
 mod record;
 mod restarts;
 mod schedule;
