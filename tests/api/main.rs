@@ -17,6 +17,8 @@ mod plan_files;
 mod record;
 mod restarts;
 mod schedule;
+mod servers;
+mod servers_selftest;
 mod signatures;
 mod socket_mode;
 mod templates;
