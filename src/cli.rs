@@ -181,6 +181,7 @@ impl ServeArgs {
             slack: slack_from_env(),
             board_token: env("GOLIVE_BOARD_TOKEN").map(Secret::new),
             public_url: env("GOLIVE_PUBLIC_URL").map(|url| url.trim_end_matches('/').to_string()),
+            rollout: rollout_from_env(),
         }
     }
 }
@@ -193,6 +194,15 @@ impl DoctorArgs {
             slack: slack_from_env(),
             release_managers: release_managers_from_env(),
         }
+    }
+}
+
+/// The flag server and Prometheus, from the environment.
+pub fn rollout_from_env() -> crate::config::RolloutConfig {
+    crate::config::RolloutConfig {
+        unleash_url: env("GOLIVE_UNLEASH_URL"),
+        unleash_token: env("GOLIVE_UNLEASH_TOKEN").map(Secret::new),
+        prometheus_url: env("GOLIVE_PROMETHEUS_URL"),
     }
 }
 

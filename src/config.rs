@@ -67,6 +67,19 @@ pub struct Config {
     pub board_token: Option<Secret>,
     /// `GOLIVE_PUBLIC_URL`: where people reach golive's HTTP server, for links golive hands out.
     pub public_url: Option<String>,
+    pub rollout: RolloutConfig,
+}
+
+/// Where the rollout's flag server and guards are; without them steps are recorded only and
+/// guards are not watched.
+#[derive(Debug, Clone, Default)]
+pub struct RolloutConfig {
+    /// `GOLIVE_UNLEASH_URL`: the Unleash server's root, e.g. `http://unleash:4242`.
+    pub unleash_url: Option<String>,
+    /// `GOLIVE_UNLEASH_TOKEN`: an admin API token.
+    pub unleash_token: Option<Secret>,
+    /// `GOLIVE_PROMETHEUS_URL`: the Prometheus server's root, e.g. `http://prometheus:9090`.
+    pub prometheus_url: Option<String>,
 }
 
 impl Default for Config {
@@ -86,6 +99,7 @@ impl Default for Config {
             },
             board_token: None,
             public_url: None,
+            rollout: RolloutConfig::default(),
         }
     }
 }

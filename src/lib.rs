@@ -33,6 +33,7 @@ pub mod config;
 pub mod doctor;
 pub mod domain;
 pub mod ics;
+pub mod integrations;
 pub mod metrics;
 pub mod plan_report;
 pub mod plans;

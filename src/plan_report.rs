@@ -91,6 +91,7 @@ fn kind_label(kind: OccurrenceKind) -> &'static str {
         OccurrenceKind::ChecklistDue => "checklist",
         OccurrenceKind::GoNoGoDeadline => "go/no-go",
         OccurrenceKind::Scorecard => "scorecard",
+        OccurrenceKind::FlagStep => "rollout",
     }
 }
 

@@ -22,7 +22,7 @@ use crate::storage::jobs;
 use crate::workflows::launch::setup::GOLIVE;
 use crate::workflows::{
     checklists, incidents::escalation, incidents::posts as incident_posts, incidents::runbooks,
-    launch::posts, votes, WorkflowError,
+    launch::posts, rollout, votes, WorkflowError,
 };
 
 /// How long a stopping bot waits for messages already handed over.
@@ -105,6 +105,11 @@ fn placement(due: &DueJob) -> Placement {
                 Some(lane) => Placement::Lane(lane),
                 None => Placement::Apart,
             }
+        }
+        // Flag server and Prometheus calls never hold up the pass; one launch's rollout work
+        // runs in order.
+        JobPayload::RolloutChange { .. } | JobPayload::RolloutGuards { .. } => {
+            Placement::Lane(format!("rollout:{}", due.job.release_id))
         }
         _ => Placement::InPass,
     }
@@ -191,6 +196,11 @@ async fn run_and_settle(state: &AppState, due: DueJob) -> Result<(), WorkflowErr
         JobPayload::VoteClose { vote } => votes::close_at_deadline(state, job, vote).await,
         JobPayload::ChecklistReminder { checklist } => {
             checklists::remind(state, job, checklist).await
+        }
+        JobPayload::RolloutChange { change } => rollout::changes::run(state, job, change).await,
+        JobPayload::RolloutGuards { until } => rollout::guards::watch(state, job, until).await,
+        JobPayload::RolloutReminder { percent } => {
+            rollout::steps::remind(state, job, percent).await
         }
     };
     match outcome {

@@ -48,6 +48,8 @@ pub enum StartError {
     SlackClient(std::io::Error),
     #[error("cannot start Socket Mode: {0}")]
     SocketMode(String),
+    #[error("cannot set up the rollout: {0}")]
+    Rollout(String),
     #[error("broken message template: {0}")]
     Templates(String),
     #[error("cannot write {path}: {source}")]
@@ -66,6 +68,31 @@ pub fn clock_for(config: &Config) -> SharedClock {
         }
         None => Arc::new(SystemClock),
     }
+}
+
+/// The flag server and metric source `config` names.
+fn rollout_ports(
+    config: &crate::config::RolloutConfig,
+) -> Result<crate::state::RolloutPorts, String> {
+    use crate::integrations::{prometheus::Prometheus, unleash::Unleash};
+    let flags: Option<Arc<dyn crate::integrations::FlagServer>> =
+        match (&config.unleash_url, &config.unleash_token) {
+            (None, _) => None,
+            (Some(_), None) => {
+                return Err(
+                    "GOLIVE_UNLEASH_URL is set but GOLIVE_UNLEASH_TOKEN (an admin token) is not"
+                        .into(),
+                )
+            }
+            (Some(url), Some(token)) => Some(Arc::new(
+                Unleash::new(url, token.expose()).map_err(|e| e.to_string())?,
+            )),
+        };
+    let metrics: Option<Arc<dyn crate::integrations::MetricSource>> = match &config.prometheus_url {
+        None => None,
+        Some(url) => Some(Arc::new(Prometheus::new(url).map_err(|e| e.to_string())?)),
+    };
+    Ok(crate::state::RolloutPorts { flags, metrics })
 }
 
 /// A built, not yet running, golive.
@@ -183,6 +210,7 @@ impl Application {
                 board_token: config.board_token.clone(),
                 public_url: config.public_url.clone(),
             }),
+            rollout: Arc::new(rollout_ports(&config.rollout).map_err(StartError::Rollout)?),
         };
         Ok(Self {
             state,

@@ -32,8 +32,8 @@ pub enum Command {
     Ack(IncidentId),
     /// Close an incident with an optional note.
     Resolve(IncidentId, Option<String>),
-    /// End the rollout pause a runbook recorded.
-    RolloutResume,
+    /// Show or change the rollout.
+    Rollout(RolloutCommand),
     /// Post a checklist now: "l-7", "l-1", "l-day", "l+7" or "phase-N".
     Checklist(String),
     /// Open, close or show the go/no-go vote.
@@ -97,8 +97,16 @@ pub const USAGE: &[(&str, &str)] = &[
         "close an incident (its owner, engineering leads, release managers)",
     ),
     (
-        "rollout resume",
-        "end a rollout pause recorded by a runbook (release managers, engineering leads)",
+        "rollout",
+        "the feature flag steps: time, percentage, state, who applied them, and the flag server now",
+    ),
+    (
+        "rollout pause [reason] | resume",
+        "pause the rollout (no step is applied) or resume it (release managers, the rollout's team; engineering leads may resume)",
+    ),
+    (
+        "rollout set <N>% | back | kill",
+        "jump to a percentage (0 to 100), go back to the previous step's, or switch the flag off (release managers, the rollout's team)",
     ),
     (
         "checklist <l-7|l-1|l-day|l+7|phase-N>",
@@ -155,6 +163,59 @@ fn unexpected(extra: &str, usage: &'static str) -> CommandError {
     malformed(format!("unexpected `{}`.", excerpt(extra)), usage)
 }
 
+/// `/golive rollout …`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RolloutCommand {
+    List,
+    Pause(Option<String>),
+    Resume,
+    /// Jump to a percentage, 0 to 100.
+    Set(u8),
+    Back,
+    Kill,
+}
+
+const ROLLOUT_USAGE: &str = "rollout [pause [reason] | resume | set <N>% | back | kill]";
+
+fn parse_rollout(rest: &[&str]) -> Result<RolloutCommand, CommandError> {
+    let Some((first, more)) = rest.split_first() else {
+        return Ok(RolloutCommand::List);
+    };
+    let only = |command: RolloutCommand| match more.first() {
+        None => Ok(command),
+        Some(extra) => Err(unexpected(extra, ROLLOUT_USAGE)),
+    };
+    match first.to_ascii_lowercase().as_str() {
+        "pause" => Ok(RolloutCommand::Pause(
+            (!more.is_empty()).then(|| more.join(" ")),
+        )),
+        "resume" => only(RolloutCommand::Resume),
+        "back" => only(RolloutCommand::Back),
+        "kill" => only(RolloutCommand::Kill),
+        "set" => match more {
+            [value] => {
+                let number = value.strip_suffix('%').unwrap_or(value);
+                match number.parse::<u8>() {
+                    Ok(percent) if percent <= 100 => Ok(RolloutCommand::Set(percent)),
+                    _ => Err(malformed(
+                        format!(
+                            "`{}` is not a percentage from 0 to 100, e.g. `rollout set 25%`.",
+                            crate::domain::excerpt::excerpt(value)
+                        ),
+                        "rollout set <N>%",
+                    )),
+                }
+            }
+            [] => Err(malformed(
+                "say which percentage, e.g. `rollout set 25%`.",
+                "rollout set <N>%",
+            )),
+            [_, extra, ..] => Err(unexpected(extra, "rollout set <N>%")),
+        },
+        _ => Err(unexpected(first, ROLLOUT_USAGE)),
+    }
+}
+
 impl Command {
     /// The short name used in metrics and the audit log.
     pub fn name(&self) -> &'static str {
@@ -168,7 +229,7 @@ impl Command {
             Self::Incidents => "incidents",
             Self::Ack(_) => "ack",
             Self::Resolve(..) => "resolve",
-            Self::RolloutResume => "rollout",
+            Self::Rollout(_) => "rollout",
             Self::Checklist(_) => "checklist",
             Self::GoNoGo(_) => "gonogo",
             Self::Metrics(_) => "metrics",
@@ -194,10 +255,7 @@ impl Command {
             "incidents" => no_arguments(Command::Incidents, &rest, "incidents"),
             "ack" => parse_incident_id(&rest, "ack <INC-n>").map(Command::Ack),
             "resolve" => parse_resolve(&rest),
-            "rollout" => match rest.as_slice() {
-                ["resume"] => Ok(Command::RolloutResume),
-                _ => Err(malformed("say `rollout resume`.", "rollout resume")),
-            },
+            "rollout" => parse_rollout(&rest).map(Command::Rollout),
             "checklist" => parse_checklist(&rest),
             "gonogo" | "go-no-go" => parse_gonogo(&rest),
             "metrics" => match rest.as_slice() {
@@ -514,8 +572,33 @@ mod tests {
     #[test]
     fn incidents_and_rollout_resume_parse() {
         assert_eq!(Command::parse("incidents"), Ok(Command::Incidents));
-        assert_eq!(Command::parse("rollout resume"), Ok(Command::RolloutResume));
-        assert!(Command::parse("rollout pause").is_err());
+        assert_eq!(
+            Command::parse("rollout resume"),
+            Ok(Command::Rollout(RolloutCommand::Resume))
+        );
+        assert_eq!(
+            Command::parse("rollout"),
+            Ok(Command::Rollout(RolloutCommand::List))
+        );
+        assert_eq!(
+            Command::parse("rollout pause error rate climbing"),
+            Ok(Command::Rollout(RolloutCommand::Pause(Some(
+                "error rate climbing".into()
+            ))))
+        );
+        assert_eq!(
+            Command::parse("rollout set 25%"),
+            Ok(Command::Rollout(RolloutCommand::Set(25)))
+        );
+        assert_eq!(
+            Command::parse("rollout set 0"),
+            Ok(Command::Rollout(RolloutCommand::Set(0)))
+        );
+        assert!(Command::parse("rollout set 150%").is_err());
+        assert!(Command::parse("rollout set -5").is_err());
+        assert!(Command::parse("rollout set").is_err());
+        assert!(Command::parse("rollout back now").is_err());
+        assert!(Command::parse("rollout sideways").is_err());
     }
 
     #[test]

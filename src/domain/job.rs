@@ -54,6 +54,12 @@ pub enum JobPayload {
     VoteClose { vote: i64 },
     /// Remind the owners of a checklist's open items.
     ChecklistReminder { checklist: String },
+    /// Make one recorded change on the flag server.
+    RolloutChange { change: i64 },
+    /// Read the rollout's guards, and again every minute until `until`.
+    RolloutGuards { until: DateTime<Utc> },
+    /// Remind the rollout's team of a step waiting for confirmation.
+    RolloutReminder { percent: u8 },
 }
 
 /// Why a stored job could not be read.
@@ -78,6 +84,9 @@ impl JobPayload {
             Self::RunbookClock { .. } => "runbook_clock",
             Self::VoteClose { .. } => "vote_close",
             Self::ChecklistReminder { .. } => "checklist_reminder",
+            Self::RolloutChange { .. } => "rollout_change",
+            Self::RolloutGuards { .. } => "rollout_guards",
+            Self::RolloutReminder { .. } => "rollout_reminder",
         }
     }
 

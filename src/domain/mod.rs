@@ -12,6 +12,7 @@ pub mod job;
 pub mod launch_choice;
 pub mod metric;
 pub mod plan;
+pub mod rollout;
 pub mod runbook;
 pub mod signed_link;
 pub mod status;

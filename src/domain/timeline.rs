@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
 use crate::domain::day::{resolve, resolve_local, DayOffset, DayTime};
-use crate::domain::plan::{Owner, Plan, Recurring};
+use crate::domain::plan::{FlagStep, Owner, Plan, Recurring};
 
 /// Most posts one recurring item may make; a cron firing every second for the plan's whole
 /// range would otherwise build hundreds of millions of posts.
@@ -38,6 +38,8 @@ pub enum OccurrenceKind {
     GoNoGoDeadline,
     /// A success-metric table's day: its scorecard.
     Scorecard,
+    /// A feature flag step with no launch-day milestone at its time.
+    FlagStep,
 }
 
 impl Plan {
@@ -55,6 +57,7 @@ impl Plan {
         timeline.checklists();
         timeline.gonogo();
         timeline.scorecards();
+        timeline.flag_steps();
         for recurring in &self.recurring {
             timeline.recurring(recurring);
         }
@@ -239,6 +242,25 @@ impl Timeline<'_> {
         }
     }
 
+    fn flag_steps(&mut self) {
+        let Some(rollout) = &self.plan.rollout else {
+            return;
+        };
+        for step in &self.plan.feature_flags {
+            if self.plan.step_milestone(step).is_some() {
+                continue; // the milestone's own post is the step's
+            }
+            let title = format!("Feature flag to {}%", step.percent);
+            let post = self.push(
+                flag_key(step.percent),
+                step.at,
+                OccurrenceKind::FlagStep,
+                title,
+            );
+            post.owner = Some(Owner::Team(rollout.team.clone()));
+        }
+    }
+
     fn gonogo(&mut self) {
         let gonogo = &self.plan.gonogo;
         let voters = gonogo
@@ -302,6 +324,36 @@ pub fn scorecard_key(group: &str, index: usize) -> String {
 pub fn scorecard_of(key: &str) -> Option<(&str, usize)> {
     let (group, index) = key.strip_prefix("scorecard:")?.rsplit_once(':')?;
     Some((group, index.parse().ok()?))
+}
+
+fn flag_key(percent: u8) -> String {
+    format!("flag:{percent}")
+}
+
+impl Plan {
+    /// The launch-day milestone at a step's time, whose post is the step's.
+    pub fn step_milestone(&self, step: &FlagStep) -> Option<&crate::domain::plan::Milestone> {
+        if step.at.day != DayOffset::LAUNCH {
+            return None;
+        }
+        self.launch_day.iter().find(|m| m.time == step.at.time)
+    }
+
+    /// The key of the post that carries a step.
+    pub fn step_post_key(&self, step: &FlagStep) -> String {
+        match self.step_milestone(step) {
+            Some(milestone) => format!("milestone:{}", milestone.key),
+            None => flag_key(step.percent),
+        }
+    }
+
+    /// The step a post carries, when the plan's rollout runs and the post is a step's.
+    pub fn step_of_post(&self, key: &str) -> Option<&FlagStep> {
+        self.rollout.as_ref()?;
+        self.feature_flags
+            .iter()
+            .find(|step| self.step_post_key(step) == key)
+    }
 }
 
 /// What stays the same about an occurrence when its plan moves it to another time: a

@@ -17,10 +17,12 @@ pub enum ActionId {
     IncidentRollbackConsidered,
     IncidentRunbook,
     RunbookStepDone,
+    RolloutApply,
+    RolloutHold,
 }
 
 impl ActionId {
-    pub const ALL: [ActionId; 11] = [
+    pub const ALL: [ActionId; 13] = [
         Self::ChecklistConfirm,
         Self::ChecklistReopen,
         Self::VoteGo,
@@ -32,6 +34,8 @@ impl ActionId {
         Self::IncidentRollbackConsidered,
         Self::IncidentRunbook,
         Self::RunbookStepDone,
+        Self::RolloutApply,
+        Self::RolloutHold,
     ];
 
     /// The `action_id` on the wire.
@@ -48,6 +52,8 @@ impl ActionId {
             Self::IncidentRollbackConsidered => "incident.rollback",
             Self::IncidentRunbook => "incident.runbook",
             Self::RunbookStepDone => "runbook.step_done",
+            Self::RolloutApply => "rollout.apply",
+            Self::RolloutHold => "rollout.hold",
         }
     }
 
@@ -129,6 +135,13 @@ pub struct StepRef {
     pub step: usize,
 }
 
+/// The value of a feature flag step's Apply and Hold buttons: the step's percentage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlagStepRef {
+    #[serde(rename = "p")]
+    pub percent: u8,
+}
+
 /// What a click on an incident's own buttons asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IncidentButton {
@@ -149,6 +162,8 @@ pub enum Button {
     Incident(IncidentButton, IncidentRef),
     IncidentRunbook(RunbookRef),
     RunbookStepDone(StepRef),
+    RolloutApply(FlagStepRef),
+    RolloutHold(FlagStepRef),
 }
 
 impl Button {
@@ -171,6 +186,8 @@ impl Button {
             ActionId::IncidentRollbackConsidered => incident(IncidentButton::RollbackConsidered),
             ActionId::IncidentRunbook => read(value).map(Self::IncidentRunbook),
             ActionId::RunbookStepDone => read(value).map(Self::RunbookStepDone),
+            ActionId::RolloutApply => read(value).map(Self::RolloutApply),
+            ActionId::RolloutHold => read(value).map(Self::RolloutHold),
         }
     }
 }

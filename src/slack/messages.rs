@@ -45,6 +45,7 @@ fn kind_look(kind: OccurrenceKind) -> (&'static str, &'static str) {
         OccurrenceKind::ChecklistDue => (":ballot_box_with_check:", "Checklist due"),
         OccurrenceKind::GoNoGoDeadline => (":vertical_traffic_light:", "Go/no-go"),
         OccurrenceKind::Scorecard => (":bar_chart:", "Scorecard"),
+        OccurrenceKind::FlagStep => (":triangular_flag_on_post:", "Rollout step"),
     }
 }
 

@@ -14,6 +14,7 @@ pub mod metric_messages;
 pub mod port;
 pub mod reduced;
 pub mod render;
+pub mod rollout_messages;
 pub mod scopes;
 pub mod vote_messages;
 pub mod web;

@@ -87,6 +87,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         "scorecard",
         include_str!("../../message-templates/scorecard.json.hbs"),
     ),
+    (
+        "rollout_step",
+        include_str!("../../message-templates/rollout_step.json.hbs"),
+    ),
+    (
+        "rollout",
+        include_str!("../../message-templates/rollout.json.hbs"),
+    ),
 ];
 
 /// Why a message could not be rendered: always a bug in a template or its context.

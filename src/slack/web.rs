@@ -55,7 +55,7 @@ pub fn hyper_client(api_url: &str) -> std::io::Result<HyperClient> {
 }
 
 /// An HTTPS connector that also speaks plain HTTP, for a local `SLACK_API_URL`.
-pub(super) fn https_connector() -> std::io::Result<HttpsConnector<HttpConnector>> {
+pub(crate) fn https_connector() -> std::io::Result<HttpsConnector<HttpConnector>> {
     // Both ring and aws-lc-rs are linked through dependencies; rustls needs the choice made.
     let _ = rustls::crypto::ring::default_provider().install_default();
     Ok(hyper_rustls::HttpsConnectorBuilder::new()

@@ -54,6 +54,16 @@ pub struct AppState {
     pub refreshes: Arc<refresh_claims::Refreshes>,
     /// The read-only views' settings: links golive hands out are signed with the board token.
     pub views: Arc<Views>,
+    /// The flag server and the guards' metrics, when configured.
+    pub rollout: Arc<RolloutPorts>,
+}
+
+/// What the rollout talks to. Without a flag server steps are recorded only; without a metric
+/// source guards are not watched.
+#[derive(Default)]
+pub struct RolloutPorts {
+    pub flags: Option<Arc<dyn crate::integrations::FlagServer>>,
+    pub metrics: Option<Arc<dyn crate::integrations::MetricSource>>,
 }
 
 /// What links to the read-only views need.
@@ -112,5 +122,19 @@ impl AppState {
     pub fn is_release_manager(&self, user: &str) -> bool {
         self.bootstrap_release_managers.iter().any(|u| u == user)
             || self.holds(Role::ReleaseManager, user)
+    }
+
+    /// A team's people: its listed members and its lead role's holders.
+    pub fn team_people(&self, team: &crate::domain::plan::Team) -> Vec<String> {
+        let mut people = team.members.clone();
+        if let Some(role) = team.lead_role {
+            people.extend(self.holders(role));
+        }
+        people
+    }
+
+    /// Whether `user` is one of a team's people.
+    pub fn in_team(&self, team: &crate::domain::plan::Team, user: &str) -> bool {
+        self.team_people(team).iter().any(|u| u == user)
     }
 }

@@ -19,6 +19,8 @@ pub enum Target {
     Incident(IncidentId),
     /// A posted success-metric scorecard, by its post's key.
     Scorecard(String),
+    /// A feature flag step's post, by the step's percentage.
+    RolloutStep(u8),
 }
 
 /// Messages with an update in flight, each with whether it changed again since.

@@ -15,6 +15,8 @@ pub struct StatusExtras {
     pub incidents: Vec<String>,
     pub checklists: Vec<String>,
     pub gonogo: Option<String>,
+    /// The flag, a pause, guards out of bounds.
+    pub rollout: Vec<String>,
 }
 
 #[derive(Debug)]

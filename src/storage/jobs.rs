@@ -280,6 +280,22 @@ pub async fn due(
     rows.into_iter().map(from_row).collect()
 }
 
+/// One job, by key.
+pub async fn get(
+    conn: &mut SqliteConnection,
+    release_id: &str,
+    key: &str,
+) -> Result<Option<Job>, StoreError> {
+    let row: Option<JobRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM jobs WHERE release_id = ? AND key = ?"
+    ))
+    .bind(release_id)
+    .bind(key)
+    .fetch_optional(conn)
+    .await?;
+    row.map(from_row).transpose()
+}
+
 /// Every job of a release, in due order.
 pub async fn list(conn: &mut SqliteConnection, release_id: &str) -> Result<Vec<Job>, StoreError> {
     let rows: Vec<JobRow> = sqlx::query_as(&format!(

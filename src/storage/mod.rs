@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod releases;
 pub mod roles;
+pub mod rollout;
 pub mod runbooks;
 pub mod votes;
 pub mod writer;

@@ -1,5 +1,4 @@
-//! The `runbook_steps` and `rollout_pauses` tables: what people confirmed of a contingency
-//! runbook, and the rollout pauses its steps recorded.
+//! The `runbook_steps` table: what people confirmed of a contingency runbook.
 
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
@@ -47,72 +46,4 @@ pub async fn confirmed_steps(
         .into_iter()
         .map(|(step, by, at)| (step as usize, by, from_millis(at)))
         .collect())
-}
-
-/// A rollout pause in force.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RolloutPause {
-    pub incident: Option<IncidentId>,
-    pub by: String,
-    pub at: DateTime<Utc>,
-}
-
-/// Records a rollout pause unless one is already in force; returns whether it was recorded.
-pub async fn pause_rollout(
-    conn: &mut SqliteConnection,
-    release_id: &str,
-    incident: IncidentId,
-    by: &str,
-    now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    if rollout_pause(conn, release_id).await?.is_some() {
-        return Ok(false);
-    }
-    sqlx::query(
-        "INSERT INTO rollout_pauses (release_id, incident, paused_by, paused_at) VALUES (?, ?, ?, ?)",
-    )
-    .bind(release_id)
-    .bind(incident.0)
-    .bind(by)
-    .bind(to_millis(now))
-    .execute(conn)
-    .await?;
-    Ok(true)
-}
-
-/// The rollout pause in force, if any.
-pub async fn rollout_pause(
-    conn: &mut SqliteConnection,
-    release_id: &str,
-) -> Result<Option<RolloutPause>, StoreError> {
-    let row: Option<(Option<i64>, String, i64)> = sqlx::query_as(
-        "SELECT incident, paused_by, paused_at FROM rollout_pauses
-          WHERE release_id = ? AND resumed_at IS NULL ORDER BY id DESC LIMIT 1",
-    )
-    .bind(release_id)
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.map(|(incident, by, at)| RolloutPause {
-        incident: incident.map(IncidentId),
-        by,
-        at: from_millis(at),
-    }))
-}
-
-/// Ends every rollout pause in force; returns how many.
-pub async fn resume_rollout(
-    conn: &mut SqliteConnection,
-    release_id: &str,
-    by: &str,
-    now: DateTime<Utc>,
-) -> Result<u64, StoreError> {
-    let done = sqlx::query(
-        "UPDATE rollout_pauses SET resumed_by = ?, resumed_at = ? WHERE release_id = ? AND resumed_at IS NULL",
-    )
-    .bind(by)
-    .bind(to_millis(now))
-    .bind(release_id)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected())
 }

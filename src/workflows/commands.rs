@@ -19,10 +19,10 @@ use crate::slack::render::slack_escape;
 use crate::state::AppState;
 use crate::storage::{audit, releases, roles, StoreError};
 use crate::workflows::answer::{self, Answer, Answered, Refusal, Text};
-use crate::workflows::incidents::{reports, runbooks};
+use crate::workflows::incidents::reports;
 use crate::workflows::launch::schedule::{skipped, sync_jobs, Sync};
 use crate::workflows::launch::{export, overview as launch_overview, status_report};
-use crate::workflows::{checklists, incidents, metrics, votes, WorkflowError};
+use crate::workflows::{checklists, incidents, metrics, rollout, votes, WorkflowError};
 
 /// Handles one command and returns the ephemeral answer. Never fails: an internal error is
 /// logged here and answered with an apology that says nothing was changed. The answer may be
@@ -103,7 +103,7 @@ async fn answer_for(state: &AppState, request: &CommandRequest, command: Command
         Command::Incidents => reports::list(state).await,
         Command::Ack(id) => incidents::acknowledge(state, user, id).await,
         Command::Resolve(id, note) => incidents::resolve(state, user, id, note.as_deref()).await,
-        Command::RolloutResume => runbooks::resume_rollout(state, user).await,
+        Command::Rollout(command) => rollout::commands::run(state, user, command).await,
         Command::Checklist(key) => checklists::post_on_demand(state, user, &key).await,
         Command::GoNoGo(action) => votes::command(state, user, action).await,
         Command::Metrics(table) => metrics::list(state, table.as_deref()).await,

@@ -9,7 +9,7 @@ use crate::state::AppState;
 use crate::workflows::answer::{self, Answer, Answered, Text};
 use crate::workflows::events::first_delivery;
 use crate::workflows::{
-    checklists::clicks as checklist_clicks, incidents::clicks as incident_clicks, votes,
+    checklists::clicks as checklist_clicks, incidents::clicks as incident_clicks, rollout, votes,
     WorkflowError,
 };
 
@@ -72,6 +72,8 @@ async fn click(state: &AppState, action: &Action) -> Answered {
         Button::Incident(..) | Button::IncidentRunbook(_) | Button::RunbookStepDone(_) => {
             incident_clicks::on_click(state, action, button).await
         }
+        Button::RolloutApply(step) => rollout::steps::on_apply(state, action, step.percent).await,
+        Button::RolloutHold(step) => rollout::steps::on_hold(state, action, step.percent).await,
     }
 }
 

@@ -2,7 +2,8 @@
 //!
 //! Use cases are grouped by capability, each folder holding its commands, clicks and jobs:
 //! [`launch`] (the schedule, posts, gate and status), [`checklists`], [`votes`] and
-//! [`incidents`] (the ladder, incident messages, runbooks). Beside them: the routing of commands,
+//! [`incidents`] (the ladder, incident messages, runbooks), [`metrics`] and [`rollout`] (flag
+//! steps on the flag server, guards). Beside them: the routing of commands,
 //! clicks and events, the one answer every use case gives ([`answer`]), message refreshes, and
 //! telling release managers of messages Slack refused ([`refusals`]).
 
@@ -16,6 +17,7 @@ pub mod launch;
 pub mod metrics;
 pub mod refresh;
 pub mod refusals;
+pub mod rollout;
 pub mod votes;
 
 use crate::slack::port::SlackError;

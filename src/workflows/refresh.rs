@@ -8,7 +8,7 @@
 
 pub use crate::state::refresh_claims::{Refreshes, Target};
 use crate::state::AppState;
-use crate::workflows::{checklists, incidents::escalation, metrics, votes};
+use crate::workflows::{checklists, incidents::escalation, metrics, rollout, votes};
 
 /// Brings `target`'s message up to date with the store. Failures are logged: the next change
 /// renders the whole message again.
@@ -41,6 +41,7 @@ async fn update(state: &AppState, target: &Target) -> Result<(), crate::workflow
             Target::Vote(id) => votes::render_live(state, *id).await?,
             Target::Incident(id) => escalation::render_live(state, *id).await?,
             Target::Scorecard(key) => metrics::render_live(state, key).await?,
+            Target::RolloutStep(percent) => rollout::steps::render_live(state, *percent).await?,
         }
     };
     if let Some((channel, ts, message)) = live {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use golive::clock::{ManualClock, SharedClock};
-use golive::config::{Config, Secret, SlackConfig};
+use golive::config::{Config, RolloutConfig, Secret, SlackConfig};
 use golive::startup::Application;
 use golive::state::AppState;
 use serde_json::Value;
@@ -41,6 +41,8 @@ pub struct Options {
     pub plans: Vec<std::path::PathBuf>,
     /// More channels in the fake workspace (id, name), besides the launch channel.
     pub channels: Vec<(&'static str, &'static str)>,
+    /// The flag server and Prometheus (none by default: steps are recorded only).
+    pub rollout: RolloutConfig,
 }
 
 impl Default for Options {
@@ -51,6 +53,7 @@ impl Default for Options {
             socket_mode: false,
             plans: Vec::new(),
             channels: Vec::new(),
+            rollout: RolloutConfig::default(),
         }
     }
 }
@@ -110,6 +113,7 @@ async fn start(
         },
         board_token: Some(Secret::new(BOARD_TOKEN)),
         public_url: Some(PUBLIC_URL.to_string()),
+        rollout: options.rollout.clone(),
     };
     let shared: SharedClock = clock.clone();
     let app = Application::build(config, shared, None)

@@ -461,7 +461,7 @@ async fn a_recorded_hotfix_stops_the_clock_and_a_paused_rollout_shows_in_status(
 
     let refused = run(&app, MEMBER, "rollout resume").await;
     assert!(
-        refused.contains("Only release managers and engineering leads"),
+        refused.contains("Only release managers, SRE and engineering leads"),
         "{refused}"
     );
     let resumed = run(&app, LEAD, "rollout resume").await;
@@ -715,7 +715,7 @@ async fn a_confirmed_step_stops_its_deadline_and_reducing_the_flag_pauses_the_ro
     assert_eq!(
         count(
             &texts,
-            "The rollout is to go back to the previous step's percentage."
+            "Nothing is applied yet: there is no step to go back to."
         ),
         1,
         "{texts:#?}"
@@ -723,5 +723,5 @@ async fn a_confirmed_step_stops_its_deadline_and_reducing_the_flag_pauses_the_ro
     let status = app.command(MEMBER, "status").await.text();
     assert!(status.contains("rollout paused for INC-2"), "{status}");
     let audit = app.audit().await;
-    assert!(audit.iter().any(|e| e.action == "rollout-back"));
+    assert!(audit.iter().any(|e| e.action == "rollout-pause"));
 }

@@ -213,6 +213,12 @@ fn long_plan() -> Plan {
         let steps = if n < 2 { 60 } else { 3 };
         runbook.insert("steps".into(), texts("Step", steps));
     }
+    let rollout = table(&mut plan, "rollout");
+    rollout.insert("runbook".into(), key("runbook-2"));
+    rollout.insert("flag".into(), text("flag ".into()));
+    for guard in tables(rollout, "guards") {
+        guard.insert("query".into(), text("sum(rate(x[5m])) ".into()));
+    }
     for recurring in tables(&mut plan, "recurring") {
         recurring.insert("title".into(), text("Recurring ".into()));
     }
@@ -823,6 +829,51 @@ const INCIDENTS: &[&str] = &["incident", "incident_note", "runbook", "incidents"
 const CHECKLISTS: &[&str] = &["checklist", "checklist_reminder", "checklist_summary"];
 const VOTES: &[&str] = &["vote", "vote_decision"];
 const SCORECARDS: &[&str] = &["scorecard"];
+const ROLLOUT: &[&str] = &["rollout_step", "rollout"];
+
+/// Every flag step's post of both plans, open and closed, with 4,000-character state lines;
+/// `/golive rollout` with every line that long.
+fn rollout_messages(ex: &mut Exercise, plans: &[(Plan, Vec<Occurrence>)]) {
+    use golive::slack::rollout_messages::{self, StepView};
+    for (plan, timeline) in plans {
+        for step in &plan.feature_flags {
+            let key = plan.step_post_key(step);
+            let occurrence = timeline
+                .iter()
+                .find(|o| o.key == key)
+                .expect("the step's post");
+            for open in [true, false] {
+                let base = golive::slack::port::Outgoing::text(long(&occurrence.title, 4_000));
+                let view = StepView {
+                    percent: step.percent,
+                    plain: long("Rollout step ", 4_000),
+                    body: long("Rollout step <@U0123456789> ", 4_000),
+                    open,
+                };
+                let post = rollout_messages::step_post(&ex.templates, &"r".repeat(64), base, &view);
+                ex.message("rollout_step", &key, post);
+            }
+        }
+        let lines: Vec<(String, String)> = (0..20)
+            .map(|n| {
+                (
+                    long(&format!("line {n} "), 4_000),
+                    long(&format!("*line {n}* "), 4_000),
+                )
+            })
+            .collect();
+        let header = long(&format!("Rollout of {} ", plan.release.name), 500);
+        let list = rollout_messages::rollout(&ex.templates, &header, &lines);
+        ex.message("rollout", "rollout list", list);
+    }
+}
+
+#[test]
+fn rollout_posts_and_the_rollout_list_stay_within_slacks_limits() {
+    let mut ex = Exercise::new();
+    rollout_messages(&mut ex, plans());
+    ex.finish(ROLLOUT);
+}
 
 /// Every metric table of both plans on each of its days, one at a time and all together, with
 /// no actuals and with 4,000-character actuals entered by long ids.
@@ -933,7 +984,7 @@ fn every_template_is_rendered_by_one_of_these_tests() {
         "every file in message-templates/ is compiled in, and nothing else"
     );
     let covered: BTreeSet<String> = [
-        SCHEDULED, STATUS, REPLIES, INCIDENTS, CHECKLISTS, VOTES, SCORECARDS,
+        SCHEDULED, STATUS, REPLIES, INCIDENTS, CHECKLISTS, VOTES, SCORECARDS, ROLLOUT,
     ]
     .concat()
     .into_iter()

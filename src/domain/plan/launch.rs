@@ -76,6 +76,64 @@ pub struct FlagStep {
     /// Share of traffic with the flag on, 1..=100.
     pub percent: u8,
     pub at: DayTime,
+    /// Applied by golive at its time, without a confirmation (guards and pauses still hold it).
+    pub auto: bool,
+    /// How long the step waits for its confirmation before one reminder.
+    pub confirm_within: chrono::TimeDelta,
+    /// How long after the step its guards are watched, every minute.
+    pub hold: chrono::TimeDelta,
+}
+
+/// How the plan's feature flag steps are run: the flag on the flag server, who confirms a step,
+/// and the guards that must hold. A plan without `[rollout]` posts its steps as text only.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rollout {
+    pub flag: String,
+    pub project: String,
+    pub environment: String,
+    /// The team that confirms steps (with the release managers).
+    pub team: String,
+    /// Out-of-bounds readings in a row that trip a guard.
+    pub failures: u32,
+    /// A tripped guard also sets the previous step's percentage.
+    pub back_on_failure: bool,
+    /// The contingency a tripped guard's P1 incident runs.
+    pub runbook: Option<String>,
+    pub guards: Vec<Guard>,
+}
+
+/// A Prometheus query that must stay within its bound while the rollout goes on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Guard {
+    pub key: String,
+    pub query: String,
+    pub bound: Bound,
+}
+
+/// Where a guard's value must stay.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Bound {
+    Below(f64),
+    Above(f64),
+}
+
+impl Bound {
+    /// Whether `value` is within the bound; NaN never is.
+    pub fn holds(self, value: f64) -> bool {
+        match self {
+            Self::Below(limit) => value < limit,
+            Self::Above(limit) => value > limit,
+        }
+    }
+}
+
+impl std::fmt::Display for Bound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Below(limit) => write!(f, "below {limit}"),
+            Self::Above(limit) => write!(f, "above {limit}"),
+        }
+    }
 }
 
 /// How and by when the launch is decided.

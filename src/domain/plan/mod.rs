@@ -20,8 +20,8 @@ use chrono_tz::Tz;
 
 pub use error::{PlanError, PlanErrors};
 pub use launch::{
-    Checklist, ChecklistItem, DecisionRule, FlagStep, Gate, GoNoGo, LaunchWeekDay, Milestone,
-    PreLaunchTask, PreLaunchWeek, Recurring,
+    Bound, Checklist, ChecklistItem, DecisionRule, FlagStep, Gate, GoNoGo, Guard, LaunchWeekDay,
+    Milestone, PreLaunchTask, PreLaunchWeek, Recurring, Rollout,
 };
 pub use phase::{Activity, DeprecationStep, Phase, PhaseMilestone, WeeklyGoal};
 pub use response::{
@@ -52,6 +52,8 @@ pub struct Plan {
     pub checklists: Vec<Checklist>,
     pub escalation: Vec<EscalationLevel>,
     pub feature_flags: Vec<FlagStep>,
+    /// How the steps run; `None` posts them as text only.
+    pub rollout: Option<Rollout>,
     pub metrics: Vec<MetricGroup>,
     pub risks: Vec<Risk>,
     pub contingencies: Vec<Contingency>,

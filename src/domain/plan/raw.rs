@@ -38,6 +38,7 @@ pub struct RawPlan {
     pub escalation: Vec<RawEscalation>,
     #[serde(default)]
     pub feature_flags: Vec<RawFlagStep>,
+    pub rollout: Option<Spanned<RawRollout>>,
     #[serde(default)]
     pub metrics: Vec<RawMetricGroup>,
     #[serde(default)]
@@ -246,6 +247,46 @@ pub struct RawEscalation {
 pub struct RawFlagStep {
     pub percent: Spanned<i64>,
     pub at: Text,
+    #[serde(default)]
+    pub auto: bool,
+    pub confirm_within: Option<Text>,
+    pub hold: Option<Text>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRollout {
+    pub flag: Text,
+    #[serde(default = "default_project")]
+    pub project: Text,
+    #[serde(default = "default_environment")]
+    pub environment: Text,
+    pub team: Text,
+    pub confirm_within: Option<Text>,
+    pub hold: Option<Text>,
+    pub failures: Option<Spanned<i64>>,
+    /// "pause" (the default) or "back": what a tripped guard does besides pausing.
+    pub on_failure: Option<Text>,
+    pub runbook: Option<Text>,
+    #[serde(default)]
+    pub guards: Vec<RawGuard>,
+}
+
+fn default_project() -> Text {
+    Spanned::new(0..0, "default".to_string())
+}
+
+fn default_environment() -> Text {
+    Spanned::new(0..0, "production".to_string())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGuard {
+    pub key: Text,
+    pub query: Text,
+    pub below: Option<f64>,
+    pub above: Option<f64>,
 }
 
 #[derive(Deserialize)]

@@ -1,9 +1,9 @@
 //! Reports on incidents: `/golive incidents` and the incident lines of `/golive status`.
 
-use crate::slack::format::{duration, local};
+use crate::slack::format::duration;
 use crate::slack::incident_messages::{self, shown_summary, SUMMARY_IN_LIST};
 use crate::state::AppState;
-use crate::storage::{incidents, runbooks};
+use crate::storage::incidents;
 use crate::workflows::answer::{Answer, Answered};
 use crate::workflows::WorkflowError;
 
@@ -49,18 +49,6 @@ pub async fn status_lines(state: &AppState) -> Result<Vec<String>, WorkflowError
         let more = open.len() - STATUS_INCIDENTS;
         lines.push(format!(
             "…and {more} more open incidents: `/golive incidents` lists them"
-        ));
-    }
-    if let Some(pause) = runbooks::rollout_pause(&mut conn, release_id).await? {
-        let zone = state.release.plan().release.timezone;
-        let cause = pause
-            .incident
-            .map(|i| format!(" for {i}"))
-            .unwrap_or_default();
-        lines.push(format!(
-            "rollout paused{cause} by {} since {} (`/golive rollout resume` ends it)",
-            pause.by,
-            local(pause.at, zone)
         ));
     }
     Ok(lines)

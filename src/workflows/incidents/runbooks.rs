@@ -8,7 +8,7 @@ use sqlx::SqliteConnection;
 use crate::domain::excerpt::excerpt;
 use crate::domain::incident::{Incident, IncidentId};
 use crate::domain::job::JobPayload;
-use crate::domain::plan::{Contingency, Role};
+use crate::domain::plan::Contingency;
 use crate::domain::runbook::{self, ClockKind, StepEffect};
 use crate::slack::format::{local, users};
 use crate::slack::incident_messages;
@@ -18,7 +18,7 @@ use crate::storage::{audit, jobs, runbooks as runbook_steps};
 use crate::workflows::answer::{Answer, Answered, Text};
 use crate::workflows::incidents::escalation::thread_note;
 use crate::workflows::incidents::posts::{self as incident_posts, To};
-use crate::workflows::WorkflowError;
+use crate::workflows::{rollout, WorkflowError};
 
 /// The key of an incident's runbook checklist message (updated in place as steps are confirmed).
 fn checklist_key(id: IncidentId) -> String {
@@ -144,34 +144,7 @@ pub async fn confirm_step(state: &AppState, user: &str, id: IncidentId, step: us
     let mut plain = format!("Step {} of {id} confirmed by {user}: {text}.", step + 1);
     match runbook::effect(runbook_step) {
         Some(effect) if effect.pauses_rollout() => {
-            if runbook_steps::pause_rollout(&mut tx, release_id, id, user, now).await? {
-                plain.push_str(
-                    " Rollout paused: `/golive status` shows it until `/golive rollout resume`.",
-                );
-                audit::record(
-                    &mut tx,
-                    release_id,
-                    now,
-                    user,
-                    "rollout-pause",
-                    &id.to_string(),
-                )
-                .await?;
-            }
-            let asked = match effect {
-                StepEffect::RolloutBack => Some((
-                    "rollout-back",
-                    " The rollout is to go back to the previous step's percentage.",
-                )),
-                StepEffect::KillFlag => {
-                    Some(("rollout-kill", " The feature flag is to be switched off."))
-                }
-                _ => None,
-            };
-            if let Some((action, said)) = asked {
-                plain.push_str(said);
-                audit::record(&mut tx, release_id, now, user, action, &id.to_string()).await?;
-            }
+            plain.push_str(&rollout::runbook_effect(&mut tx, state, id, effect, user, now).await?);
         }
         Some(StepEffect::HotfixDeployed) => {
             incidents::record_hotfix(&mut tx, release_id, id, now).await?;
@@ -310,35 +283,6 @@ async fn review_held(
             .get(*step)
             .is_some_and(|step| runbook::effect(step) == Some(StepEffect::ReviewHeld))
     }))
-}
-
-/// `/golive rollout resume`, by a release manager or an engineering lead.
-pub async fn resume_rollout(state: &AppState, user: &str) -> Answered {
-    let lead = state.holds(Role::EngineeringLead, user);
-    if !(lead || state.is_release_manager(user)) {
-        return refuse(
-            "Only release managers and engineering leads can resume the rollout; nothing was changed.".into(),
-        );
-    }
-    let release_id = &state.release.id;
-    let now = state.clock.now();
-    let mut tx = crate::storage::begin_write(&state.db).await?;
-    let Some(pause) = runbook_steps::rollout_pause(&mut tx, release_id).await? else {
-        return refuse("The rollout is not paused.".into());
-    };
-    runbook_steps::resume_rollout(&mut tx, release_id, user, now).await?;
-    audit::record(&mut tx, release_id, now, user, "rollout-resume", "").await?;
-    if let Some(id) = pause.incident {
-        let plain = format!("Rollout resumed by {user}.");
-        let body = format!("Rollout resumed by <@{user}>.");
-        thread_note(&mut tx, state, id, ":arrow_forward:", &plain, &body, now).await?;
-    }
-    tx.commit().await?;
-    state.scheduler.wake();
-    Ok(Answer::done(Text::plain(format!(
-        "The rollout is resumed (paused since {}).",
-        local(pause.at, state.release.plan().release.timezone)
-    ))))
 }
 
 /// A refused runbook step; its text may quote what was typed.

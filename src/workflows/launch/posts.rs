@@ -16,7 +16,7 @@ use crate::storage::audit;
 use crate::storage::jobs::{self, Job, JobState};
 use crate::workflows::launch::gate::{self, GateState};
 use crate::workflows::launch::setup::GOLIVE;
-use crate::workflows::{checklists, metrics, WorkflowError};
+use crate::workflows::{checklists, metrics, rollout, WorkflowError};
 
 /// A post going out more than this after its time is marked late.
 const LATE_AFTER: TimeDelta = TimeDelta::minutes(1);
@@ -155,6 +155,7 @@ async fn record_posted(
     )
     .await?;
     checklists::scheduled_post_made(&mut tx, state, &job.key, posted, now).await?;
+    rollout::steps::scheduled_post_made(&mut tx, state, &job.key, now).await?;
     audit::record(
         &mut tx,
         &job.release_id,
@@ -186,6 +187,11 @@ async fn compose(
     }
     if let Some(scorecard) = metrics::scheduled_message(state, &occurrence.key).await? {
         return Ok((scorecard, None));
+    }
+    if let Some(step) =
+        rollout::steps::scheduled_message(state, occurrence, audience, late_by).await?
+    {
+        return Ok((step, None));
     }
     if let GateState::Blocked(why) = gate::gate(state, occurrence).await? {
         let managers = state.release_managers();

@@ -12,7 +12,9 @@ use std::time::Duration;
 
 pub use crate::state::status_cache::{StatusExtras, StatusExtrasCache};
 use crate::state::AppState;
-use crate::workflows::{checklists, incidents::reports as incident_reports, votes, WorkflowError};
+use crate::workflows::{
+    checklists, incidents::reports as incident_reports, rollout, votes, WorkflowError,
+};
 
 /// How long a cached answer may be reused at most.
 pub const MAX_AGE: Duration = Duration::from_millis(250);
@@ -37,6 +39,7 @@ pub async fn load(state: &AppState) -> Result<Arc<StatusExtras>, WorkflowError> 
         incidents: incident_reports::status_lines(state).await?,
         checklists: checklists::open_lines(state).await?,
         gonogo: votes::status_line(state).await?,
+        rollout: rollout::status_lines(state).await?,
     });
     cache.keep(&state.release.id, changes, second, extras.clone());
     Ok(extras)

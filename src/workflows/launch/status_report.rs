@@ -46,7 +46,12 @@ pub async fn answer(state: &AppState) -> Result<Arc<Outgoing>, WorkflowError> {
         &plan,
         &status,
         now,
-        extras.incidents.clone(),
+        extras
+            .incidents
+            .iter()
+            .chain(&extras.rollout)
+            .cloned()
+            .collect(),
     )?);
     state
         .status_answers

@@ -78,11 +78,11 @@ pub async fn set(state: &AppState, user: &str, key: &str, value: &str) -> Answer
         ))));
     }
     let team = metric.owner.as_deref().and_then(|k| plan.team(k));
-    let allowed = state.is_release_manager(user) || team.is_some_and(|t| in_team(state, t, user));
+    let allowed = state.is_release_manager(user) || team.is_some_and(|t| state.in_team(t, user));
     if !allowed {
         let mut who = state.release_managers();
         if let Some(team) = team {
-            who.extend(team_people(state, team));
+            who.extend(state.team_people(team));
         }
         let why = format!(
             "Only release managers or the metric's team can record {}; nothing was changed.",
@@ -147,10 +147,7 @@ pub async fn render_live(
 ) -> Result<Option<(String, String, Outgoing)>, WorkflowError> {
     let posted = {
         let mut conn = state.db.acquire().await?;
-        jobs::list(&mut conn, &state.release.id)
-            .await?
-            .into_iter()
-            .find(|job| job.key == key)
+        jobs::get(&mut conn, &state.release.id, key).await?
     };
     let Some((channel, ts)) = posted.and_then(|job| job.channel.zip(job.ts)) else {
         return Ok(None);
@@ -217,17 +214,4 @@ fn metric_keys(plan: &Plan) -> Vec<String> {
         }
     }
     keys
-}
-
-/// A team's people: its listed members and its lead role's holders.
-fn team_people(state: &AppState, team: &crate::domain::plan::Team) -> Vec<String> {
-    let mut people = team.members.clone();
-    if let Some(role) = team.lead_role {
-        people.extend(state.holders(role));
-    }
-    people
-}
-
-fn in_team(state: &AppState, team: &crate::domain::plan::Team, user: &str) -> bool {
-    team_people(state, team).iter().any(|u| u == user)
 }

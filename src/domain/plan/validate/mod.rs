@@ -6,6 +6,7 @@
 
 mod people;
 mod phases;
+mod rollout;
 mod schedule;
 
 use std::collections::HashSet;
@@ -31,6 +32,12 @@ const PLACEHOLDER: DayTime = DayTime {
 /// Check a raw plan read from `source` and build the [`Plan`].
 pub fn plan(source: &str, raw: RawPlan) -> Result<Plan, PlanErrors> {
     let mut check = Checker::new(source, &raw);
+    let contingency_keys: Vec<String> = raw
+        .contingencies
+        .iter()
+        .map(|c| c.key.get_ref().clone())
+        .collect();
+    let (rollout, step_defaults) = rollout::rollout(&mut check, raw.rollout, &contingency_keys);
     let plan = Plan {
         release: people::release(&mut check, raw.release),
         teams: people::teams(&mut check, raw.teams),
@@ -45,7 +52,8 @@ pub fn plan(source: &str, raw: RawPlan) -> Result<Plan, PlanErrors> {
         deprecation: phases::deprecation(&mut check, raw.deprecation),
         checklists: schedule::checklists(&mut check, raw.checklists),
         escalation: people::escalation(&mut check, raw.escalation),
-        feature_flags: schedule::feature_flags(&mut check, raw.feature_flags),
+        feature_flags: rollout::steps(&mut check, raw.feature_flags, step_defaults),
+        rollout,
         metrics: phases::metrics(&mut check, raw.metrics),
         risks: phases::risks(raw.risks),
         contingencies: phases::contingencies(&mut check, raw.contingencies),

@@ -212,7 +212,7 @@ fn runbook_step(check: &mut Checker, span: std::ops::Range<usize>, raw: RawStep)
 }
 
 /// "30m", "4h", "48h", "2d": a positive duration of at most a year.
-fn duration(text: &str) -> Option<chrono::TimeDelta> {
+pub(super) fn duration(text: &str) -> Option<chrono::TimeDelta> {
     let text = text.trim();
     let unit = text.chars().last()?;
     let number: i64 = text[..text.len() - unit.len_utf8()].trim().parse().ok()?;

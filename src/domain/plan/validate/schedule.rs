@@ -1,5 +1,5 @@
 //! Checks for what happens when: post times, L-Day, launch and pre-launch weeks, checklists,
-//! feature flag steps and recurring meetings.
+//! and recurring meetings.
 
 use std::collections::HashSet;
 use std::str::FromStr;
@@ -7,15 +7,14 @@ use std::str::FromStr;
 use chrono::NaiveTime;
 
 use super::super::raw::{
-    RawChecklist, RawFlagStep, RawLaunchWeekDay, RawMilestone, RawPostTimes, RawPreLaunchWeek,
-    RawRecurring,
+    RawChecklist, RawLaunchWeekDay, RawMilestone, RawPostTimes, RawPreLaunchWeek, RawRecurring,
 };
 use super::super::{
-    item_key, slug, Checklist, ChecklistItem, FlagStep, Gate, LaunchWeekDay, Milestone, Owner,
-    PostTimes, PreLaunchTask, PreLaunchWeek, Recurring,
+    item_key, slug, Checklist, ChecklistItem, Gate, LaunchWeekDay, Milestone, Owner, PostTimes,
+    PreLaunchTask, PreLaunchWeek, Recurring,
 };
-use super::{cell, Checker, PLACEHOLDER};
-use crate::domain::day::{DayOffset, DayTime};
+use super::{cell, Checker};
+use crate::domain::day::DayOffset;
 use crate::domain::excerpt::excerpt;
 
 pub fn post_times(check: &mut Checker, raw: RawPostTimes) -> PostTimes {
@@ -174,43 +173,6 @@ fn derived_item_key(
         );
     }
     key
-}
-
-pub fn feature_flags(check: &mut Checker, raw: Vec<RawFlagStep>) -> Vec<FlagStep> {
-    let mut previous: Option<FlagStep> = None;
-    raw.into_iter()
-        .map(|step| {
-            let percent = u8::try_from(*step.percent.get_ref())
-                .ok()
-                .filter(|percent| (1..=100).contains(percent));
-            if percent.is_none() {
-                check.error(step.percent.span(), "percent must be between 1 and 100");
-            }
-            let at: Option<DayTime> = check.parse(&step.at);
-            if let (Some(previous), Some(percent)) = (previous, percent) {
-                if percent <= previous.percent {
-                    check.error(
-                        step.percent.span(),
-                        "feature flag steps must increase the percentage",
-                    );
-                }
-            }
-            if let (Some(previous), Some(at)) = (previous, at) {
-                if (at.day, at.time) <= (previous.at.day, previous.at.time) {
-                    check.error(step.at.span(), "feature flag steps must be in time order");
-                }
-            }
-            let step = FlagStep {
-                percent: percent.unwrap_or(100),
-                at: at.unwrap_or(PLACEHOLDER),
-            };
-            // Only a fully valid step is a fair baseline for checking the next one.
-            if percent.is_some() && at.is_some() {
-                previous = Some(step);
-            }
-            step
-        })
-        .collect()
 }
 
 pub fn recurring(check: &mut Checker, raw: Vec<RawRecurring>) -> Vec<Recurring> {
