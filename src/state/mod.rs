@@ -124,17 +124,31 @@ impl AppState {
             || self.holds(Role::ReleaseManager, user)
     }
 
-    /// A team's people: its listed members and its lead role's holders.
-    pub fn team_people(&self, team: &crate::domain::plan::Team) -> Vec<String> {
+    /// A team's people: its listed members, its lead role's holders, and (only when `asking`
+    /// is not among those, since it is a Web API call) its user group's members. The one rule
+    /// for who acts for a team: checklist items, metrics, rollout steps.
+    pub async fn team_people(&self, team: &crate::domain::plan::Team, asking: &str) -> Vec<String> {
         let mut people = team.members.clone();
         if let Some(role) = team.lead_role {
             people.extend(self.holders(role));
+        }
+        if people.iter().any(|p| p == asking) {
+            return people;
+        }
+        let ids = self.release.slack_ids();
+        if let Some(group) = team.usergroup.as_ref().and_then(|h| ids.groups.get(h)) {
+            match self.slack.usergroup_members(group).await {
+                Ok(members) => people.extend(members),
+                Err(error) => {
+                    tracing::warn!(%error, group, "could not list a user group's members")
+                }
+            }
         }
         people
     }
 
     /// Whether `user` is one of a team's people.
-    pub fn in_team(&self, team: &crate::domain::plan::Team, user: &str) -> bool {
-        self.team_people(team).iter().any(|u| u == user)
+    pub async fn in_team(&self, team: &crate::domain::plan::Team, user: &str) -> bool {
+        self.team_people(team, user).await.iter().any(|u| u == user)
     }
 }

@@ -180,32 +180,16 @@ async fn permitted(
     )))
 }
 
-/// The people of an owner team: its lead role's holders, its listed members, and (only when
-/// needed, since it is a Web API call) its user group's members.
+/// The people of an owner team (see [`AppState::team_people`]).
 async fn owner_people(state: &AppState, owner: &Owner, user: &str) -> Vec<String> {
     let Owner::Team(key) = owner else {
         return Vec::new();
     };
     let plan = state.release.plan();
-    let Some(team) = plan.team(key) else {
-        return Vec::new();
-    };
-    let snapshot = state.release.snapshot();
-    let mut people: Vec<String> = team.members.clone();
-    if let Some(holders) = team.lead_role.and_then(|role| snapshot.roles.get(&role)) {
-        people.extend(holders.iter().cloned());
+    match plan.team(key) {
+        Some(team) => state.team_people(team, user).await,
+        None => Vec::new(),
     }
-    if people.iter().any(|p| p == user) {
-        return people;
-    }
-    let ids = state.release.slack_ids();
-    if let Some(group) = team.usergroup.as_ref().and_then(|h| ids.groups.get(h)) {
-        match state.slack.usergroup_members(group).await {
-            Ok(members) => people.extend(members),
-            Err(error) => tracing::warn!(%error, group, "could not list a user group's members"),
-        }
-    }
-    people
 }
 
 /// A refusal in golive's own mrkdwn (mentions of owners and confirmers).

@@ -78,11 +78,15 @@ pub async fn set(state: &AppState, user: &str, key: &str, value: &str) -> Answer
         ))));
     }
     let team = metric.owner.as_deref().and_then(|k| plan.team(k));
-    let allowed = state.is_release_manager(user) || team.is_some_and(|t| state.in_team(t, user));
+    let allowed = state.is_release_manager(user)
+        || match team {
+            Some(team) => state.in_team(team, user).await,
+            None => false,
+        };
     if !allowed {
         let mut who = state.release_managers();
         if let Some(team) = team {
-            who.extend(state.team_people(team));
+            who.extend(state.team_people(team, user).await);
         }
         let why = format!(
             "Only release managers or the metric's team can record {}; nothing was changed.",

@@ -31,7 +31,7 @@ pub async fn run(state: &AppState, user: &str, command: RolloutCommand) -> Answe
         return list(state, &rollout).await;
     }
     let lead = command == RolloutCommand::Resume && state.holds(Role::EngineeringLead, user);
-    if !(lead || may_change(state, &rollout, user)) {
+    if !(lead || may_change(state, &rollout, user).await) {
         let team = plan
             .team(&rollout.team)
             .map_or(rollout.team.clone(), |t| t.name.clone());
@@ -41,7 +41,7 @@ pub async fn run(state: &AppState, user: &str, command: RolloutCommand) -> Answe
             format!("Only release managers and {team} can change the rollout; nothing was changed.")
         };
         return Ok(Refusal::new(Text::plain(why))
-            .naming("They are", who_may(state, &rollout))
+            .naming("They are", who_may(state, &rollout).await)
             .into());
     }
     let release_id = &state.release.id;

@@ -36,20 +36,21 @@ pub fn flag_ref(rollout: &Rollout) -> FlagRef {
 
 /// Whether `user` may apply, hold, pause and change the rollout: the rollout's team and the
 /// release managers.
-pub fn may_change(state: &AppState, rollout: &Rollout, user: &str) -> bool {
-    state.is_release_manager(user)
-        || state
-            .release
-            .plan()
-            .team(&rollout.team)
-            .is_some_and(|team| state.in_team(team, user))
+pub async fn may_change(state: &AppState, rollout: &Rollout, user: &str) -> bool {
+    if state.is_release_manager(user) {
+        return true;
+    }
+    match state.release.plan().team(&rollout.team) {
+        Some(team) => state.in_team(team, user).await,
+        None => false,
+    }
 }
 
 /// The people [`may_change`] allows, for refusals.
-pub fn who_may(state: &AppState, rollout: &Rollout) -> Vec<String> {
+pub async fn who_may(state: &AppState, rollout: &Rollout) -> Vec<String> {
     let mut who = state.release_managers();
     if let Some(team) = state.release.plan().team(&rollout.team) {
-        for person in state.team_people(team) {
+        for person in state.team_people(team, "").await {
             if !who.contains(&person) {
                 who.push(person);
             }

@@ -281,10 +281,10 @@ fn clicked_step(state: &AppState, percent: u8) -> Result<FlagStep, Answer> {
 }
 
 /// Refuses people who may not act on the rollout, naming who may.
-fn refuse_stranger(state: &AppState, user: &str, what: &str) -> Option<Answer> {
+async fn refuse_stranger(state: &AppState, user: &str, what: &str) -> Option<Answer> {
     let plan = state.release.plan();
     let rollout = plan.rollout.as_ref()?;
-    if may_change(state, rollout, user) {
+    if may_change(state, rollout, user).await {
         return None;
     }
     let team = plan
@@ -293,7 +293,7 @@ fn refuse_stranger(state: &AppState, user: &str, what: &str) -> Option<Answer> {
     let why = format!("Only release managers and {team} can {what}; nothing was changed.");
     Some(
         Refusal::new(Text::plain(why))
-            .naming("They are", who_may(state, rollout))
+            .naming("They are", who_may(state, rollout).await)
             .into(),
     )
 }
@@ -305,7 +305,7 @@ pub async fn on_apply(state: &AppState, action: &Action, percent: u8) -> Answere
         Err(answer) => return Ok(answer),
     };
     let user = action.user.as_str();
-    if let Some(refusal) = refuse_stranger(state, user, "apply a rollout step") {
+    if let Some(refusal) = refuse_stranger(state, user, "apply a rollout step").await {
         return Ok(refusal);
     }
     let release_id = &state.release.id;
@@ -360,7 +360,7 @@ pub async fn on_hold(state: &AppState, action: &Action, percent: u8) -> Answered
         return Ok(answer);
     }
     let user = action.user.as_str();
-    if let Some(refusal) = refuse_stranger(state, user, "hold a rollout step") {
+    if let Some(refusal) = refuse_stranger(state, user, "hold a rollout step").await {
         return Ok(refusal);
     }
     let release_id = &state.release.id;
