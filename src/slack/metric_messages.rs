@@ -108,8 +108,9 @@ fn line(line: &ScoreLine, zone: Tz) -> Line {
         Some((value, by, at)) => (
             format!("{value} (by {by}, {})", local(*at, zone)),
             format!(
-                "{} (<@{by}>, {})",
+                "{} ({}, {})",
                 slack_escape(value),
+                who(by),
                 slack_date(*at, zone)
             ),
         ),
@@ -126,5 +127,19 @@ fn line(line: &ScoreLine, zone: Tz) -> Line {
             slack_escape(&line.key),
             slack_escape(&line.target)
         ),
+    }
+}
+
+/// A person's mention, or a measuring source's name ("Prometheus") as it is.
+fn who(by: &str) -> String {
+    let person = by.len() > 1
+        && (by.starts_with('U') || by.starts_with('W'))
+        && by
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    if person {
+        format!("<@{by}>")
+    } else {
+        slack_escape(by)
     }
 }

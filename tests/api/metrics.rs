@@ -19,7 +19,7 @@ async fn metrics_lists_every_table_with_targets_and_unknown_actuals() {
     let all = app.command(MEMBER, "metrics").await.text();
     for line in [
         "Launch success metrics (L):",
-        "API error rate &lt;1% [api-error-rate-1]: target &lt;1%, actual TBD: unknown",
+        "API error rate &lt;1% [api-error-rate]: target &lt;1%, actual TBD: unknown",
         "Expanded rollout success metrics (L+14):",
         "Migration targets (L+42):",
         "Customers on v4 [customers-on-v4]: target 75%, actual TBD: unknown",
@@ -48,7 +48,7 @@ async fn metrics_lists_every_table_with_targets_and_unknown_actuals() {
 async fn an_actual_is_recorded_by_who_may_and_judged_against_its_target() {
     let app = launch_day().await;
     let refused = app
-        .command(MEMBER, "metric set api-error-rate-1 0.4%")
+        .command(MEMBER, "metric set api-error-rate 0.4%")
         .await
         .text();
     assert!(
@@ -56,7 +56,7 @@ async fn an_actual_is_recorded_by_who_may_and_judged_against_its_target() {
         "{refused}"
     );
     let bad = app
-        .command(RM, "metric set api-error-rate-1 low")
+        .command(RM, "metric set api-error-rate low")
         .await
         .text();
     assert!(bad.contains("`low` is not a value"), "{bad}");
@@ -70,7 +70,7 @@ async fn an_actual_is_recorded_by_who_may_and_judged_against_its_target() {
     assert!(!app.audit().await.iter().any(|e| e.action == "metric"));
 
     let done = app
-        .command(RM, "metric set api-error-rate-1 0.4%")
+        .command(RM, "metric set api-error-rate 0.4%")
         .await
         .text();
     assert!(done.contains("API error rate &lt;1% is now 0.4%"), "{done}");
@@ -95,7 +95,7 @@ async fn an_actual_is_recorded_by_who_may_and_judged_against_its_target() {
     let audit = app.audit().await;
     assert!(audit
         .iter()
-        .any(|e| e.action == "metric" && e.detail == "api-error-rate-1 = 0.4%"));
+        .any(|e| e.action == "metric" && e.detail == "api-error-rate = 0.4%"));
 
     // The metric's own team: marketing's lead enters press coverage.
     app.command(RM, "role marketing-lead <@U0MKT>").await;
@@ -143,4 +143,45 @@ async fn the_scorecard_is_posted_at_the_review_and_updated_when_an_actual_change
         .filter(|m| m.text.starts_with("Launch success metrics"))
         .count();
     assert_eq!(cards, 1, "updated in place, not posted again");
+}
+
+#[tokio::test]
+async fn a_metric_with_a_query_is_measured_on_prometheus_when_its_scorecard_is_posted() {
+    use crate::fake_flags::{Answer, FakePrometheus};
+    let prometheus = FakePrometheus::start().await;
+    let query = r#"100 * sum(rate(http_requests_total{code=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))"#;
+    prometheus.answer(query, Answer::Value("0.4213".into()));
+    let app = spawn_app(Options {
+        launch_date: Some(date("2026-03-10")),
+        clock_start: pacific("2026-03-10", "15:59"),
+        rollout: golive::config::RolloutConfig {
+            prometheus_url: Some(prometheus.url.clone()),
+            ..Default::default()
+        },
+        ..Options::default()
+    })
+    .await;
+    app.advance_to(pacific("2026-03-10", "16:01")).await;
+    let card = app
+        .fake
+        .messages(CHANNEL)
+        .into_iter()
+        .find(|m| m.text.starts_with("Launch success metrics (L)"))
+        .expect("the launch scorecard is posted at 16:00");
+    assert!(
+        card.text.contains(
+            "API error rate &lt;1% [api-error-rate]: target &lt;1%, actual 0.421% (by Prometheus"
+        ) && card.text.contains(": met"),
+        "{}",
+        card.text
+    );
+    assert_eq!(
+        prometheus.queries(),
+        vec![query.to_string()],
+        "measured once, at the post"
+    );
+    let audit = app.audit().await;
+    assert!(audit
+        .iter()
+        .any(|e| e.action == "metric" && e.detail == "api-error-rate = 0.421% (measured)"));
 }

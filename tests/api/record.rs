@@ -18,7 +18,7 @@ async fn the_record_holds_posts_incidents_votes_metrics_and_every_audited_event(
     app.run_due_jobs().await;
     app.command(MEMBER, "ack INC-1").await;
     app.command(MEMBER, "resolve INC-1 cache warmed").await;
-    app.command(RM, "metric set api-error-rate-1 0.4%").await;
+    app.command(RM, "metric set api-error-rate 0.4%").await;
     app.settled().await;
 
     let plan = app.state.release.plan();
@@ -77,7 +77,7 @@ async fn the_record_holds_posts_incidents_votes_metrics_and_every_audited_event(
     assert_eq!(&escalated[2], "summit-4.0.0");
     assert!(rows
         .iter()
-        .any(|r| &r[3] == "metric" && &r[4] == "api-error-rate-1 = 0.4%"));
+        .any(|r| &r[3] == "metric" && &r[4] == "api-error-rate = 0.4%"));
 
     let json: serde_json::Value =
         serde_json::from_str(&record::render(&launch, Format::Json).unwrap()).unwrap();

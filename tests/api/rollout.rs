@@ -32,6 +32,10 @@ fn healthy(prometheus: &FakePrometheus) {
 
 /// L-Day 08:59 with the flag created on the fake Unleash and healthy guards.
 async fn rig_with(token: &str, flags: bool) -> Rig {
+    rig_of(token, flags, Vec::new()).await
+}
+
+async fn rig_of(token: &str, flags: bool, plans: Vec<std::path::PathBuf>) -> Rig {
     let unleash = FakeUnleash::start().await;
     unleash.create_flag(FLAG);
     let prometheus = FakePrometheus::start().await;
@@ -44,6 +48,7 @@ async fn rig_with(token: &str, flags: bool) -> Rig {
             unleash_token: flags.then(|| Secret::new(token)),
             prometheus_url: flags.then(|| prometheus.url.clone()),
         },
+        plans,
         ..Options::default()
     };
     let app = spawn_app(options.clone()).await;
@@ -678,4 +683,48 @@ async fn a_runbook_step_going_back_sets_the_previous_percentage_on_the_flag_serv
     assert_eq!(golives_strategies(&rig)[0].rollout, "10");
     let status = app.command(MEMBER, "status").await.text();
     assert!(status.contains("rollout paused for INC-1"), "{status}");
+}
+
+/// The rig's settings with a plan whose 10% step is applied by golive at its time.
+async fn auto_rig(dir: &std::path::Path) -> Rig {
+    let source = golive::domain::plan::EMBEDDED_SOURCE.replacen(
+        "percent = 10\nat = \"L 09:00\"\n",
+        "percent = 10\nat = \"L 09:00\"\nauto = true\n",
+        1,
+    );
+    assert!(source.contains("auto = true"));
+    let path = dir.join("auto.toml");
+    std::fs::write(&path, source).unwrap();
+    rig_of(ADMIN_TOKEN, true, vec![path]).await
+}
+
+#[tokio::test]
+async fn an_auto_step_applies_itself_at_its_time_unless_the_rollout_is_paused() {
+    let dir = tempfile::tempdir().unwrap();
+    let rig = auto_rig(dir.path()).await;
+    let app = &rig.app;
+    to(app, "09:00").await;
+    app.run_due_jobs().await;
+    app.settled().await;
+    assert_eq!(golives_strategies(&rig)[0].rollout, "10");
+    let post = step_post(app, 10);
+    assert!(post.text.contains("applied by golive"), "{}", post.text);
+
+    let dir = tempfile::tempdir().unwrap();
+    let rig = auto_rig(dir.path()).await;
+    let app = &rig.app;
+    app.command(RM, "rollout pause waiting on the press").await;
+    to(app, "09:00").await;
+    app.run_due_jobs().await;
+    app.settled().await;
+    assert!(
+        rig.unleash.writes().is_empty(),
+        "{:?}",
+        rig.unleash.writes()
+    );
+    let post = step_post(app, 10);
+    assert!(has_buttons(&post), "a person applies it once resumed");
+    assert!(thread_of(app, &post)
+        .iter()
+        .any(|t| t.contains("not applied: the rollout is paused")));
 }

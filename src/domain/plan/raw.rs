@@ -304,6 +304,10 @@ pub struct RawMetricGroup {
 #[serde(deny_unknown_fields)]
 pub struct RawMetric {
     pub name: String,
+    /// The key `/golive metric set` takes; the slug of the name unless given.
+    pub key: Option<Text>,
+    /// A Prometheus query whose value is the actual, in the target's unit.
+    pub query: Option<Text>,
     /// The team whose members may enter its actual (release managers always may).
     pub owner: Option<Text>,
     pub targets: Spanned<Vec<String>>,

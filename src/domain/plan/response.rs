@@ -135,7 +135,7 @@ pub struct MetricGroup {
 /// One measured quantity with its targets, aligned with [`MetricGroup::at`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Metric {
-    /// The slug of its name (`api-error-rate-1`): what `/golive metric set` takes. A metric in
+    /// The slug of its name (`support-nps`) unless the plan names one: what `/golive metric set` takes. A metric in
     /// several groups (customers migrated at 30 and 90 days) is one metric with one actual.
     pub key: String,
     pub name: String,
@@ -145,4 +145,6 @@ pub struct Metric {
     pub targets: Vec<String>,
     /// The same, read.
     pub bounds: Vec<crate::domain::metric::Target>,
+    /// A Prometheus query that measures the actual (in the targets' unit), when the plan has one.
+    pub query: Option<String>,
 }

@@ -410,3 +410,119 @@ fn a_runbook_step_with_an_unknown_effect_or_a_bad_deadline_is_reported_at_its_st
         );
     }
 }
+
+#[test]
+fn the_embedded_plan_runs_its_rollout_on_summit_v4_guarded_by_error_rate_and_latency() {
+    let plan = Plan::embedded();
+    let rollout = plan
+        .rollout
+        .clone()
+        .expect("the shipped plan runs its rollout");
+    assert_eq!(
+        (
+            rollout.flag.as_str(),
+            rollout.project.as_str(),
+            rollout.environment.as_str()
+        ),
+        ("summit-v4", "default", "production")
+    );
+    assert_eq!(rollout.team, "sre");
+    assert_eq!(rollout.failures, 3);
+    assert!(rollout.back_on_failure);
+    assert_eq!(rollout.runbook.as_deref(), Some("performance"));
+    let guards: Vec<(&str, Bound)> = rollout
+        .guards
+        .iter()
+        .map(|g| (g.key.as_str(), g.bound))
+        .collect();
+    assert_eq!(
+        guards,
+        [
+            ("api-error-rate", Bound::Below(0.01)),
+            ("p99-latency", Bound::Below(0.5))
+        ]
+    );
+    assert!(rollout.guards[0].query.contains(r#"code=~"5..""#));
+    let steps: Vec<(u8, bool, i64, i64)> = plan
+        .feature_flags
+        .iter()
+        .map(|s| {
+            (
+                s.percent,
+                s.auto,
+                s.confirm_within.num_minutes(),
+                s.hold.num_minutes(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            (10, false, 15, 60),
+            (25, false, 15, 60),
+            (50, false, 15, 60),
+            (75, false, 15, 60),
+            (100, false, 15, 60)
+        ]
+    );
+    // The launch-day steps are their milestones' posts; the later ones have posts of their own.
+    let keys: Vec<String> = plan
+        .feature_flags
+        .iter()
+        .map(|s| plan.step_post_key(s))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "milestone:0900-feature-flag-gradual-enable-10",
+            "milestone:1100-feature-flag-expand-25",
+            "milestone:1400-feature-flag-expand-50",
+            "flag:75",
+            "flag:100"
+        ]
+    );
+}
+
+#[test]
+fn a_rollout_section_reports_every_problem_where_it_is_written() {
+    let source = with(
+        r#"
+[rollout]
+flag = "summit-v4"
+team = "growth"
+hold = "soon"
+failures = 0
+on_failure = "retreat"
+runbook = "nope"
+
+[[rollout.guards]]
+key = "error-rate"
+query = "up"
+below = 0.01
+above = 0.5
+
+[[rollout.guards]]
+key = "latency"
+query = " "
+
+[[feature_flags]]
+percent = 10
+at = "L 09:00"
+confirm_within = "0m"
+"#,
+    );
+    assert_eq!(
+        errors(&source),
+        [
+            "34:8: unknown team `growth`",
+            "35:8: `soon` is not a duration like \"30m\", \"4h\" or \"2d\"",
+            "36:12: failures must be between 1 and 100",
+            "37:14: on_failure takes \"pause\" or \"back\" (pause, and set the previous step's percentage), not `retreat`",
+            "38:11: unknown contingency `nope`; the plan has none",
+            "41:7: guard `error-rate` needs exactly one finite bound: `below = …` or `above = …`",
+            "47:7: guard `latency` needs exactly one finite bound: `below = …` or `above = …`",
+            "48:9: a guard's query must not be empty",
+            "53:18: `0m` is not a duration like \"30m\", \"4h\" or \"2d\"",
+        ]
+    );
+}

@@ -18,7 +18,7 @@ use crate::workflows::answer::{Answer, Answered, Refusal, Text};
 use crate::workflows::refresh::{self, Target};
 use crate::workflows::WorkflowError;
 
-const SET_USAGE: &str = "Usage: `/golive metric set <metric> <value>`, e.g. `/golive metric set support-nps 52` or `... api-error-rate-1 0.4%`.";
+const SET_USAGE: &str = "Usage: `/golive metric set <metric> <value>`, e.g. `/golive metric set support-nps 52` or `... api-error-rate 0.4%`.";
 
 /// `/golive metrics [table]`: every table's scorecards, or one table's.
 pub async fn list(state: &AppState, table: Option<&str>) -> Answered {
@@ -133,6 +133,12 @@ pub async fn scheduled_message(
     state: &AppState,
     key: &str,
 ) -> Result<Option<Outgoing>, WorkflowError> {
+    if let Some((group_key, day)) = scorecard_of(key) {
+        let plan = state.release.plan();
+        if let Some(group) = plan.metrics.iter().find(|g| g.key == group_key) {
+            measure(state, group, day).await?;
+        }
+    }
     let Some(card) = scorecard_for(state, key).await? else {
         return Ok(None);
     };
@@ -159,6 +165,75 @@ pub async fn render_live(
     Ok(scheduled_message(state, key)
         .await?
         .map(|message| (channel, ts, message)))
+}
+
+/// Who measured actuals are recorded as.
+pub const MEASURED_BY: &str = "Prometheus";
+
+/// Measures the metrics of `group` that have a query, recording each value as the metric's
+/// actual (in the unit of its target on `day`). A metric that cannot be measured keeps the
+/// actual it has; the log says why.
+async fn measure(state: &AppState, group: &MetricGroup, day: usize) -> Result<(), WorkflowError> {
+    let Some(source) = state.rollout.metrics.clone() else {
+        return Ok(());
+    };
+    for metric in &group.metrics {
+        let Some(query) = metric.query.as_deref() else {
+            continue;
+        };
+        let value = match source.instant(query).await {
+            Ok(sample) if sample.value.is_finite() => sample.value,
+            Ok(_) => {
+                tracing::warn!(
+                    metric = metric.key,
+                    "the metric's query returned no finite value"
+                );
+                continue;
+            }
+            Err(error) => {
+                tracing::warn!(metric = metric.key, %error, "could not measure a metric");
+                continue;
+            }
+        };
+        let percent = matches!(
+            metric.bounds.get(day),
+            Some(crate::domain::metric::Target::Bound {
+                unit: crate::domain::metric::Unit::Percent,
+                ..
+            })
+        );
+        let shown = measured(value, percent);
+        let (id, now, key) = (
+            state.release.id.clone(),
+            state.clock.now(),
+            metric.key.clone(),
+        );
+        state
+            .writer
+            .write(
+                move |conn: &mut SqliteConnection| -> BoxFuture<'_, Result<(), StoreError>> {
+                    Box::pin(async move {
+                        metrics::record(conn, &id, &key, &shown, MEASURED_BY, now).await?;
+                        let detail = format!("{key} = {shown} (measured)");
+                        audit::record(conn, &id, now, MEASURED_BY, "metric", &detail).await
+                    })
+                },
+                |_| {},
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+/// A measured value as an actual: "0.42%", "1250".
+fn measured(value: f64, percent: bool) -> String {
+    let number = format!("{value:.3}");
+    let number = number.trim_end_matches('0').trim_end_matches('.');
+    if percent {
+        format!("{number}%")
+    } else {
+        number.to_string()
+    }
 }
 
 async fn scorecard_for(state: &AppState, key: &str) -> Result<Option<Scorecard>, WorkflowError> {
@@ -218,4 +293,14 @@ fn metric_keys(plan: &Plan) -> Vec<String> {
         }
     }
     keys
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn measured_values_read_as_actuals() {
+        assert_eq!(super::measured(0.4213, true), "0.421%");
+        assert_eq!(super::measured(12.0, false), "12");
+        assert_eq!(super::measured(0.5, true), "0.5%");
+    }
 }

@@ -119,8 +119,20 @@ pub fn metrics(check: &mut Checker, raw: Vec<RawMetricGroup>) -> Vec<MetricGroup
                             Err(error) => check.error(metric.targets.span(), error.to_string()),
                         }
                     }
+                    if let Some(query) = metric
+                        .query
+                        .as_ref()
+                        .filter(|q| q.get_ref().trim().is_empty())
+                    {
+                        check.error(query.span(), "a metric's query must not be empty");
+                    }
+                    let key = match &metric.key {
+                        Some(key) => check.key(key, &mut HashSet::new(), "metric"),
+                        None => crate::domain::plan::slug(&metric.name),
+                    };
                     Metric {
-                        key: crate::domain::plan::slug(&metric.name),
+                        key,
+                        query: metric.query.map(|q| q.into_inner()),
                         owner: metric.owner.map(|owner| check.team(&owner)),
                         name: metric.name,
                         targets: metric.targets.into_inner(),

@@ -91,10 +91,14 @@ pub fn rollout(
     };
     let runbook = raw.runbook.map(|value| {
         if !contingencies.contains(value.get_ref()) {
+            let known = if contingencies.is_empty() {
+                "the plan has none".to_string()
+            } else {
+                format!("contingencies are {}", contingencies.join(", "))
+            };
             let message = format!(
-                "unknown contingency `{}`; contingencies are {}",
-                excerpt(value.get_ref()),
-                contingencies.join(", ")
+                "unknown contingency `{}`; {known}",
+                excerpt(value.get_ref())
             );
             check.error(value.span(), message);
         }
