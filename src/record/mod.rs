@@ -14,6 +14,7 @@ pub use formats::{render, Format, FormatError};
 use crate::domain::metric::{Actual, Verdict};
 use crate::domain::plan::Plan;
 use crate::domain::vote::VoteState;
+use crate::storage::rollout::{self, ChangeState};
 use crate::storage::{audit, checklists, history, jobs, metrics, releases, StoreError};
 
 /// A time in UTC and in the plan's zone.
@@ -46,8 +47,37 @@ pub struct LaunchRecord {
     pub checklists: Vec<ChecklistRecord>,
     pub votes: Vec<VoteRecord>,
     pub incidents: Vec<IncidentRecord>,
+    pub rollout: Vec<RolloutRecord>,
+    pub guards: Vec<GuardRecord>,
     pub metrics: Vec<MetricRecord>,
     pub audit: Vec<EventRecord>,
+}
+
+/// One change asked of the flag server: a step applied, a command, a guard going back.
+#[derive(Debug, Clone, Serialize)]
+pub struct RolloutRecord {
+    /// The step's percentage, for a step's change.
+    pub step: Option<u8>,
+    pub target: String,
+    pub why: String,
+    pub by: String,
+    pub asked: When,
+    /// applied, blocked, failed or pending.
+    pub outcome: String,
+    /// What the flag server read after it, or why it was not made.
+    pub detail: String,
+    pub done: Option<When>,
+}
+
+/// One reading of a guard.
+#[derive(Debug, Clone, Serialize)]
+pub struct GuardRecord {
+    pub guard: String,
+    pub at: When,
+    pub value: Option<f64>,
+    pub outcome: String,
+    pub streak: u32,
+    pub tripped: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -217,6 +247,50 @@ pub async fn build(db: &SqlitePool, plan: &Plan) -> Result<LaunchRecord, StoreEr
             runbook: incident.runbook,
         })
         .collect();
+    let rollout = rollout::changes(&mut conn, &id)
+        .await?
+        .into_iter()
+        .map(|change| {
+            let (outcome, detail) = match change.state {
+                ChangeState::Applied {
+                    recorded_only: true,
+                    ..
+                } => ("applied", "recorded only (no flag server)".to_string()),
+                ChangeState::Applied { read_back, .. } => (
+                    "applied",
+                    format!(
+                        "read back {}",
+                        read_back.map_or("?".into(), |r| r.to_string())
+                    ),
+                ),
+                ChangeState::Blocked(why) => ("blocked", why),
+                ChangeState::Failed(why) => ("failed", why),
+                ChangeState::Pending => ("pending", String::new()),
+            };
+            RolloutRecord {
+                step: change.step,
+                target: change.target.to_string(),
+                why: change.why.as_str().to_string(),
+                by: change.by,
+                asked: When::at(change.at, zone),
+                outcome: outcome.to_string(),
+                detail,
+                done: change.done_at.map(|at| When::at(at, zone)),
+            }
+        })
+        .collect();
+    let guards = rollout::readings(&mut conn, &id)
+        .await?
+        .into_iter()
+        .map(|reading| GuardRecord {
+            guard: reading.guard,
+            at: When::at(reading.at, zone),
+            value: reading.outcome.value(),
+            outcome: reading.outcome.as_str().to_string(),
+            streak: reading.streak,
+            tripped: reading.tripped,
+        })
+        .collect();
     let actuals = metrics::latest(&mut conn, &id).await?;
     let mut scored = Vec::new();
     for group in &plan.metrics {
@@ -260,6 +334,8 @@ pub async fn build(db: &SqlitePool, plan: &Plan) -> Result<LaunchRecord, StoreEr
         checklists: lists,
         votes,
         incidents,
+        rollout,
+        guards,
         metrics: scored,
         audit,
     })

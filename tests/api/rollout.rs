@@ -728,3 +728,38 @@ async fn an_auto_step_applies_itself_at_its_time_unless_the_rollout_is_paused() 
         .iter()
         .any(|t| t.contains("not applied: the rollout is paused")));
 }
+
+#[tokio::test]
+async fn the_launch_record_has_every_rollout_change_and_guard_reading() {
+    use golive::record::{build, render, Format};
+    let rig = rig().await;
+    let app = &rig.app;
+    to(app, "09:00").await;
+    click_step(app, RM, 10, "rollout.apply").await;
+    rig.prometheus
+        .answer(ERROR_RATE, Answer::Value("0.05".into()));
+    for _ in 0..3 {
+        app.advance(TimeDelta::minutes(1)).await;
+    }
+    app.settled().await;
+    app.run_due_jobs().await;
+    let record = build(&app.state.db, &app.state.release.plan())
+        .await
+        .unwrap();
+    let markdown = render(&record, Format::Markdown).unwrap();
+    for line in [
+        "step 10% to 10% asked by U0RELMGR: applied (read back 10%)",
+        "guard to 0% asked by golive: applied (read back 0%)",
+        "api-error-rate = 0.05 out of bounds 3 times in a row",
+    ] {
+        assert!(markdown.contains(line), "`{line}` in {markdown}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&render(&record, Format::Json).unwrap()).unwrap();
+    assert_eq!(
+        json["guards"].as_array().unwrap().len(),
+        2 + 3 * 2,
+        "{}",
+        json["guards"]
+    );
+}
