@@ -211,6 +211,7 @@ impl Application {
                 public_url: config.public_url.clone(),
             }),
             rollout: Arc::new(rollout_ports(&config.rollout).map_err(StartError::Rollout)?),
+            boards: Arc::default(),
         };
         Ok(Self {
             state,

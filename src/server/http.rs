@@ -27,7 +27,8 @@ pub fn router(state: AppState, signing_secret: Option<&str>, board_token: Option
         .route("/metrics", get(metrics))
         .with_state(state.clone())
         .merge(super::calendar::routes(state.clone(), board_token))
-        .merge(super::export::routes(state.clone(), board_token));
+        .merge(super::export::routes(state.clone(), board_token))
+        .merge(super::board::routes(state.clone(), board_token));
     let Some(secret) = signing_secret else {
         return health;
     };

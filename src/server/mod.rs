@@ -2,6 +2,7 @@
 //! token, the calendar feed and the signed export links). Both verify (HTTP), parse
 //! with `slack::inbound`, then hand off to [`dispatch`]; neither holds business logic.
 
+pub mod board;
 pub mod calendar;
 pub mod dispatch;
 pub mod export;

@@ -1,6 +1,7 @@
 //! [`AppState`]: what every handler and the scheduler share. Cheap to clone, passed explicitly.
 
 pub mod ballot_queue;
+pub mod board_feeds;
 pub mod refresh_claims;
 pub mod scheduling;
 pub mod status_cache;
@@ -56,6 +57,8 @@ pub struct AppState {
     pub views: Arc<Views>,
     /// The flag server and the guards' metrics, when configured.
     pub rollout: Arc<RolloutPorts>,
+    /// The war-room board's live feeds.
+    pub boards: Arc<board_feeds::BoardFeeds>,
 }
 
 /// What the rollout talks to. Without a flag server steps are recorded only; without a metric

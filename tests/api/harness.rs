@@ -469,3 +469,17 @@ impl TestApp {
             .unwrap()
     }
 }
+
+/// The value of the button `action_id` on a posted message.
+pub fn action_value(message: &fake_slack::Message, action_id: &str) -> String {
+    let blocks = message.blocks.as_array().cloned().unwrap_or_default();
+    let buttons = blocks.iter().flat_map(|block| {
+        let elements = block["elements"].as_array().cloned().unwrap_or_default();
+        elements.into_iter().chain([block["accessory"].clone()])
+    });
+    buttons
+        .into_iter()
+        .find(|button| button["action_id"] == action_id)
+        .and_then(|button| button["value"].as_str().map(String::from))
+        .unwrap_or_else(|| panic!("no {action_id} button in {}", message.text))
+}

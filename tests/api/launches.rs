@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 
 use crate::fake_slack::Message;
-use crate::harness::{pacific, plan_file, spawn_app, Options, TestApp, CHANNEL, MEMBER};
+use crate::harness::{
+    action_value, pacific, plan_file, spawn_app, Options, TestApp, CHANNEL, MEMBER,
+};
 
 /// The second launch's channel as the fake workspace knows it.
 const CHANNEL_41: &str = "C0LAUNCH41";
@@ -39,18 +41,6 @@ fn posted(app: &TestApp, channel: &str, starts: &str) -> Vec<Message> {
 }
 
 /// The value of the button `action_id` in `message`.
-fn action_value(message: &Message, action_id: &str) -> String {
-    let blocks = message.blocks.as_array().cloned().unwrap_or_default();
-    let buttons = blocks.iter().flat_map(|block| {
-        let elements = block["elements"].as_array().cloned().unwrap_or_default();
-        elements.into_iter().chain([block["accessory"].clone()])
-    });
-    buttons
-        .into_iter()
-        .find(|button| button["action_id"] == action_id)
-        .and_then(|button| button["value"].as_str().map(String::from))
-        .unwrap_or_else(|| panic!("no {action_id} button in {}", message.text))
-}
 
 async fn audit_of(app: &TestApp, release: &str) -> Vec<golive::storage::audit::AuditEntry> {
     let mut conn = app.state.db.acquire().await.unwrap();

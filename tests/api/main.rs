@@ -1,5 +1,6 @@
 //! The API test binary: every integration test module is declared here.
 
+mod board;
 mod calendar;
 mod checklists;
 mod commands;

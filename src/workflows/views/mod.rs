@@ -1,0 +1,3 @@
+//! Read-only views of a launch drawn from the store: the war-room board.
+
+pub mod board;
