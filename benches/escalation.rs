@@ -57,6 +57,10 @@ impl SlackPort for Recorder {
     async fn post_ephemeral(&self, _: &str, _: &str, _: &Outgoing) -> Result<(), SlackError> {
         Ok(())
     }
+    async fn publish_view(&self, _: &str, _: &serde_json::Value) -> Result<(), SlackError> {
+        Ok(())
+    }
+
     async fn open_view(&self, _: &str, _: &serde_json::Value) -> Result<(), SlackError> {
         Ok(())
     }

@@ -212,6 +212,8 @@ impl Application {
             }),
             rollout: Arc::new(rollout_ports(&config.rollout).map_err(StartError::Rollout)?),
             boards: Arc::default(),
+            homes: Arc::default(),
+            group_members: Arc::default(),
         };
         Ok(Self {
             state,
@@ -282,6 +284,10 @@ impl Application {
                 scheduler::run(state, stopped).await;
             })
         };
+        let homes = tokio::spawn(crate::workflows::views::home::keep_fresh(
+            state.clone(),
+            stopped.clone(),
+        ));
         let (direct, refused) = self.refusals;
         let refusals = tokio::spawn(refusals::report(
             state.clone(),
@@ -314,6 +320,7 @@ impl Application {
         }
         let _ = scheduler.await;
         let _ = refusals.await;
+        let _ = homes.await;
         Ok(())
     }
 }

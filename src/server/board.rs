@@ -38,6 +38,9 @@ struct Boards {
 #[derive(serde::Deserialize)]
 struct Asked {
     token: Option<String>,
+    /// A signed link (Home hands them out): valid until `expires` for its path.
+    expires: Option<i64>,
+    sig: Option<String>,
 }
 
 /// The board's routes, when a board token is configured.
@@ -79,18 +82,29 @@ fn templates() -> &'static Handlebars<'static> {
     })
 }
 
-/// Whether the request carries the token; a `?token=` link is answered with the cookie and a
-/// redirect to the same page without the token.
-fn admitted(
-    boards: &Boards,
-    asked: &Asked,
-    headers: &HeaderMap,
-    uri: &Uri,
-) -> Result<(), Response> {
+/// `None` when the request carries the token, else the answer: a `?token=` link gets the cookie
+/// and a redirect to the same page without the token.
+fn admitted(boards: &Boards, asked: &Asked, headers: &HeaderMap, uri: &Uri) -> Option<Response> {
     let matches = |given: &str| same(given.as_bytes(), boards.token.as_bytes());
-    if let Some(given) = &asked.token {
-        if !matches(given) {
-            return Err(unauthorized());
+    let signed = match (
+        asked
+            .expires
+            .and_then(|e| chrono::DateTime::from_timestamp(e, 0)),
+        &asked.sig,
+    ) {
+        (Some(expires), Some(sig)) => Some(crate::domain::signed_link::verify(
+            &boards.token,
+            uri.path(),
+            expires,
+            sig,
+            boards.state.clock.now(),
+        )),
+        _ => None,
+    };
+    if asked.token.is_some() || signed.is_some() {
+        let valid = asked.token.as_deref().is_some_and(matches) || signed == Some(true);
+        if !valid {
+            return Some(unauthorized());
         }
         let cookie = format!(
             "{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age=2592000",
@@ -100,11 +114,11 @@ fn admitted(
         if let Ok(value) = cookie.parse() {
             response.headers_mut().insert(header::SET_COOKIE, value);
         }
-        return Err(response);
+        return Some(response);
     }
     match cookie(headers, COOKIE) {
-        Some(given) if matches(&given) => Ok(()),
-        _ => Err(unauthorized()),
+        Some(given) if matches(&given) => None,
+        _ => Some(unauthorized()),
     }
 }
 
@@ -202,7 +216,7 @@ async fn every_launch(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    if let Err(response) = admitted(&boards, &asked, &headers, &uri) {
+    if let Some(response) = admitted(&boards, &asked, &headers, &uri) {
         return response;
     }
     let states: Vec<AppState> = boards
@@ -222,7 +236,7 @@ async fn one_launch(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    if let Err(response) = admitted(&boards, &asked, &headers, &uri) {
+    if let Some(response) = admitted(&boards, &asked, &headers, &uri) {
         return response;
     }
     let Some(state) = boards.state.for_release_id(&release) else {

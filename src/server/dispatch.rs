@@ -10,6 +10,7 @@ use std::time::Duration;
 use crate::slack::inbound::{CommandRequest, Event, Inbound};
 use crate::slack::port::Outgoing;
 use crate::state::AppState;
+use crate::workflows::views::home;
 use crate::workflows::{commands, events, interactions};
 
 /// How long a command may run before golive acknowledges and answers later via response_url.
@@ -102,6 +103,7 @@ async fn on_event(state: &AppState, event_id: &str, event: Event) {
         Event::AppMention { channel, thread_ts } => {
             events::answer_mention(state, &channel, &thread_ts).await
         }
+        Event::AppHomeOpened { user } => home::opened(state, &user).await,
         Event::Other => Ok(()),
     };
     if let Err(error) = outcome {

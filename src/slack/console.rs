@@ -91,6 +91,12 @@ impl SlackPort for Console {
         Ok(())
     }
 
+    async fn publish_view(&self, user: &str, view: &serde_json::Value) -> Result<(), SlackError> {
+        let blocks = view["blocks"].as_array().map_or(0, Vec::len);
+        self.print(&format!("(home of {user})"), &format!("{blocks} blocks"));
+        Ok(())
+    }
+
     async fn open_view(
         &self,
         _trigger_id: &str,

@@ -54,6 +54,13 @@ pub struct Action {
     pub delivery_id: String,
 }
 
+impl Action {
+    /// Whether the button was on golive's Home tab rather than on a message.
+    pub fn from_home(&self) -> bool {
+        self.channel.is_empty() && self.message_ts.starts_with("home:")
+    }
+}
+
 /// A submitted modal.
 #[derive(Debug, Clone)]
 pub struct Submission {
@@ -70,6 +77,8 @@ pub struct Submission {
 pub enum Event {
     /// Someone @-mentioned the bot; it answers in the thread.
     AppMention { channel: String, thread_ts: String },
+    /// Someone opened golive's Home tab.
+    AppHomeOpened { user: String },
     /// Anything else: acknowledged, ignored.
     Other,
 }
@@ -131,6 +140,13 @@ pub fn event(callback: SlackPushEventCallback) -> Inbound {
                 .unwrap_or(mention.origin.ts)
                 .to_string(),
         },
+        SlackEventCallbackBody::AppHomeOpened(opened)
+            if opened.tab.as_deref().is_none_or(|tab| tab == "home") =>
+        {
+            Event::AppHomeOpened {
+                user: opened.user.to_string(),
+            }
+        }
         _ => Event::Other,
     };
     Inbound::Event {
@@ -279,6 +295,10 @@ fn block_action(click: SlackInteractionBlockActionsEvent) -> Option<Action> {
                 .unwrap_or_default(),
             container.message_ts.to_string(),
         ),
+        // A button on golive's Home tab: no channel, the view instead of a message.
+        SlackInteractionActionContainer::View(container) => {
+            (String::new(), format!("home:{}", container.view_id))
+        }
         _ => return None,
     };
     let user = click.user?.id.to_string();

@@ -5,6 +5,7 @@ pub mod checklist_messages;
 pub mod checkup;
 pub mod console;
 pub mod format;
+pub mod home_view;
 pub mod inbound;
 pub mod incident_messages;
 pub mod launch_messages;

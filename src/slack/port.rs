@@ -143,6 +143,8 @@ pub trait SlackPort: Send + Sync + 'static {
     /// views.open: shows a modal (`view` is Block Kit view JSON) in answer to a click.
     async fn open_view(&self, trigger_id: &str, view: &serde_json::Value)
         -> Result<(), SlackError>;
+    /// views.publish: `user`'s App Home tab (`view` is a Block Kit home view).
+    async fn publish_view(&self, user: &str, view: &serde_json::Value) -> Result<(), SlackError>;
     /// Posts to an interaction's response_url.
     async fn respond(&self, response_url: &str, message: &Outgoing) -> Result<(), SlackError>;
     /// Looks in the channel's recent history for a post carrying `tag`.

@@ -113,6 +113,10 @@ impl SlackPort for Reducing {
         }
     }
 
+    async fn publish_view(&self, user: &str, view: &serde_json::Value) -> Result<(), SlackError> {
+        self.inner.publish_view(user, view).await
+    }
+
     async fn open_view(
         &self,
         trigger_id: &str,

@@ -247,6 +247,17 @@ impl SlackPort for WebApi {
             .map(drop)
     }
 
+    async fn publish_view(&self, user: &str, view: &serde_json::Value) -> Result<(), SlackError> {
+        let view: SlackView = serde_json::from_value(view.clone())
+            .map_err(|e| SlackError::Api(format!("bad view: {e}")))?;
+        let request = SlackApiViewsPublishRequest::new(user.to_string().into(), view);
+        let session = self.client.open_session(&self.token);
+        // Publishing again is harmless: the latest view wins.
+        self.with_retries("views.publish", true, || session.views_publish(&request))
+            .await
+            .map(drop)
+    }
+
     async fn respond(&self, response_url: &str, message: &Outgoing) -> Result<(), SlackError> {
         let url: url::Url = response_url
             .parse()

@@ -2,6 +2,7 @@
 
 pub mod ballot_queue;
 pub mod board_feeds;
+pub mod home_viewers;
 pub mod refresh_claims;
 pub mod scheduling;
 pub mod status_cache;
@@ -59,6 +60,35 @@ pub struct AppState {
     pub rollout: Arc<RolloutPorts>,
     /// The war-room board's live feeds.
     pub boards: Arc<board_feeds::BoardFeeds>,
+    /// Who has Home open, for publishing it again after a change.
+    pub homes: Arc<home_viewers::HomeViewers>,
+    /// User groups' members as Slack last listed them.
+    pub group_members: Arc<GroupMembers>,
+}
+
+/// User groups' members, kept a few minutes: Home asks for every team on every publish, and
+/// Slack allows few `usergroups.users.list` calls a minute.
+#[derive(Default)]
+pub struct GroupMembers {
+    listed: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Vec<String>)>>,
+}
+
+impl GroupMembers {
+    const KEPT_FOR: std::time::Duration = std::time::Duration::from_secs(300);
+
+    fn get(&self, group: &str) -> Option<Vec<String>> {
+        let listed = self.listed.lock().unwrap_or_else(|e| e.into_inner());
+        let (at, members) = listed.get(group)?;
+        (at.elapsed() < Self::KEPT_FOR).then(|| members.clone())
+    }
+
+    fn keep(&self, group: &str, members: &[String]) {
+        let mut listed = self.listed.lock().unwrap_or_else(|e| e.into_inner());
+        listed.insert(
+            group.to_string(),
+            (std::time::Instant::now(), members.to_vec()),
+        );
+    }
 }
 
 /// What the rollout talks to. Without a flag server steps are recorded only; without a metric
@@ -140,8 +170,15 @@ impl AppState {
         }
         let ids = self.release.slack_ids();
         if let Some(group) = team.usergroup.as_ref().and_then(|h| ids.groups.get(h)) {
+            if let Some(members) = self.group_members.get(group) {
+                people.extend(members);
+                return people;
+            }
             match self.slack.usergroup_members(group).await {
-                Ok(members) => people.extend(members),
+                Ok(members) => {
+                    self.group_members.keep(group, &members);
+                    people.extend(members);
+                }
                 Err(error) => {
                     tracing::warn!(%error, group, "could not list a user group's members")
                 }

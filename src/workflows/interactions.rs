@@ -37,10 +37,15 @@ pub async fn on_action(state: &AppState, action: Action) {
     let Some(message) = answer::reply(&state.templates, answered, log) else {
         return;
     };
-    let sent = state
-        .slack
-        .post_ephemeral(&action.channel, &action.user, &message)
-        .await;
+    // Home has no channel to answer in: the answer comes as a direct message.
+    let sent = if action.from_home() {
+        state.slack.post(&action.user, &message).await.map(drop)
+    } else {
+        state
+            .slack
+            .post_ephemeral(&action.channel, &action.user, &message)
+            .await
+    };
     if let Err(error) = sent {
         tracing::warn!(%error, "could not answer a click");
     }

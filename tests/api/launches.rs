@@ -40,8 +40,6 @@ fn posted(app: &TestApp, channel: &str, starts: &str) -> Vec<Message> {
         .collect()
 }
 
-/// The value of the button `action_id` in `message`.
-
 async fn audit_of(app: &TestApp, release: &str) -> Vec<golive::storage::audit::AuditEntry> {
     let mut conn = app.state.db.acquire().await.unwrap();
     golive::storage::audit::list(&mut conn, release)

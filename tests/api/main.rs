@@ -9,6 +9,7 @@ mod fake_flags;
 mod fake_slack;
 mod fake_slack_selftest;
 mod harness;
+mod home;
 mod in_hand;
 mod incidents;
 mod launches;

@@ -134,9 +134,11 @@ async fn clicked_item(
         let mut conn = state.db.acquire().await?;
         checklists::latest_post(&mut conn, &state.release.id, &spec.key).await?
     };
-    if live
-        .as_ref()
-        .is_none_or(|post| post.ts != action.message_ts)
+    // Home shows the live post's items; a message's button must be on the live post.
+    if !action.from_home()
+        && live
+            .as_ref()
+            .is_none_or(|post| post.ts != action.message_ts)
     {
         return Ok(Err(told(format!(
             "This is an old post of the checklist “{}”; use its latest post in the channel (or `/golive checklist {}`). Nothing was changed.",
