@@ -193,6 +193,7 @@ impl DoctorArgs {
             plans: plan_paths(&self.plans),
             slack: slack_from_env(),
             release_managers: release_managers_from_env(),
+            rollout: rollout_from_env(),
         }
     }
 }

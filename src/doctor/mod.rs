@@ -6,6 +6,7 @@
 //! out.
 
 mod plans;
+mod rollout;
 mod tokens;
 mod workspace;
 
@@ -26,6 +27,8 @@ pub struct Settings {
     pub slack: SlackConfig,
     /// `GOLIVE_RELEASE_MANAGERS`.
     pub release_managers: Vec<String>,
+    /// The flag server and Prometheus.
+    pub rollout: crate::config::RolloutConfig,
 }
 
 /// One line of the report.
@@ -122,6 +125,9 @@ pub async fn run(settings: &Settings) -> Vec<Check> {
     let mut people = workspace::People::new(bot.as_ref());
     for plan in plans::load(&settings.plans) {
         checks.extend(workspace::plan_checks(bot.as_ref(), &plan, &mut people).await);
+        if let Some(parsed) = &plan.plan {
+            checks.extend(rollout::checks(&settings.rollout, &plan.label, parsed).await);
+        }
     }
     checks.push(workspace::release_managers(&settings.release_managers, &mut people).await);
     checks

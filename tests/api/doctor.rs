@@ -7,6 +7,7 @@ use std::process::Command;
 use golive::domain::plan::Plan;
 use golive::slack::scopes::BOT_SCOPES;
 
+use crate::fake_flags::{Answer, FakePrometheus, FakeUnleash, ADMIN_TOKEN};
 use crate::fake_slack::FakeSlack;
 use crate::harness::{APP_TOKEN, BOT_TOKEN, CHANNEL, RM};
 
@@ -33,6 +34,64 @@ fn group_handles() -> Vec<String> {
     teams.filter_map(|team| team.usergroup).collect()
 }
 
+const ERROR_RATE: &str =
+    r#"sum(rate(http_requests_total{code=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))"#;
+const P99: &str =
+    "histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket[5m])) by (le))";
+
+/// A flag server with the shipped plan's flag, and a Prometheus where both guards read.
+async fn rollout_servers() -> (FakeUnleash, FakePrometheus) {
+    let unleash = FakeUnleash::start().await;
+    unleash.create_flag("summit-v4");
+    let prometheus = FakePrometheus::start().await;
+    prometheus.answer(ERROR_RATE, Answer::Value("0.002".into()));
+    prometheus.answer(P99, Answer::Value("0.21".into()));
+    (unleash, prometheus)
+}
+
+#[tokio::test]
+async fn a_flag_with_a_stray_strategy_or_a_guard_without_data_fails_with_the_fix() {
+    let fake = healthy_workspace().await;
+    let (unleash, prometheus) = rollout_servers().await;
+    prometheus.answer(P99, Answer::Empty);
+    unleash.fail_next(&[401]);
+    let env = [
+        ("SLACK_BOT_TOKEN", BOT_TOKEN),
+        ("GOLIVE_UNLEASH_URL", unleash.url.as_str()),
+        ("GOLIVE_UNLEASH_TOKEN", "not-a-token"),
+        ("GOLIVE_PROMETHEUS_URL", prometheus.url.as_str()),
+    ];
+    let (code, stdout) = doctor(&fake, &env, &["--plan", SHIPPED_PLAN]).await;
+    assert_eq!(code, Some(1), "{stdout}");
+    let flag = format!("rollout flag ({SHIPPED_PLAN}: summit-v4)");
+    let (line, fix) = line_of(&stdout, &flag);
+    assert!(line.contains("refused the token (401)"), "{line}");
+    assert!(fix.contains("create the flag `summit-v4`"), "{fix}");
+    let (line, fix) = line_of(
+        &stdout,
+        &format!("rollout guard ({SHIPPED_PLAN}: p99-latency)"),
+    );
+    assert!(line.contains("the query returned no data"), "{line}");
+    assert!(
+        fix.contains("an unreadable guard blocks every step"),
+        "{fix}"
+    );
+    let (line, _) = line_of(
+        &stdout,
+        &format!("rollout guard ({SHIPPED_PLAN}: api-error-rate)"),
+    );
+    assert!(line.starts_with("ok"), "{line}");
+
+    let (_, stdout) = doctor(
+        &fake,
+        &[("SLACK_BOT_TOKEN", BOT_TOKEN)],
+        &["--plan", SHIPPED_PLAN],
+    )
+    .await;
+    let (line, _) = line_of(&stdout, &flag);
+    assert!(line.contains("GOLIVE_UNLEASH_URL is not set"), "{line}");
+}
+
 /// The shipped plan with these (role, user id) holders, written to a file in `dir`.
 fn staffed_plan(dir: &Path, holders: &[(&str, &str)]) -> PathBuf {
     let mut plan = std::fs::read_to_string(SHIPPED_PLAN).unwrap();
@@ -57,6 +116,9 @@ async fn doctor(fake: &FakeSlack, env: &[(&str, &str)], args: &[&str]) -> (Optio
         "SLACK_SIGNING_SECRET",
         "GOLIVE_RELEASE_MANAGERS",
         "GOLIVE_PLAN",
+        "GOLIVE_UNLEASH_URL",
+        "GOLIVE_UNLEASH_TOKEN",
+        "GOLIVE_PROMETHEUS_URL",
     ] {
         command.env_remove(name);
     }
@@ -92,10 +154,14 @@ async fn a_right_installation_passes_every_check() {
         &[("on-call", "U0ONCALL"), ("qa-lead", "U0QALEAD")],
     );
     let plan = plan.to_str().unwrap();
+    let (unleash, prometheus) = rollout_servers().await;
     let env = [
         ("SLACK_BOT_TOKEN", BOT_TOKEN),
         ("SLACK_APP_TOKEN", APP_TOKEN),
         ("GOLIVE_RELEASE_MANAGERS", RM),
+        ("GOLIVE_UNLEASH_URL", unleash.url.as_str()),
+        ("GOLIVE_UNLEASH_TOKEN", ADMIN_TOKEN),
+        ("GOLIVE_PROMETHEUS_URL", prometheus.url.as_str()),
     ];
 
     let (code, stdout) = doctor(&fake, &env, &["--plan", plan, "--plan", SHIPPED_PLAN]).await;
@@ -106,7 +172,14 @@ async fn a_right_installation_passes_every_check() {
         checks.lines().all(|line| line.starts_with("ok ")),
         "{stdout}"
     );
-    assert_eq!(summary, "All 12 checks passed.", "{stdout}");
+    assert_eq!(summary, "All 18 checks passed.", "{stdout}");
+    for expected in [
+        format!("ok       rollout flag ({plan}: summit-v4): Unleash at {} has the flag in default/production (off)", unleash.url),
+        format!("ok       rollout guard ({plan}: api-error-rate): reads 0.002 (must be below 0.01)"),
+        format!("ok       rollout guard ({plan}: p99-latency): reads 0.21 (must be below 0.5)"),
+    ] {
+        assert!(stdout.lines().any(|line| line == expected), "no `{expected}` in:\n{stdout}");
+    }
     let groups = group_handles().len();
     for expected in [
         "ok       bot token: works: @golive (U0BOT) in golive-test".to_string(),
@@ -194,7 +267,10 @@ async fn each_mistake_fails_its_check_with_the_fix() {
             "{name}: {next}"
         );
     }
-    assert!(stdout.ends_with("4 of 8 checks failed.\n"), "{stdout}");
+    assert!(
+        stdout.ends_with("4 of 11 checks failed, 3 not run.\n"),
+        "{stdout}"
+    );
 }
 
 #[tokio::test]
