@@ -1,6 +1,8 @@
 //! The API test binary: every integration test module is declared here.
 
 mod board;
+mod browser;
+mod browser_selftest;
 mod calendar;
 mod checklists;
 mod commands;
