@@ -198,6 +198,14 @@ async fn end(
     store::finish_change(&mut tx, release_id, change.id, &outcome, now).await?;
     jobs::finish(&mut tx, release_id, &job.key, now).await?;
     let applied = matches!(outcome, ChangeState::Applied { .. });
+    if let ChangeState::Applied {
+        read_back: Some(read),
+        ..
+    } = &outcome
+    {
+        // What the flag server read back is its latest reading: no hand-made change.
+        store::set_server(&mut tx, release_id, &read.encode(), now, None).await?;
+    }
     if applied {
         store::set_applied(&mut tx, release_id, change.target).await?;
     }

@@ -165,7 +165,14 @@ async fn trip(
         guard.key, reading.streak, guard.bound
     );
     let mut tx = crate::storage::begin_write(&state.db).await?;
-    pause_in(&mut tx, state, None, Some(&summary), GOLIVE, now).await?;
+    if !pause_in(&mut tx, state, None, Some(&summary), GOLIVE, now).await? {
+        // Already paused (by this guard, another, or a person): the rollout holds where it is
+        // and the incident already open stands; a trip while paused is recorded only.
+        let detail = format!("{summary} (while paused)");
+        audit::record(&mut tx, release_id, now, GOLIVE, "guard-trip", &detail).await?;
+        tx.commit().await?;
+        return Ok(());
+    }
     audit::record(&mut tx, release_id, now, GOLIVE, "guard-trip", &summary).await?;
     let mut back = None;
     if rollout.back_on_failure {
