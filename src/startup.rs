@@ -308,6 +308,7 @@ impl Application {
         shutdown.await;
         tracing::info!("shutting down");
         let _ = stop.send(true);
+        state.boards.close_all();
         if let Some(socket) = socket {
             socket.shutdown().await;
         }

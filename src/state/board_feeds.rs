@@ -13,6 +13,9 @@ pub type Update = Arc<String>;
 #[derive(Default)]
 pub struct BoardFeeds {
     feeds: Mutex<HashMap<String, watch::Sender<Update>>>,
+    /// golive is stopping: renderers end, and with them every open stream, so the HTTP server
+    /// can finish (the pages reconnect to the next golive by themselves).
+    closed: std::sync::atomic::AtomicBool,
 }
 
 impl BoardFeeds {
@@ -33,9 +36,21 @@ impl BoardFeeds {
         receiver
     }
 
-    /// Ends `release`'s feed when nobody watches it any more; true when it ended.
+    /// Ends every feed: golive is stopping.
+    pub fn close_all(&self) {
+        self.closed
+            .store(true, std::sync::atomic::Ordering::Release);
+        self.feeds.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    /// Ends `release`'s feed when nobody watches it any more, or golive is stopping; true when
+    /// it ended.
     pub fn retire(&self, release: &str, sender: &watch::Sender<Update>) -> bool {
         let mut feeds = self.feeds.lock().unwrap_or_else(|e| e.into_inner());
+        if self.closed.load(std::sync::atomic::Ordering::Acquire) {
+            feeds.remove(release);
+            return true;
+        }
         if sender.receiver_count() > 0 {
             return false;
         }

@@ -86,18 +86,20 @@ pub async fn spawn_app(options: Options) -> TestApp {
         fake.add_channel(id, name);
     }
     let clock = ManualClock::new(options.clock_start);
-    start(options, dir, fake, clock).await
+    start(options, dir, fake, clock, 0).await
 }
 
+/// Starts golive; `port` 0 takes any free one.
 async fn start(
     options: Options,
     dir: Arc<tempfile::TempDir>,
     fake: FakeSlack,
     clock: Arc<ManualClock>,
+    port: u16,
 ) -> TestApp {
     let database = dir.path().join("golive.db");
     let config = Config {
-        listen: ([127, 0, 0, 1], 0).into(),
+        listen: ([127, 0, 0, 1], port).into(),
         plans: options.plans.clone(),
         database_url: format!("sqlite://{}", database.display()),
         launch_date: options.launch_date,
@@ -176,11 +178,22 @@ impl Reply {
 }
 
 impl TestApp {
-    /// Stops golive gracefully and starts it again on the same database, fake Slack and clock.
+    /// Stops golive gracefully and starts it again on the same database, fake Slack, clock and
+    /// address (an open page reconnects to it).
     pub async fn restart(mut self, options: Options) -> TestApp {
         self.shutdown().await;
         let dir = self._dir.clone();
-        start(options, dir, self.fake.clone(), self.clock.clone()).await
+        let port = self.port();
+        start(options, dir, self.fake.clone(), self.clock.clone(), port).await
+    }
+
+    /// golive's HTTP port.
+    pub fn port(&self) -> u16 {
+        self.address
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0)
     }
 
     /// Stops golive and waits for it to finish.

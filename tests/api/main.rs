@@ -1,6 +1,7 @@
 //! The API test binary: every integration test module is declared here.
 
 mod board;
+mod board_browser;
 mod browser;
 mod browser_selftest;
 mod calendar;
