@@ -42,12 +42,14 @@ async fn view(state: &AppState, step: &FlagStep) -> Result<StepView, WorkflowErr
         change: None,
         by: None,
     });
-    let team = state
-        .release
-        .plan()
+    let plan = state.release.plan();
+    let team = plan
         .rollout
         .as_ref()
-        .map(|r| r.team.clone())
+        .map(|r| {
+            plan.team(&r.team)
+                .map_or(r.team.clone(), |t| t.name.clone())
+        })
         .unwrap_or_default();
     let server = match &state.rollout.flags {
         Some(flags) => flags.describe(),
