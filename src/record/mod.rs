@@ -11,7 +11,6 @@ use sqlx::SqlitePool;
 
 pub use formats::{render, Format, FormatError};
 
-use crate::domain::metric::{Actual, Verdict};
 use crate::domain::plan::Plan;
 use crate::domain::vote::VoteState;
 use crate::storage::rollout::{self, ChangeState};
@@ -297,11 +296,7 @@ pub async fn build(db: &SqlitePool, plan: &Plan) -> Result<LaunchRecord, StoreEr
         for (day, when) in group.at.iter().enumerate() {
             for metric in &group.metrics {
                 let stored = actuals.get(&metric.key);
-                let actual = stored.and_then(|s| Actual::parse(&s.value).ok());
-                let verdict = metric
-                    .bounds
-                    .get(day)
-                    .map_or(Verdict::Unknown, |t| t.judge(actual));
+                let verdict = metric.judge(day, stored.map(|s| s.value.as_str()));
                 scored.push(MetricRecord {
                     table: group.title.clone(),
                     day: when.to_string(),
@@ -309,7 +304,7 @@ pub async fn build(db: &SqlitePool, plan: &Plan) -> Result<LaunchRecord, StoreEr
                     target: metric.targets.get(day).cloned().unwrap_or_default(),
                     actual: stored.map(|s| s.value.clone()),
                     entered_by: stored.map(|s| s.entered_by.clone()),
-                    verdict: format!("{verdict:?}").to_lowercase(),
+                    verdict: verdict.as_str().to_string(),
                 });
             }
         }

@@ -148,3 +148,13 @@ pub struct Metric {
     /// A Prometheus query that measures the actual (in the targets' unit), when the plan has one.
     pub query: Option<String>,
 }
+
+impl Metric {
+    /// Whether `actual` (as entered or measured) meets the target of the metric's `day`th day.
+    pub fn judge(&self, day: usize, actual: Option<&str>) -> crate::domain::metric::Verdict {
+        let actual = actual.and_then(|a| crate::domain::metric::Actual::parse(a).ok());
+        self.bounds
+            .get(day)
+            .map_or(crate::domain::metric::Verdict::Unknown, |t| t.judge(actual))
+    }
+}

@@ -263,11 +263,7 @@ fn card(group: &MetricGroup, day: usize, actuals: &HashMap<String, StoredActual>
         .iter()
         .map(|metric| {
             let stored = actuals.get(&metric.key);
-            let actual = stored.and_then(|s| Actual::parse(&s.value).ok());
-            let verdict = metric
-                .bounds
-                .get(day)
-                .map_or(crate::domain::metric::Verdict::Unknown, |t| t.judge(actual));
+            let verdict = metric.judge(day, stored.map(|s| s.value.as_str()));
             ScoreLine {
                 key: metric.key.clone(),
                 name: metric.name.clone(),

@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::domain::checklist::ChecklistSpec;
-use crate::domain::metric::{Actual, Verdict};
 use crate::domain::rollout::{FlagTarget, GuardOutcome, StepState};
 use crate::slack::format::duration;
 use crate::state::AppState;
@@ -272,20 +271,12 @@ pub async fn board(state: &AppState) -> Result<Board, WorkflowError> {
                 .iter()
                 .map(|m| {
                     let stored = actuals.get(&m.key);
-                    let actual = stored.and_then(|s| Actual::parse(&s.value).ok());
-                    let verdict = m
-                        .bounds
-                        .first()
-                        .map_or(Verdict::Unknown, |t| t.judge(actual));
+                    let verdict = m.judge(0, stored.map(|s| s.value.as_str()));
                     MetricRow {
                         name: m.name.clone(),
                         target: m.targets.first().cloned().unwrap_or_default(),
                         actual: stored.map_or("TBD".to_string(), |s| s.value.clone()),
-                        verdict: match verdict {
-                            Verdict::Met => "met",
-                            Verdict::Missed => "missed",
-                            Verdict::Unknown => "unknown",
-                        },
+                        verdict: verdict.as_str(),
                     }
                 })
                 .collect()
