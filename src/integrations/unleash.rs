@@ -1,7 +1,12 @@
 //! Unleash (open source) through its admin API. golive owns one gradual-rollout strategy per
-//! flag and environment, found again by its title after a restart; it is created before the
-//! environment is switched on, because switching on an environment with no strategy makes
-//! Unleash add a default one at 100 %.
+//! flag and environment, found again by its title after a restart; it is created (or enabled
+//! again) before the environment is switched on, because switching on an environment with no
+//! enabled strategy makes Unleash add a default one at 100 %.
+//!
+//! A strategy can be disabled by hand; it then serves nobody whatever its percentage, and Unleash
+//! 7.5.1 switches the environment off when its last enabled strategy is disabled. golive's
+//! strategy disabled reads as no percentage (a hand-made change), and setting a percentage
+//! enables it again.
 
 use async_trait::async_trait;
 use hyper::Method;
@@ -39,6 +44,9 @@ struct Strategy {
     name: String,
     #[serde(default)]
     title: Option<String>,
+    /// Disabled by hand: Unleash does not evaluate it.
+    #[serde(default)]
+    disabled: bool,
     #[serde(default)]
     parameters: serde_json::Map<String, serde_json::Value>,
 }
@@ -57,10 +65,32 @@ impl Strategy {
     }
 }
 
-/// The flag in one environment, with golive's strategy's id.
+/// The flag in one environment, with golive's strategy's id and whether it is disabled.
 struct Found {
     reading: FlagReading,
     strategy: Option<String>,
+    disabled: bool,
+}
+
+impl Found {
+    /// What the environment's strategies say: golive's percentage only while its strategy is
+    /// enabled; every other strategy (enabled or not) is counted as someone else's.
+    fn of(environment: &Environment) -> Found {
+        let own = environment.strategies.iter().find(|s| s.is_golives());
+        Found {
+            reading: FlagReading {
+                enabled: environment.enabled,
+                percent: own.filter(|s| !s.disabled).and_then(Strategy::percent),
+                others: environment
+                    .strategies
+                    .iter()
+                    .filter(|s| !s.is_golives())
+                    .count(),
+            },
+            strategy: own.map(|s| s.id.clone()),
+            disabled: own.is_some_and(|s| s.disabled),
+        }
+    }
 }
 
 impl Unleash {
@@ -132,19 +162,7 @@ impl Unleash {
                 flag.flag, flag.environment
             )));
         };
-        let own = environment.strategies.iter().find(|s| s.is_golives());
-        Ok(Found {
-            reading: FlagReading {
-                enabled: environment.enabled,
-                percent: own.and_then(Strategy::percent),
-                others: environment
-                    .strategies
-                    .iter()
-                    .filter(|s| !s.is_golives())
-                    .count(),
-            },
-            strategy: own.map(|s| s.id.clone()),
-        })
+        Ok(Found::of(&environment))
     }
 
     async fn set_percent(
@@ -157,10 +175,18 @@ impl Unleash {
         // Unleash wants the percentage as a string and does not check its range.
         let rollout = percent.min(100).to_string();
         match &found.strategy {
+            // An enabled strategy at the percentage already (a disabled one reads none).
             Some(_) if found.reading.percent == Some(percent) => Ok(()),
             Some(id) => {
-                let patch =
-                    json!([{ "op": "replace", "path": "/parameters/rollout", "value": rollout }]);
+                let mut patch = vec![
+                    json!({ "op": "replace", "path": "/parameters/rollout", "value": rollout }),
+                ];
+                if found.disabled {
+                    // Before the environment is switched on: with no enabled strategy Unleash
+                    // would add its default one at 100 %.
+                    patch.push(json!({ "op": "replace", "path": "/disabled", "value": false }));
+                }
+                let patch = serde_json::Value::Array(patch);
                 let path = format!("{strategies}/{}", encode(id));
                 self.call(flag, Method::PATCH, &path, Some(patch))
                     .await
@@ -243,5 +269,20 @@ mod tests {
         )
         .unwrap();
         assert_eq!(number.percent(), Some(40));
+    }
+
+    #[test]
+    fn golives_strategy_disabled_by_hand_reads_no_percentage() {
+        let json = r#"{"name":"production","enabled":false,"strategies":[
+            {"id":"a","name":"flexibleRollout","title":"golive gradual rollout","disabled":true,"parameters":{"rollout":"10"}}]}"#;
+        let environment: Environment = serde_json::from_str(json).unwrap();
+        let found = Found::of(&environment);
+        assert_eq!(found.reading.percent, None);
+        assert_eq!(found.reading.others, 0);
+        assert_eq!(found.strategy.as_deref(), Some("a"));
+        assert!(found.disabled);
+        let enabled = json.replace(r#""disabled":true"#, r#""disabled":false"#);
+        let environment: Environment = serde_json::from_str(&enabled).unwrap();
+        assert_eq!(Found::of(&environment).reading.percent, Some(10));
     }
 }
