@@ -23,6 +23,7 @@ mod plan_files;
 mod record;
 mod restarts;
 mod rollout;
+mod rollout_real;
 mod schedule;
 mod servers;
 mod servers_selftest;
