@@ -196,10 +196,17 @@ async fn list(state: &AppState, rollout: &Rollout) -> Answered {
             ChangeState::Blocked(_) => "blocked",
             ChangeState::Failed(_) => "failed",
         };
+        let how = match last.why {
+            ChangeWhy::Set => "`rollout set`",
+            ChangeWhy::Back => "`rollout back`",
+            ChangeWhy::Kill => "`rollout kill`",
+            ChangeWhy::Guard => "a tripped guard",
+            ChangeWhy::Runbook => "a runbook step",
+            ChangeWhy::Step => "a step",
+        };
         let line = format!(
-            "last change by command: {} ({}) by {} at {}: {outcome}",
+            "last change outside the steps: {} by {how}, asked by {} at {}: {outcome}",
             last.target,
-            last.why.as_str(),
             last.by,
             local(last.at, zone)
         );
