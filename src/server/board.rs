@@ -275,10 +275,15 @@ async fn events(
         }
     };
     let renderer = state.clone();
-    let receiver = state.boards.subscribe(&release, first, move |sender| {
-        tokio::spawn(render_while_watched(renderer, sender));
-    });
-    Sse::new(stream_of(receiver))
+    let mut receiver = state
+        .boards
+        .subscribe(&release, first.clone(), move |sender| {
+            tokio::spawn(render_while_watched(renderer, sender));
+        });
+    // A screen joining a running feed starts from this fresh update, not the feed's last one
+    // (which may be seconds old, and would set the page's clock back).
+    receiver.borrow_and_update();
+    Sse::new(stream_of(first, receiver))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()
 }
@@ -289,19 +294,28 @@ fn update(board: &Board) -> Update {
     Arc::new(data.to_string())
 }
 
-/// Every update from the first, as events; the latest only when several came meanwhile.
-fn stream_of(receiver: watch::Receiver<Update>) -> impl Stream<Item = Result<Event, Infallible>> {
-    stream::unfold((receiver, true), |(mut receiver, first)| async move {
-        if !first && receiver.changed().await.is_err() {
-            return None;
-        }
-        let data = receiver.borrow_and_update().clone();
-        let event = Event::default()
-            .event("board")
-            .retry(Duration::from_secs(1))
-            .data(data.as_str());
-        Some((Ok(event), (receiver, false)))
-    })
+/// `first`, then every later update, as events; the latest only when several came meanwhile.
+fn stream_of(
+    first: Update,
+    receiver: watch::Receiver<Update>,
+) -> impl Stream<Item = Result<Event, Infallible>> {
+    stream::unfold(
+        (receiver, Some(first)),
+        |(mut receiver, first)| async move {
+            let data = match first {
+                Some(first) => first,
+                None => {
+                    receiver.changed().await.ok()?;
+                    receiver.borrow_and_update().clone()
+                }
+            };
+            let event = Event::default()
+                .event("board")
+                .retry(Duration::from_secs(1))
+                .data(data.as_str());
+            Some((Ok(event), (receiver, None)))
+        },
+    )
 }
 
 /// Renders a launch's board when the store or the minute changes, while anyone watches it.

@@ -172,7 +172,7 @@ async fn the_event_stream_sends_the_board_and_then_each_change() {
     assert!(first[0]["now"]
         .as_str()
         .unwrap()
-        .starts_with("2026-03-09T20:00:00Z"));
+        .starts_with("2026-03-09T20:00:00"));
     vote_go(&app).await;
     let events = events_until(&mut stream, |e| {
         e.iter()
@@ -189,4 +189,33 @@ async fn the_event_stream_sends_the_board_and_then_each_change() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let _ = RM;
+}
+
+#[tokio::test]
+async fn a_screen_joining_a_watched_board_starts_from_golives_time_now() {
+    let app = vote_day().await;
+    let open = |app: &TestApp| {
+        let request = client()
+            .get(format!("{}{}/events", app.address, board_path(app)))
+            .header("cookie", board_cookie());
+        async move { request.send().await.unwrap() }
+    };
+    let mut first = open(&app).await;
+    let seen = events_until(&mut first, |e| !e.is_empty()).await;
+    assert!(seen[0]["now"]
+        .as_str()
+        .unwrap()
+        .starts_with("2026-03-09T20:00:00"));
+    app.clock.advance(chrono::TimeDelta::seconds(30));
+    let mut second = open(&app).await;
+    let joined = events_until(&mut second, |e| !e.is_empty()).await;
+    assert!(
+        joined[0]["now"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-03-09T20:00:30"),
+        "{}",
+        joined[0]["now"]
+    );
+    assert_eq!(app.state.boards.running(), 1, "both screens share one feed");
 }

@@ -111,7 +111,7 @@ pub struct MetricRow {
 }
 
 fn iso(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// The board of `state`'s launch now.
