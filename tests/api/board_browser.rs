@@ -8,6 +8,30 @@ use crate::board::{board_path, vote_day, vote_go};
 use crate::browser::{artifact, Browser};
 use crate::harness::{Options, BOARD_TOKEN, MEMBER};
 
+/// The lowest contrast ratio between any element's text and the nearest background behind it.
+const CONTRAST: &str = r#"(() => {
+  const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const behind = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  let lowest = { ratio: 21, what: "" };
+  for (const el of document.querySelectorAll("body *")) {
+    if (!el.childNodes.length || ![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+    const a = lum(rgb(getComputedStyle(el).color)), b = lum(behind(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < lowest.ratio) lowest = { ratio, what: el.tagName + "." + el.className + ": " + el.textContent.slice(0, 40) };
+  }
+  return lowest;
+})()"#;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_board_renders_in_a_browser_and_follows_slack_live_across_a_restart() {
     let app = vote_day().await;
@@ -66,6 +90,12 @@ async fn the_board_renders_in_a_browser_and_follows_slack_live_across_a_restart(
         .eval("parseFloat(getComputedStyle(document.body).fontSize)")
         .await;
     assert!(large.as_f64().unwrap() >= 24.0, "large type: {large}");
+    // WCAG AA: every text on the page contrasts 4.5:1 or more with the panel behind it.
+    let lowest = page.eval(CONTRAST).await;
+    assert!(
+        lowest["ratio"].as_f64().unwrap() >= 4.5,
+        "AA contrast: {lowest}"
+    );
     page.screenshot(artifact("board.png")).await;
 
     // A Go clicked in Slack shows on the open page within a second, without a reload.
