@@ -60,6 +60,10 @@ pub async fn keep_fresh(state: AppState, mut stopped: tokio::sync::watch::Receiv
         let changes = state
             .store_changes
             .load(std::sync::atomic::Ordering::Acquire);
+        if state.homes.watching() == 0 {
+            seen = changes; // nobody has Home open: nothing to publish
+            continue;
+        }
         if changes != seen {
             seen = changes;
             state.homes.changed(state.clock.now());
