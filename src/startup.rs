@@ -277,6 +277,9 @@ impl Application {
                     if let Err(error) = warm_up::run(&state).await {
                         tracing::warn!(%error, "warm-up failed; the first page may be slower");
                     }
+                    // A stop between a change's record and its post's update left the post
+                    // behind the store: show every posted step as the store has it.
+                    crate::workflows::rollout::steps::refresh_posted(&state).await;
                 }
                 for (release, text) in notices {
                     reload::tell_managers(&state, &release, &text).await;

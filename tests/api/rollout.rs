@@ -763,3 +763,38 @@ async fn the_launch_record_has_every_rollout_change_and_guard_reading() {
         json["guards"]
     );
 }
+
+#[tokio::test]
+async fn a_step_post_left_behind_by_a_failed_update_shows_the_store_after_a_restart() {
+    let Rig {
+        app,
+        unleash,
+        options,
+        prometheus: _prometheus,
+    } = rig().await;
+    to(&app, "09:00").await;
+    let post = step_post(&app, 10);
+    // Both updates (to "being applied", then to "applied") are refused.
+    for _ in 0..2 {
+        app.fake.fail_next(
+            "chat.update",
+            crate::fake_slack::Fault::ApiError("internal_error".into()),
+        );
+    }
+    click_step(&app, RM, 10, "rollout.apply").await;
+    assert_eq!(unleash.production(FLAG).strategies[0].rollout, "10");
+    let behind = app.message(&post.ts);
+    assert!(
+        !behind.text.contains("applied by"),
+        "the update failed: {}",
+        behind.text
+    );
+    let app = app.restart(options).await;
+    app.settled().await;
+    let shown = app.message(&post.ts);
+    assert!(
+        shown.text.contains("Rollout step 10%: applied by U0RELMGR") && !has_buttons(&shown),
+        "{}",
+        shown.text
+    );
+}

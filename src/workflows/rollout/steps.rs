@@ -201,6 +201,26 @@ pub async fn render_live(
     Ok(message.map(|m| (channel, ts, m)))
 }
 
+/// Brings every posted step's post up to date with the store (at start).
+pub async fn refresh_posted(state: &AppState) {
+    let plan = state.release.plan();
+    if plan.rollout.is_none() {
+        return;
+    }
+    let known = match state.db.acquire().await {
+        Ok(mut conn) => store::steps(&mut conn, &state.release.id).await,
+        Err(error) => Err(error.into()),
+    };
+    match known {
+        Ok(known) => {
+            for percent in known.keys() {
+                refresh::request(state, Target::RolloutStep(*percent)).await;
+            }
+        }
+        Err(error) => tracing::warn!(%error, "could not read the rollout's steps"),
+    }
+}
+
 /// Brings a step's post up to date, in the background.
 pub fn refresh(state: &AppState, percent: u8) {
     refresh::spawn(state, Target::RolloutStep(percent));
