@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::harness::{
-    action_value, date, pacific, spawn_app, Options, TestApp, BOARD_TOKEN, CHANNEL, MEMBER, RM,
+    action_value, date, pacific, spawn_app, Options, TestApp, BOARD_TOKEN, CHANNEL, MEMBER,
 };
 
 /// L-1 afternoon: the vote can be held and the page has a day to show.
@@ -188,7 +188,6 @@ async fn the_event_stream_sends_the_board_and_then_each_change() {
         assert!(tokio::time::Instant::now() < deadline, "the feed ends");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let _ = RM;
 }
 
 #[tokio::test]

@@ -170,13 +170,14 @@ async fn a_button_on_home_does_what_the_channels_does_and_home_follows_the_chang
         "{told:?}"
     );
     click_home(&app, SRE, "checklist.confirm", &item).await;
+    // The checklist's post in the channel shows the confirmation, as after a click there.
     let checklist = app
         .fake
         .messages(CHANNEL)
         .into_iter()
-        .find(|m| m.text.contains("L-1"))
-        .expect("the L-1 checklist");
-    let _ = checklist;
+        .find(|m| m.edited && m.text.contains("L-1") && m.text.contains(SRE))
+        .expect("the L-1 checklist, updated with the confirmation");
+    assert!(checklist.thread_ts.is_none());
     let audit = app.audit().await;
     assert!(
         audit
