@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod refresh;
 pub mod refusals;
 pub mod rollout;
+pub mod sending;
 pub mod views;
 pub mod votes;
 
