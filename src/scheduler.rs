@@ -108,7 +108,9 @@ fn placement(due: &DueJob) -> Placement {
         }
         // Flag server and Prometheus calls never hold up the pass; one launch's rollout work
         // runs in order.
-        JobPayload::RolloutChange { .. } | JobPayload::RolloutGuards { .. } => {
+        JobPayload::RolloutChange { .. }
+        | JobPayload::RolloutGuards { .. }
+        | JobPayload::RolloutNote { .. } => {
             Placement::Lane(format!("rollout:{}", due.job.release_id))
         }
         _ => Placement::InPass,
@@ -201,6 +203,9 @@ async fn run_and_settle(state: &AppState, due: DueJob) -> Result<(), WorkflowErr
         JobPayload::RolloutGuards { until } => rollout::guards::watch(state, job, until).await,
         JobPayload::RolloutReminder { percent } => {
             rollout::steps::remind(state, job, percent).await
+        }
+        JobPayload::RolloutNote { to, text, blocks } => {
+            rollout::notes::run(state, job, to, text, blocks).await
         }
     };
     match outcome {

@@ -24,6 +24,18 @@ pub enum MessageTo {
     User(String),
 }
 
+/// Where a rollout note goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteTo {
+    /// Top level in the launch channel.
+    Channel,
+    /// The thread of the post of the step with this percentage (the channel until it is posted).
+    Step(u8),
+    /// A direct message to this user.
+    User(String),
+}
+
 /// A job and what it needs, by kind.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -60,6 +72,12 @@ pub enum JobPayload {
     RolloutGuards { until: DateTime<Utc> },
     /// Remind the rollout's team of a step waiting for confirmation.
     RolloutReminder { percent: u8 },
+    /// Send one rendered rollout note.
+    RolloutNote {
+        to: NoteTo,
+        text: String,
+        blocks: Value,
+    },
 }
 
 /// Why a stored job could not be read.
@@ -87,6 +105,7 @@ impl JobPayload {
             Self::RolloutChange { .. } => "rollout_change",
             Self::RolloutGuards { .. } => "rollout_guards",
             Self::RolloutReminder { .. } => "rollout_reminder",
+            Self::RolloutNote { .. } => "rollout_note",
         }
     }
 

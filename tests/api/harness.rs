@@ -229,12 +229,30 @@ impl TestApp {
         self.run_due_jobs().await;
     }
 
-    /// One scheduler pass, as the loop would make it, and the messages it handed over.
+    /// Scheduler passes, as the loop would make them, and the work they handed over, until
+    /// nothing is due now (work handed over may queue more, such as a change's notes).
     pub async fn run_due_jobs(&self) {
-        golive::scheduler::run_due(&self.state)
+        for _ in 0..10 {
+            let next = golive::scheduler::run_due(&self.state)
+                .await
+                .expect("scheduler pass");
+            self.state.scheduler.apart.settled().await;
+            let now = self.state.clock.now();
+            if next.is_none_or(|at| at > now) && !self.due_now().await {
+                return;
+            }
+        }
+    }
+
+    /// Whether a job of a running launch is due now and not in hand.
+    async fn due_now(&self) -> bool {
+        let mut conn = self.state.db.acquire().await.unwrap();
+        let running = self.state.launches.ids();
+        let now = self.state.clock.now();
+        !golive::storage::jobs::due(&mut conn, &running, now, 1)
             .await
-            .expect("scheduler pass");
-        self.state.scheduler.apart.settled().await;
+            .unwrap()
+            .is_empty()
     }
 
     /// Posts a signed form body, the way Slack does.

@@ -790,11 +790,55 @@ async fn a_step_post_left_behind_by_a_failed_update_shows_the_store_after_a_rest
         behind.text
     );
     let app = app.restart(options).await;
-    app.settled().await;
-    let shown = app.message(&post.ts);
+    // The start-up refresh runs once the launch's Slack names are resolved.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        app.settled().await;
+        let shown = app.message(&post.ts);
+        if shown.text.contains("Rollout step 10%: applied by U0RELMGR") && !has_buttons(&shown) {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{}", shown.text);
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_note_is_neither_doubled_when_its_answer_is_lost_nor_lost_when_slack_fails() {
+    let rig = rig().await;
+    let app = &rig.app;
+    to(app, "09:00").await;
+    // The note is stored by Slack, but golive never hears back.
+    app.fake
+        .fail_next_to(CHANNEL, crate::fake_slack::Fault::DropAfterStore);
+    app.command(SRE, "rollout pause press embargo").await;
+    app.run_due_jobs().await;
+    app.advance(TimeDelta::seconds(10)).await;
+    app.advance(TimeDelta::seconds(20)).await;
+    let said = app
+        .channel_texts()
+        .into_iter()
+        .filter(|t| t.contains("Rollout paused by U0SRE1: press embargo"))
+        .count();
+    assert_eq!(said, 1, "{:#?}", app.channel_texts());
+    // Slack refuses the call (nothing stored, not retried within the call): the note's job
+    // sends it again later, so it is not lost.
+    app.fake.fail_next_to(
+        CHANNEL,
+        crate::fake_slack::Fault::ApiError("not_in_channel".into()),
+    );
+    app.command(SRE, "rollout resume").await;
+    app.run_due_jobs().await;
+    app.advance(TimeDelta::seconds(10)).await;
+    let resumed = app
+        .channel_texts()
+        .into_iter()
+        .filter(|t| t.contains("Rollout resumed by U0SRE1"))
+        .count();
+    assert_eq!(resumed, 1, "{:#?}", app.channel_texts());
+    let audit = app.audit().await;
     assert!(
-        shown.text.contains("Rollout step 10%: applied by U0RELMGR") && !has_buttons(&shown),
-        "{}",
-        shown.text
+        audit.iter().any(|e| e.action == "rollout-note"),
+        "the note's job finished"
     );
 }

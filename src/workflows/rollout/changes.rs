@@ -5,7 +5,8 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::{flag_ref, guards, note, shown_reading, steps, tell_release_managers};
+use super::notes::{self, to_step};
+use super::{flag_ref, guards, shown_reading, steps};
 use crate::domain::rollout::{FlagTarget, StepState};
 use crate::integrations::{FlagError, FlagReading};
 use crate::slack::format::local;
@@ -109,7 +110,18 @@ pub async fn run(state: &AppState, job: Job, id: i64) -> Result<(), WorkflowErro
             "The flag `{}` has {} strategy(ies) besides golive's in {}: Unleash turns the flag on when any of them matches, whatever the rollout percentage. Remove them on the flag server.",
             rollout.flag, reading.others, rollout.environment
         );
-        note(state, change.step, Tone::Error, &plain, &plain).await;
+        let mut tx = crate::storage::begin_write(&state.db).await?;
+        notes::queue(
+            &mut tx,
+            state,
+            to_step(change.step),
+            Tone::Error,
+            &plain,
+            &plain,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
     }
     let after = if reading.is_at(change.target) {
         reading // already there: a retry after a crash, or someone set it by hand
@@ -151,27 +163,21 @@ async fn call_failed(
     if error.retryable() && job.attempts + 1 < ATTEMPTS {
         let next: DateTime<Utc> = state.clock.now() + backoff(job.attempts);
         tracing::warn!(change = change.id, %error, %next, "flag server call failed; will retry");
-        {
-            let mut conn = state.db.acquire().await?;
-            jobs::retry_later(
-                &mut conn,
-                &state.release.id,
-                &job.key,
-                &error.to_string(),
-                next,
-                false,
-            )
-            .await?;
-        }
+        let now = state.clock.now();
+        let mut tx = crate::storage::begin_write(&state.db).await?;
+        let why = error.to_string();
+        jobs::retry_later(&mut tx, &state.release.id, &job.key, &why, next, false).await?;
         if job.attempts == 0 {
             let plain = format!(
                 "{} is not applied yet: {describe}: {error}. golive retries until it can (next at {}).",
                 change.target,
                 local(next, state.release.plan().release.timezone)
             );
-            note(state, change.step, Tone::Error, &plain, &plain).await;
-            tell_release_managers(state, &plain, &plain).await;
+            let to = to_step(change.step);
+            notes::queue(&mut tx, state, to, Tone::Error, &plain, &plain, now).await?;
+            notes::to_release_managers(&mut tx, state, &plain, &plain, now).await?;
         }
+        tx.commit().await?;
         return Ok(());
     }
     let why = format!("{describe}: {error}");
@@ -240,20 +246,29 @@ async fn end(
     }
     let (action, plain) = said(state, change, &outcome);
     audit::record(&mut tx, release_id, now, &change.by, action, &plain).await?;
-    tx.commit().await?;
-    state.scheduler.wake();
-    if let Some(percent) = change.step {
-        steps::refresh(state, percent);
-    }
     let body = plain.replacen(
         &format!("by {}", change.by),
         &format!("by <@{}>", change.by),
         1,
     );
     let tone = if applied { Tone::Done } else { Tone::Refused };
-    note(state, change.step, tone, &plain, &body).await;
+    notes::queue(
+        &mut tx,
+        state,
+        to_step(change.step),
+        tone,
+        &plain,
+        &body,
+        now,
+    )
+    .await?;
     if matches!(outcome, ChangeState::Failed(_)) {
-        tell_release_managers(state, &plain, &body).await;
+        notes::to_release_managers(&mut tx, state, &plain, &body, now).await?;
+    }
+    tx.commit().await?;
+    state.scheduler.wake();
+    if let Some(percent) = change.step {
+        steps::refresh(state, percent);
     }
     Ok(())
 }

@@ -3,8 +3,9 @@
 //! shown by `/golive status`.
 
 use super::changes::reading_code;
-use super::{applied_percent, flag_ref, may_change, note, pause_in, request_in, who_may};
+use super::{applied_percent, flag_ref, may_change, notes, pause_in, request_in, who_may};
 use crate::domain::command::RolloutCommand;
+use crate::domain::job::NoteTo;
 use crate::domain::plan::{Role, Rollout};
 use crate::domain::rollout::{previous_percent, FlagTarget, StepState};
 use crate::slack::format::local;
@@ -142,9 +143,18 @@ pub async fn run(state: &AppState, user: &str, command: RolloutCommand) -> Answe
             )
         }
     };
+    notes::queue(
+        &mut tx,
+        state,
+        NoteTo::Channel,
+        Tone::Done,
+        &plain,
+        &body,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     state.scheduler.wake();
-    note(state, None, Tone::Done, &plain, &body).await;
     Ok(Answer::done(Text::plain(done)))
 }
 

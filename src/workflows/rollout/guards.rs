@@ -7,14 +7,14 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::SqliteConnection;
 
-use super::{applied_percent, pause_in, request_in};
+use super::{applied_percent, notes, pause_in, request_in};
 use crate::domain::incident::Severity;
-use crate::domain::job::JobPayload;
+use crate::domain::job::{JobPayload, NoteTo};
 use crate::domain::plan::{Guard, Rollout};
 use crate::domain::rollout::{
     judge, next_streak, previous_percent, trips, FlagTarget, GuardOutcome,
 };
-use crate::slack::messages::{self, Tone};
+use crate::slack::messages::Tone;
 use crate::state::AppState;
 use crate::storage::jobs::{self, Job};
 use crate::storage::rollout::{self as store, ChangeWhy, GuardReading};
@@ -185,8 +185,6 @@ async fn trip(
             back = Some(previous);
         }
     }
-    tx.commit().await?;
-    state.scheduler.wake();
     let then = match back {
         Some(previous) => format!(" golive sets the previous step's {previous}%."),
         None => String::new(),
@@ -199,11 +197,18 @@ async fn trip(
         ":rotating_light: *Rollout paused*: guard `{}` out of bounds {} times in a row.\nValue: *{value}* (must be {})\nQuery: `{}`{then}\n`/golive rollout resume` when it is safe.",
         guard.key, reading.streak, guard.bound, guard.query
     );
-    if let Ok(message) = messages::notice(&state.templates, Tone::Error, &plain, &body) {
-        if let Err(error) = state.slack.post(&state.release.channel(), &message).await {
-            tracing::warn!(%error, "could not post a tripped guard");
-        }
-    }
+    notes::queue(
+        &mut tx,
+        state,
+        NoteTo::Channel,
+        Tone::Error,
+        &plain,
+        &body,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    state.scheduler.wake();
     let answered = incidents::raise(
         state,
         GOLIVE,

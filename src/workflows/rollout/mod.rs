@@ -8,6 +8,7 @@
 pub mod changes;
 pub mod commands;
 pub mod guards;
+pub mod notes;
 pub mod steps;
 
 use chrono::{DateTime, Utc};
@@ -19,7 +20,6 @@ use crate::domain::plan::Rollout;
 use crate::domain::rollout::FlagTarget;
 use crate::integrations::FlagRef;
 use crate::slack::format::local;
-use crate::slack::messages::{self, Tone};
 use crate::state::AppState;
 use crate::storage::rollout::{self as store, ChangeWhy};
 use crate::storage::{audit, jobs, StoreError};
@@ -149,40 +149,6 @@ pub async fn runbook_effect(
         _ => {}
     }
     Ok(said)
-}
-
-/// Says something about the rollout: in a step's thread when the step's post exists, else
-/// in the launch channel.
-pub async fn note(state: &AppState, step: Option<u8>, tone: Tone, plain: &str, body: &str) {
-    let Ok(mut message) = messages::notice(&state.templates, tone, plain, body) else {
-        return;
-    };
-    let plan = state.release.plan();
-    let post_key = step
-        .and_then(|p| plan.feature_flags.iter().find(|s| s.percent == p))
-        .map(|s| plan.step_post_key(s));
-    if let Some(key) = post_key {
-        if let Ok(mut conn) = state.db.acquire().await {
-            if let Ok(Some(job)) = jobs::get(&mut conn, &state.release.id, &key).await {
-                message.thread_ts = job.ts;
-            }
-        }
-    }
-    if let Err(error) = state.slack.post(&state.release.channel(), &message).await {
-        tracing::warn!(%error, "could not post a rollout note");
-    }
-}
-
-/// Tells each release manager directly.
-pub async fn tell_release_managers(state: &AppState, plain: &str, body: &str) {
-    let Ok(message) = messages::notice(&state.templates, Tone::Error, plain, body) else {
-        return;
-    };
-    for manager in state.release_managers() {
-        if let Err(error) = state.slack.post(&manager, &message).await {
-            tracing::warn!(%error, manager, "could not tell a release manager");
-        }
-    }
 }
 
 /// The rollout's lines in `/golive status`: where the flag is, a hand-made change, a pause,

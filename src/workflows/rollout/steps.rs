@@ -424,25 +424,26 @@ pub async fn on_hold(state: &AppState, action: &Action, percent: u8) -> Answered
 pub async fn remind(state: &AppState, job: jobs::Job, percent: u8) -> Result<(), WorkflowError> {
     let release_id = &state.release.id;
     let now = state.clock.now();
-    let waiting = {
-        let mut tx = crate::storage::begin_write(&state.db).await?;
-        jobs::finish(&mut tx, release_id, &job.key, now).await?;
-        let stored = store::steps(&mut tx, release_id).await?.remove(&percent);
-        tx.commit().await?;
-        stored.is_some_and(|s| s.state == StepState::Waiting)
-    };
     let plan = state.release.plan();
-    let Some(rollout) = plan.rollout.as_ref().filter(|_| waiting) else {
-        return Ok(());
-    };
-    let ids = state.release.slack_ids();
-    let team = crate::domain::plan::Owner::Team(rollout.team.clone());
-    let snapshot = state.release.snapshot();
-    let mention = crate::slack::format::owner_mention(&plan, &team, &ids.groups, &snapshot.roles);
-    let plain = format!(
-        "Rollout step {percent}% is still waiting for confirmation: Apply or Hold on its post."
-    );
-    let body = format!("{mention}: rollout step {percent}% is still waiting for confirmation: *Apply* or *Hold* on its post.");
-    super::note(state, Some(percent), messages::Tone::Refused, &plain, &body).await;
+    let mut tx = crate::storage::begin_write(&state.db).await?;
+    jobs::finish(&mut tx, release_id, &job.key, now).await?;
+    let stored = store::steps(&mut tx, release_id).await?.remove(&percent);
+    let waiting = stored.is_some_and(|s| s.state == StepState::Waiting);
+    if let Some(rollout) = plan.rollout.as_ref().filter(|_| waiting) {
+        let ids = state.release.slack_ids();
+        let team = crate::domain::plan::Owner::Team(rollout.team.clone());
+        let snapshot = state.release.snapshot();
+        let mention =
+            crate::slack::format::owner_mention(&plan, &team, &ids.groups, &snapshot.roles);
+        let plain = format!(
+            "Rollout step {percent}% is still waiting for confirmation: Apply or Hold on its post."
+        );
+        let body = format!("{mention}: rollout step {percent}% is still waiting for confirmation: *Apply* or *Hold* on its post.");
+        let to = crate::domain::job::NoteTo::Step(percent);
+        let tone = messages::Tone::Refused;
+        super::notes::queue(&mut tx, state, to, tone, &plain, &body, now).await?;
+    }
+    tx.commit().await?;
+    state.scheduler.wake();
     Ok(())
 }
