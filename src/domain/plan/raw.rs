@@ -261,7 +261,8 @@ pub struct RawRollout {
     pub project: Text,
     #[serde(default = "default_environment")]
     pub environment: Text,
-    pub team: Text,
+    /// The team that confirms steps; the owner of the launch-day step milestones unless given.
+    pub team: Option<Text>,
     pub confirm_within: Option<Text>,
     pub hold: Option<Text>,
     pub failures: Option<Spanned<i64>>,

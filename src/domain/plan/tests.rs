@@ -526,3 +526,18 @@ confirm_within = "0m"
         ]
     );
 }
+
+#[test]
+fn a_rollout_without_a_team_takes_its_milestones_owner_or_says_it_needs_one() {
+    assert!(
+        !EMBEDDED_SOURCE.contains("\nteam = \"sre\""),
+        "the shipped plan names none"
+    );
+    assert_eq!(Plan::embedded().rollout.unwrap().team, "sre");
+    let source =
+        with("\n[rollout]\nflag = \"f\"\n\n[[feature_flags]]\npercent = 10\nat = \"L 09:00\"\n");
+    assert_eq!(
+        errors(&source),
+        ["32:1: `[rollout]` needs a `team` (the team that confirms steps): the launch-day milestones of its steps do not name one team"]
+    );
+}

@@ -38,7 +38,7 @@ pub fn plan(source: &str, raw: RawPlan) -> Result<Plan, PlanErrors> {
         .map(|c| c.key.get_ref().clone())
         .collect();
     let (rollout, step_defaults) = rollout::rollout(&mut check, raw.rollout, &contingency_keys);
-    let plan = Plan {
+    let mut plan = Plan {
         release: people::release(&mut check, raw.release),
         teams: people::teams(&mut check, raw.teams),
         roles: people::roles(&mut check, raw.roles),
@@ -52,7 +52,7 @@ pub fn plan(source: &str, raw: RawPlan) -> Result<Plan, PlanErrors> {
         deprecation: phases::deprecation(&mut check, raw.deprecation),
         checklists: schedule::checklists(&mut check, raw.checklists),
         escalation: people::escalation(&mut check, raw.escalation),
-        feature_flags: rollout::steps(&mut check, raw.feature_flags, step_defaults),
+        feature_flags: rollout::steps(&mut check, raw.feature_flags, &step_defaults),
         rollout,
         metrics: phases::metrics(&mut check, raw.metrics),
         risks: phases::risks(raw.risks),
@@ -60,6 +60,9 @@ pub fn plan(source: &str, raw: RawPlan) -> Result<Plan, PlanErrors> {
         recurring: schedule::recurring(&mut check, raw.recurring),
         gonogo: people::gonogo(&mut check, raw.gonogo),
     };
+    if let Some(span) = step_defaults.team_from_plan.clone() {
+        rollout::team_from_plan(&mut check, &mut plan, span);
+    }
     check.finish().map(|()| plan)
 }
 

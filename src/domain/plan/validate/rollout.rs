@@ -13,11 +13,13 @@ use super::{Checker, PLACEHOLDER};
 use crate::domain::day::DayTime;
 use crate::domain::excerpt::excerpt;
 
-/// What a step takes from `[rollout]` unless it says otherwise.
-#[derive(Debug, Clone, Copy)]
+/// What a step takes from `[rollout]` unless it says otherwise, and where `[rollout]` is
+/// written when its team is to be found from the plan.
+#[derive(Debug, Clone)]
 pub struct StepDefaults {
     confirm_within: TimeDelta,
     hold: TimeDelta,
+    pub team_from_plan: Option<std::ops::Range<usize>>,
 }
 
 const CONFIRM_WITHIN: TimeDelta = TimeDelta::minutes(15);
@@ -44,6 +46,7 @@ pub fn rollout(
     let mut defaults = StepDefaults {
         confirm_within: CONFIRM_WITHIN,
         hold: HOLD,
+        team_from_plan: None,
     };
     let Some(raw) = raw else {
         return (None, defaults);
@@ -66,7 +69,13 @@ pub fn rollout(
             check.error(at, format!("rollout {what} must not be empty"));
         }
     }
-    let team = check.team(&raw.team);
+    let team = match &raw.team {
+        Some(team) => check.team(team),
+        None => {
+            defaults.team_from_plan = Some(span.clone());
+            String::new()
+        }
+    };
     let failures = match &raw.failures {
         None => FAILURES,
         Some(n) => u32::try_from(*n.get_ref())
@@ -147,7 +156,35 @@ fn guard(check: &mut Checker, raw: RawGuard, seen: &mut HashSet<String>) -> Guar
     }
 }
 
-pub fn steps(check: &mut Checker, raw: Vec<RawFlagStep>, defaults: StepDefaults) -> Vec<FlagStep> {
+/// The team of a `[rollout]` that names none: the owner of the launch-day milestones that carry
+/// its steps, when they agree on one team.
+pub fn team_from_plan(
+    check: &mut Checker,
+    plan: &mut super::super::Plan,
+    span: std::ops::Range<usize>,
+) {
+    let owners: HashSet<String> = plan
+        .feature_flags
+        .iter()
+        .filter_map(|step| plan.step_milestone(step))
+        .filter_map(|m| match &m.owner {
+            super::super::Owner::Team(team) => Some(team.clone()),
+            super::super::Owner::All => None,
+        })
+        .collect();
+    let Some(rollout) = plan.rollout.as_mut() else {
+        return;
+    };
+    match owners.into_iter().collect::<Vec<_>>().as_slice() {
+        [team] => rollout.team = team.clone(),
+        _ => check.error(
+            span,
+            "`[rollout]` needs a `team` (the team that confirms steps): the launch-day milestones of its steps do not name one team",
+        ),
+    }
+}
+
+pub fn steps(check: &mut Checker, raw: Vec<RawFlagStep>, defaults: &StepDefaults) -> Vec<FlagStep> {
     let mut previous: Option<FlagStep> = None;
     raw.into_iter()
         .map(|step| {
