@@ -37,6 +37,15 @@ impl FlagReading {
         self.percent
     }
 
+    /// Whether someone changed the flag outside golive: it is not where golive last set it (off,
+    /// when golive never set it).
+    pub fn changed_outside(&self, applied: Option<FlagTarget>) -> bool {
+        match applied {
+            Some(applied) => !self.is_at(applied),
+            None => self.enabled,
+        }
+    }
+
     /// Whether the flag server is at `target`.
     pub fn is_at(&self, target: FlagTarget) -> bool {
         match target {

@@ -83,10 +83,7 @@ pub async fn run(state: &AppState, job: Job, id: i64) -> Result<(), WorkflowErro
     };
     let now = state.clock.now();
     let code = reading_code(&reading);
-    let drifted = match record.applied {
-        Some(applied) => !reading.is_at(applied),
-        None => reading.enabled,
-    };
+    let drifted = reading.changed_outside(record.applied);
     let confirmed = record.drift_seen.as_deref() == Some(code.as_str());
     {
         let mut conn = state.db.acquire().await?;

@@ -33,9 +33,7 @@ pub async fn run(state: &AppState, user: &str, command: RolloutCommand) -> Answe
     }
     let lead = command == RolloutCommand::Resume && state.holds(Role::EngineeringLead, user);
     if !(lead || may_change(state, &rollout, user).await) {
-        let team = plan
-            .team(&rollout.team)
-            .map_or(rollout.team.clone(), |t| t.name.clone());
+        let team = plan.owner_name(&crate::domain::plan::Owner::Team(rollout.team.clone()));
         let why = if command == RolloutCommand::Resume {
             format!("Only release managers, {team} and engineering leads can resume the rollout; nothing was changed.")
         } else {
@@ -230,14 +228,10 @@ async fn list(state: &AppState, rollout: &Rollout) -> Answered {
         Some(flags) => match flags.read(&flag_ref(rollout)).await {
             Ok(reading) => {
                 let code = reading_code(&reading);
-                let drift = match record.applied {
-                    Some(ours) if !reading.is_at(ours) => {
-                        " (changed outside golive: the next step asks again)"
-                    }
-                    None if reading.enabled => {
-                        " (changed outside golive: the next step asks again)"
-                    }
-                    _ => "",
+                let drift = if reading.changed_outside(record.applied) {
+                    " (changed outside golive: the next step asks again)"
+                } else {
+                    ""
                 };
                 format!(
                     "{} reads {}{drift}",

@@ -7,7 +7,7 @@ use sqlx::SqliteConnection;
 
 use super::{may_change, request_in, who_may};
 use crate::domain::job::JobPayload;
-use crate::domain::plan::FlagStep;
+use crate::domain::plan::{FlagStep, Owner};
 use crate::domain::rollout::StepState;
 use crate::domain::timeline::Occurrence;
 use crate::slack::format::{local, slack_date};
@@ -37,7 +37,11 @@ async fn view(state: &AppState, step: &FlagStep) -> Result<StepView, WorkflowErr
             .await?
             .remove(&step.percent)
     };
-    let StoredStep { state: at, by, .. } = stored.unwrap_or(StoredStep {
+    let StoredStep {
+        state: at,
+        by,
+        change,
+    } = stored.unwrap_or(StoredStep {
         state: StepState::Waiting,
         change: None,
         by: None,
@@ -46,10 +50,7 @@ async fn view(state: &AppState, step: &FlagStep) -> Result<StepView, WorkflowErr
     let team = plan
         .rollout
         .as_ref()
-        .map(|r| {
-            plan.team(&r.team)
-                .map_or(r.team.clone(), |t| t.name.clone())
-        })
+        .map(|r| plan.owner_name(&Owner::Team(r.team.clone())))
         .unwrap_or_default();
     let server = match &state.rollout.flags {
         Some(flags) => flags.describe(),
@@ -80,7 +81,14 @@ async fn view(state: &AppState, step: &FlagStep) -> Result<StepView, WorkflowErr
             (line.clone(), line)
         }
         StepState::Applied => {
-            let read = read_back(state, stored_change(state, step.percent).await?).await;
+            let applied = match change {
+                Some(id) => {
+                    let mut conn = state.db.acquire().await?;
+                    store::change(&mut conn, release_id, id).await?
+                }
+                None => None,
+            };
+            let read = read_back(state, applied).await;
             (
                 format!("Rollout step {percent}%: applied{}{read}", who(true)),
                 format!(
@@ -113,18 +121,6 @@ async fn view(state: &AppState, step: &FlagStep) -> Result<StepView, WorkflowErr
             StepState::Pending | StepState::Waiting | StepState::Held
         ),
     })
-}
-
-async fn stored_change(
-    state: &AppState,
-    percent: u8,
-) -> Result<Option<store::Change>, WorkflowError> {
-    let mut conn = state.db.acquire().await?;
-    let steps = store::steps(&mut conn, &state.release.id).await?;
-    let Some(id) = steps.get(&percent).and_then(|s| s.change) else {
-        return Ok(None);
-    };
-    Ok(store::change(&mut conn, &state.release.id, id).await?)
 }
 
 /// "; Unleash at … reads 25%", or that it was recorded only.
@@ -283,53 +279,47 @@ pub async fn scheduled_post_made(
     Ok(())
 }
 
-/// The step a button names, with the rollout, or why the click does nothing.
-fn clicked_step(state: &AppState, percent: u8) -> Result<FlagStep, Answer> {
+/// The step a button names, when the plan still has it and `user` may act on it (`what` they
+/// tried, for the refusal); else the answer.
+async fn admitted(
+    state: &AppState,
+    user: &str,
+    percent: u8,
+    what: &str,
+) -> Result<FlagStep, Answer> {
     let plan = state.release.plan();
-    if plan.rollout.is_none() {
+    let Some(rollout) = plan.rollout.as_ref() else {
         return Err(Answer::refused(Text::plain(
             "This launch's plan has no rollout any more; nothing was changed.",
         )));
-    }
-    plan.feature_flags
+    };
+    let Some(step) = plan
+        .feature_flags
         .iter()
         .find(|s| s.percent == percent)
         .copied()
-        .ok_or_else(|| {
-            Answer::refused(Text::plain(format!(
-                "The plan has no {percent}% step any more; nothing was changed."
-            )))
-        })
-}
-
-/// Refuses people who may not act on the rollout, naming who may.
-async fn refuse_stranger(state: &AppState, user: &str, what: &str) -> Option<Answer> {
-    let plan = state.release.plan();
-    let rollout = plan.rollout.as_ref()?;
+    else {
+        return Err(Answer::refused(Text::plain(format!(
+            "The plan has no {percent}% step any more; nothing was changed."
+        ))));
+    };
     if may_change(state, rollout, user).await {
-        return None;
+        return Ok(step);
     }
-    let team = plan
-        .team(&rollout.team)
-        .map_or(rollout.team.clone(), |t| t.name.clone());
+    let team = plan.owner_name(&Owner::Team(rollout.team.clone()));
     let why = format!("Only release managers and {team} can {what}; nothing was changed.");
-    Some(
-        Refusal::new(Text::plain(why))
-            .naming("They are", who_may(state, rollout).await)
-            .into(),
-    )
+    Err(Refusal::new(Text::plain(why))
+        .naming("They are", who_may(state, rollout).await)
+        .into())
 }
 
 /// Apply: the step's change is recorded and made by a job; the post shows the outcome.
 pub async fn on_apply(state: &AppState, action: &Action, percent: u8) -> Answered {
-    let step = match clicked_step(state, percent) {
+    let user = action.user.as_str();
+    let step = match admitted(state, user, percent, "apply a rollout step").await {
         Ok(step) => step,
         Err(answer) => return Ok(answer),
     };
-    let user = action.user.as_str();
-    if let Some(refusal) = refuse_stranger(state, user, "apply a rollout step").await {
-        return Ok(refusal);
-    }
     let release_id = &state.release.id;
     let now = state.clock.now();
     let mut tx = crate::storage::begin_write(&state.db).await?;
@@ -378,12 +368,9 @@ pub async fn on_apply(state: &AppState, action: &Action, percent: u8) -> Answere
 
 /// Hold: the step is not applied for now; Apply still applies it later.
 pub async fn on_hold(state: &AppState, action: &Action, percent: u8) -> Answered {
-    if let Err(answer) = clicked_step(state, percent) {
-        return Ok(answer);
-    }
     let user = action.user.as_str();
-    if let Some(refusal) = refuse_stranger(state, user, "hold a rollout step").await {
-        return Ok(refusal);
+    if let Err(answer) = admitted(state, user, percent, "hold a rollout step").await {
+        return Ok(answer);
     }
     let release_id = &state.release.id;
     let now = state.clock.now();
