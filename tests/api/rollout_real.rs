@@ -46,29 +46,15 @@ fn unique_flag(test: &str) -> String {
     format!("rollout-real-{test}-{:08x}", rand::random::<u32>())
 }
 
-/// An admin API call on the shared Unleash: the status and the JSON body (Null if none).
-async fn admin(method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let unleash = Unleash::shared();
-    let mut request = reqwest::Client::new()
-        .request(method, unleash.admin_url(path))
-        .header("Authorization", unleash.admin_token());
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("unleash answers");
-    let status = response.status();
-    let text = response.text().await.unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 /// The flag's `production` environment as Unleash's admin API shows it.
 async fn production(flag: &str) -> Value {
-    let (status, feature) = admin(
-        Method::GET,
-        &format!("/projects/default/features/{flag}"),
-        None,
-    )
-    .await;
+    let (status, feature) = Unleash::shared()
+        .admin(
+            Method::GET,
+            &format!("/projects/default/features/{flag}"),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "read {flag}: {feature}");
     feature["environments"]
         .as_array()
@@ -103,12 +89,13 @@ impl Rig {
             .await
             .expect("the shared Unleash starts");
         let flag = unique_flag(test);
-        let (status, created) = admin(
-            Method::POST,
-            "/projects/default/features",
-            Some(json!({"name": flag, "type": "release"})),
-        )
-        .await;
+        let (status, created) = Unleash::shared()
+            .admin(
+                Method::POST,
+                "/projects/default/features",
+                Some(json!({"name": flag, "type": "release"})),
+            )
+            .await;
         assert_eq!(status, StatusCode::CREATED, "create {flag}: {created}");
         let untouched = production(&flag).await;
         assert_eq!(untouched["enabled"], false, "{untouched}");
@@ -642,15 +629,16 @@ async fn a_hand_made_change_on_unleash_is_shown_and_the_next_step_asks_again() {
     let strategy = apply_step_at(&rig, &app, 10, "09:00", None).await;
 
     // Someone sets 40 % on Unleash directly.
-    let (status, patched) = admin(
-        Method::PATCH,
-        &format!(
-            "/projects/default/features/{}/environments/production/strategies/{strategy}",
-            rig.flag
-        ),
-        Some(json!([{"op": "replace", "path": "/parameters/rollout", "value": "40"}])),
-    )
-    .await;
+    let (status, patched) = Unleash::shared()
+        .admin(
+            Method::PATCH,
+            &format!(
+                "/projects/default/features/{}/environments/production/strategies/{strategy}",
+                rig.flag
+            ),
+            Some(json!([{"op": "replace", "path": "/parameters/rollout", "value": "40"}])),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{patched}");
     assert_one_strategy_at(&rig.flag, 40).await;
 
@@ -713,15 +701,16 @@ async fn golives_strategy_disabled_by_hand_is_a_hand_made_change() {
     rig.wait_for_healthy_guards(&app).await;
     let strategy = apply_step_at(&rig, &app, 10, "09:00", None).await;
 
-    let (status, patched) = admin(
-        Method::PATCH,
-        &format!(
-            "/projects/default/features/{}/environments/production/strategies/{strategy}",
-            rig.flag
-        ),
-        Some(json!([{"op": "replace", "path": "/disabled", "value": true}])),
-    )
-    .await;
+    let (status, patched) = Unleash::shared()
+        .admin(
+            Method::PATCH,
+            &format!(
+                "/projects/default/features/{}/environments/production/strategies/{strategy}",
+                rig.flag
+            ),
+            Some(json!([{"op": "replace", "path": "/disabled", "value": true}])),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{patched}");
     let env = production(&rig.flag).await;
     assert_eq!(env["strategies"][0]["disabled"], true, "{env}");

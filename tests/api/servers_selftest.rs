@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::servers::exporter::Exporter;
 use crate::servers::postgres::Postgres;
@@ -36,21 +36,6 @@ fn postgres_answers_select_1_and_is_gone_after_drop() {
     assert!(!dir.exists(), "{} is still there", dir.display());
 }
 
-/// An admin API call on the shared Unleash; returns the status and the JSON body (Null if none).
-async fn admin(method: reqwest::Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let unleash = Unleash::shared();
-    let mut request = reqwest::Client::new()
-        .request(method, unleash.admin_url(path))
-        .header("Authorization", unleash.admin_token());
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("unleash answers");
-    let status = response.status();
-    let text = response.text().await.unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 #[tokio::test]
 async fn unleash_takes_a_gradual_rollout_from_10_to_25_percent() {
     let unleash = Unleash::shared();
@@ -66,25 +51,27 @@ async fn unleash_takes_a_gradual_rollout_from_10_to_25_percent() {
     // This test's own flag: others share the instance.
     let flag = "servers-selftest-rollout";
     let base = format!("/projects/default/features/{flag}");
-    let (status, created) = admin(
-        reqwest::Method::POST,
-        "/projects/default/features",
-        Some(json!({"name": flag, "type": "release"})),
-    )
-    .await;
+    let (status, created) = Unleash::shared()
+        .admin(
+            reqwest::Method::POST,
+            "/projects/default/features",
+            Some(json!({"name": flag, "type": "release"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "create the flag: {created}");
 
     // The gradual strategy first, with a title of its own; `rollout` is a string.
-    let (status, strategy) = admin(
-        reqwest::Method::POST,
-        &format!("{base}/environments/production/strategies"),
-        Some(json!({
-            "name": "flexibleRollout",
-            "title": "golive gradual rollout",
-            "parameters": {"rollout": "10", "stickiness": "default", "groupId": flag},
-        })),
-    )
-    .await;
+    let (status, strategy) = Unleash::shared()
+        .admin(
+            reqwest::Method::POST,
+            &format!("{base}/environments/production/strategies"),
+            Some(json!({
+                "name": "flexibleRollout",
+                "title": "golive gradual rollout",
+                "parameters": {"rollout": "10", "stickiness": "default", "groupId": flag},
+            })),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "add the strategy: {strategy}");
     let id = strategy["id"]
         .as_str()
@@ -92,23 +79,27 @@ async fn unleash_takes_a_gradual_rollout_from_10_to_25_percent() {
         .to_owned();
     assert_eq!(strategy["parameters"]["rollout"], "10");
 
-    let (status, patched) = admin(
-        reqwest::Method::PATCH,
-        &format!("{base}/environments/production/strategies/{id}"),
-        Some(json!([{"op": "replace", "path": "/parameters/rollout", "value": "25"}])),
-    )
-    .await;
+    let (status, patched) = Unleash::shared()
+        .admin(
+            reqwest::Method::PATCH,
+            &format!("{base}/environments/production/strategies/{id}"),
+            Some(json!([{"op": "replace", "path": "/parameters/rollout", "value": "25"}])),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "patch the rollout: {patched}");
 
-    let (status, body) = admin(
-        reqwest::Method::POST,
-        &format!("{base}/environments/production/on"),
-        None,
-    )
-    .await;
+    let (status, body) = Unleash::shared()
+        .admin(
+            reqwest::Method::POST,
+            &format!("{base}/environments/production/on"),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "switch production on: {body}");
 
-    let (status, feature) = admin(reqwest::Method::GET, &base, None).await;
+    let (status, feature) = Unleash::shared()
+        .admin(reqwest::Method::GET, &base, None)
+        .await;
     assert_eq!(status, StatusCode::OK, "read the flag: {feature}");
     let production = feature["environments"]
         .as_array()

@@ -149,6 +149,28 @@ impl Unleash {
         &self.admin_token
     }
 
+    /// An admin API call: the status and the JSON body (Null if none).
+    pub async fn admin(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        let mut request = reqwest::Client::new()
+            .request(method, self.admin_url(path))
+            .header("Authorization", self.admin_token());
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("unleash answers");
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
     pub fn pid(&self) -> u32 {
         self.process.pid()
     }
