@@ -202,12 +202,12 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 async fn pending_escalations(state: &AppState) -> i64 {
-    let (n,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM jobs WHERE kind = 'escalation' AND state IN ('pending', 'sending') AND due_at <= ?",
-    )
-    .bind(Utc::now().timestamp_millis())
-    .fetch_one(&state.db)
-    .await
+    let sql = "SELECT COUNT(*) FROM jobs WHERE kind = 'escalation' AND state IN ('pending', 'sending') AND due_at <= $1";
+    let mut conn = state.db.acquire().await.unwrap();
+    let (n,): (i64,) = golive::on!(&mut conn, |c| sqlx::query_as(sql)
+        .bind(Utc::now().timestamp_millis())
+        .fetch_one(c)
+        .await)
     .unwrap();
     n
 }

@@ -251,7 +251,7 @@ pub async fn export(args: ExportArgs) -> Result<ExitCode, StartError> {
     let id = file.plan.release.id();
     let known = {
         let mut conn = store
-            .pool
+            .db
             .acquire()
             .await
             .map_err(crate::storage::StoreError::from)?;
@@ -264,7 +264,7 @@ pub async fn export(args: ExportArgs) -> Result<ExitCode, StartError> {
         );
         return Ok(ExitCode::FAILURE);
     }
-    let record = crate::record::build(&store.pool, &file.plan).await?;
+    let record = crate::record::build(&store.db, &file.plan).await?;
     let text = match crate::record::render(&record, args.format) {
         Ok(text) => text,
         Err(error) => {

@@ -124,10 +124,10 @@ impl Application {
             return Err(StartError::LaunchDateForSeveral(files.len()));
         }
         let store = storage::connect(&config.database_url).await?;
-        let db = store.pool.clone();
+        let db = store.db.clone();
         // No task of this process holds a job yet: any still in hand were held by one that died.
         let taken_back =
-            storage::jobs::take_back_all(&mut *db.acquire().await.map_err(StoreError::from)?)
+            storage::jobs::take_back_all(&mut db.acquire().await.map_err(StoreError::from)?)
                 .await?;
         if taken_back > 0 {
             tracing::warn!(

@@ -4,10 +4,10 @@
 
 mod formats;
 
+use crate::storage::Db;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
-use sqlx::SqlitePool;
 
 pub use formats::{render, Format, FormatError};
 
@@ -157,7 +157,7 @@ pub struct EventRecord {
 }
 
 /// The record of `plan`'s launch as the store holds it.
-pub async fn build(db: &SqlitePool, plan: &Plan) -> Result<LaunchRecord, StoreError> {
+pub async fn build(db: &Db, plan: &Plan) -> Result<LaunchRecord, StoreError> {
     let info = &plan.release;
     let id = info.id();
     let zone = info.timezone;

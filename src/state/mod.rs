@@ -9,8 +9,6 @@ pub mod status_cache;
 
 use std::sync::Arc;
 
-use sqlx::SqlitePool;
-
 use crate::background::Background;
 use crate::clock::SharedClock;
 use crate::domain::plan::Role;
@@ -25,7 +23,7 @@ use scheduling::Scheduler;
 #[derive(Clone)]
 pub struct AppState {
     /// Reads, and the scheduler's own bookkeeping.
-    pub db: SqlitePool,
+    pub db: crate::storage::Db,
     /// Changes people make (commands, clicks): one ordered, group-committed writer.
     pub writer: Writer,
     pub slack: Arc<dyn SlackPort>,

@@ -1,7 +1,7 @@
 //! The `audit_log` table: who did what, when.
 
+use super::AsConn;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 use super::{from_millis, to_millis, StoreError};
 
@@ -16,15 +16,16 @@ pub struct AuditEntry {
 
 /// Appends an entry.
 pub async fn record(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     at: DateTime<Utc>,
     actor: &str,
     action: &str,
     detail: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO audit_log (release_id, at, actor, action, detail) VALUES (?, ?, ?, ?, ?)",
+    crate::on!(conn, |conn| {
+        sqlx::query(
+        "INSERT INTO audit_log (release_id, at, actor, action, detail) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(release_id)
     .bind(to_millis(at))
@@ -33,7 +34,8 @@ pub async fn record(
     .bind(detail)
     .execute(conn)
     .await?;
-    Ok(())
+        Ok(())
+    })
 }
 
 /// One entry to append with [`record_all`].
@@ -48,62 +50,65 @@ pub struct NewEntry<'a> {
 
 /// Appends many entries in one statement, in the order given.
 pub async fn record_all(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     entries: &[NewEntry<'_>],
 ) -> Result<(), StoreError> {
-    if entries.is_empty() {
-        return Ok(());
-    }
-    let rows: Vec<(&str, i64, &str, &str, &str)> = entries
-        .iter()
-        .map(|e| (e.release_id, to_millis(e.at), e.actor, e.action, e.detail))
-        .collect();
-    sqlx::query(
-        "INSERT INTO audit_log (release_id, at, actor, action, detail)
+    crate::on!(conn, |conn| {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<(&str, i64, &str, &str, &str)> = entries
+            .iter()
+            .map(|e| (e.release_id, to_millis(e.at), e.actor, e.action, e.detail))
+            .collect();
+        sqlx::query(
+            "INSERT INTO audit_log (release_id, at, actor, action, detail)
          SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4
-           FROM json_each(?) ORDER BY key",
-    )
-    .bind(super::json_rows(&rows)?)
-    .execute(conn)
-    .await?;
-    Ok(())
+           FROM json_each($1) ORDER BY key",
+        )
+        .bind(super::json_rows(&rows)?)
+        .execute(conn)
+        .await?;
+        Ok(())
+    })
 }
 
 /// The whole log of a release, oldest first.
-pub async fn list(
-    conn: &mut SqliteConnection,
-    release_id: &str,
-) -> Result<Vec<AuditEntry>, StoreError> {
-    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
-        "SELECT at, actor, action, detail FROM audit_log WHERE release_id = ? ORDER BY id",
-    )
-    .bind(release_id)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(at, actor, action, detail)| AuditEntry {
-            at: from_millis(at),
-            actor,
-            action,
-            detail,
-        })
-        .collect())
+pub async fn list(conn: &mut impl AsConn, release_id: &str) -> Result<Vec<AuditEntry>, StoreError> {
+    crate::on!(conn, |conn| {
+        let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+            "SELECT at, actor, action, detail FROM audit_log WHERE release_id = $1 ORDER BY id",
+        )
+        .bind(release_id)
+        .fetch_all(conn)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(at, actor, action, detail)| AuditEntry {
+                at: from_millis(at),
+                actor,
+                action,
+                detail,
+            })
+            .collect())
+    })
 }
 
 /// How many entries of `action` a release's log holds.
 pub async fn count(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     action: &str,
 ) -> Result<u32, StoreError> {
-    let (n,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE release_id = ? AND action = ?")
-            .bind(release_id)
-            .bind(action)
-            .fetch_one(conn)
-            .await?;
-    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    crate::on!(conn, |conn| {
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE release_id = $1 AND action = $2")
+                .bind(release_id)
+                .bind(action)
+                .fetch_one(conn)
+                .await?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    })
 }
 
 #[cfg(test)]

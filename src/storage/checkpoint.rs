@@ -72,23 +72,26 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("c.db").display());
         let store = crate::storage::connect(&url).await.unwrap();
+        let crate::storage::Db::Sqlite(pool) = &store.db else {
+            panic!("a SQLite URL opens SQLite");
+        };
         let (auto,): (i64,) = sqlx::query_as("PRAGMA wal_autocheckpoint")
-            .fetch_one(&store.pool)
+            .fetch_one(pool)
             .await
             .unwrap();
         assert_eq!(auto, 0, "no commit runs a checkpoint itself");
         sqlx::query("CREATE TABLE t (n INTEGER)")
-            .execute(&store.pool)
+            .execute(pool)
             .await
             .unwrap();
         for n in 0..20 {
             sqlx::query("INSERT INTO t (n) VALUES (?)")
                 .bind(n)
-                .execute(&store.pool)
+                .execute(pool)
                 .await
                 .unwrap();
         }
-        let mut conn = store.pool.acquire().await.unwrap();
+        let mut conn = pool.acquire().await.unwrap();
         let done = checkpoint(&mut conn).await.unwrap();
         assert!(done.log >= 20, "every commit is still in the log: {done:?}");
         assert_eq!(

@@ -3,8 +3,8 @@
 //! An incident's waits and messages are rows in `jobs` whose keys start with `incident:INC-n:`,
 //! so ending an incident's waits is one update of its pending `escalation` jobs.
 
+use super::AsConn;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 use super::{from_millis, to_millis, StoreError};
 use crate::domain::incident::{Incident, IncidentId, Resolution, Severity};
@@ -78,13 +78,14 @@ impl TryFrom<IncidentRow> for Incident {
 
 /// Stores a new incident under the next free number and returns that number.
 pub async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     incident: &Incident,
 ) -> Result<IncidentId, StoreError> {
-    let (number,): (i64,) = sqlx::query_as(
+    crate::on!(conn, |conn| {
+        let (number,): (i64,) = sqlx::query_as(
         "INSERT INTO incidents (release_id, number, severity, summary, opened_by, opened_at, level, level_since)
-         SELECT ?1, COALESCE(MAX(number), 0) + 1, ?2, ?3, ?4, ?5, ?6, ?5 FROM incidents WHERE release_id = ?1
+         SELECT $1, COALESCE(MAX(number), 0) + 1, $2, $3, $4, $5, $6, $5 FROM incidents WHERE release_id = $1
          RETURNING number",
     )
     .bind(release_id)
@@ -95,82 +96,83 @@ pub async fn insert(
     .bind(i64::from(incident.level))
     .fetch_one(conn)
     .await?;
-    Ok(IncidentId(number))
+        Ok(IncidentId(number))
+    })
 }
 
 /// One incident, if it exists.
 pub async fn load(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     id: IncidentId,
 ) -> Result<Option<Incident>, StoreError> {
-    let row: Option<IncidentRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM incidents WHERE release_id = ? AND number = ?"
-    ))
-    .bind(release_id)
-    .bind(id.0)
-    .fetch_optional(conn)
-    .await?;
-    row.map(Incident::try_from).transpose()
+    crate::on!(conn, |conn| {
+        let row: Option<IncidentRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM incidents WHERE release_id = $1 AND number = $2"
+        ))
+        .bind(release_id)
+        .bind(id.0)
+        .fetch_optional(conn)
+        .await?;
+        row.map(Incident::try_from).transpose()
+    })
 }
 
 /// The open incidents, oldest first.
-pub async fn open(
-    conn: &mut SqliteConnection,
-    release_id: &str,
-) -> Result<Vec<Incident>, StoreError> {
-    let rows: Vec<IncidentRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM incidents WHERE release_id = ? AND resolved_at IS NULL ORDER BY number"
+pub async fn open(conn: &mut impl AsConn, release_id: &str) -> Result<Vec<Incident>, StoreError> {
+    crate::on!(conn, |conn| {
+        let rows: Vec<IncidentRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM incidents WHERE release_id = $1 AND resolved_at IS NULL ORDER BY number"
     ))
     .bind(release_id)
     .fetch_all(conn)
     .await?;
-    rows.into_iter().map(Incident::try_from).collect()
+        rows.into_iter().map(Incident::try_from).collect()
+    })
 }
 
 /// How many P0 incidents are open.
-pub async fn open_p0_count(
-    conn: &mut SqliteConnection,
-    release_id: &str,
-) -> Result<usize, StoreError> {
-    let (count,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM incidents WHERE release_id = ? AND resolved_at IS NULL AND severity = 'P0'",
+pub async fn open_p0_count(conn: &mut impl AsConn, release_id: &str) -> Result<usize, StoreError> {
+    crate::on!(conn, |conn| {
+        let (count,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM incidents WHERE release_id = $1 AND resolved_at IS NULL AND severity = 'P0'",
     )
     .bind(release_id)
     .fetch_one(conn)
     .await?;
-    Ok(usize::try_from(count).unwrap_or_default())
+        Ok(usize::try_from(count).unwrap_or_default())
+    })
 }
 
 /// How many incidents are open.
-pub async fn open_count(
-    conn: &mut SqliteConnection,
-    release_id: &str,
-) -> Result<usize, StoreError> {
-    let (count,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM incidents WHERE release_id = ? AND resolved_at IS NULL",
-    )
-    .bind(release_id)
-    .fetch_one(conn)
-    .await?;
-    Ok(usize::try_from(count).unwrap_or_default())
+pub async fn open_count(conn: &mut impl AsConn, release_id: &str) -> Result<usize, StoreError> {
+    crate::on!(conn, |conn| {
+        let (count,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM incidents WHERE release_id = $1 AND resolved_at IS NULL",
+        )
+        .bind(release_id)
+        .fetch_one(conn)
+        .await?;
+        Ok(usize::try_from(count).unwrap_or_default())
+    })
 }
 
 /// Writes back what transitions change.
 pub async fn save(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     incident: &Incident,
 ) -> Result<(), StoreError> {
-    let (acked_by, acked_at) = match &incident.acked {
-        Some((by, at)) => (Some(by.as_str()), Some(to_millis(*at))),
-        None => (None, None),
-    };
-    let resolved = incident.resolved.as_ref();
-    sqlx::query(
-        "UPDATE incidents SET level = ?, level_since = ?, acked_by = ?, acked_at = ?, customer_impact = ?,
-                rollback_considered = ?, runbook = ?, resolved_by = ?, resolved_at = ?, resolution_note = ?
-          WHERE release_id = ? AND number = ?",
+    crate::on!(conn, |conn| {
+        let (acked_by, acked_at) = match &incident.acked {
+            Some((by, at)) => (Some(by.as_str()), Some(to_millis(*at))),
+            None => (None, None),
+        };
+        let resolved = incident.resolved.as_ref();
+        sqlx::query(
+        "UPDATE incidents SET level = $1, level_since = $2, acked_by = $3, acked_at = $4, customer_impact = $5,
+                rollback_considered = $6, runbook = $7, resolved_by = $8, resolved_at = $9, resolution_note = $10
+          WHERE release_id = $11 AND number = $12",
     )
     .bind(i64::from(incident.level))
     .bind(to_millis(incident.level_since))
@@ -186,91 +188,102 @@ pub async fn save(
     .bind(incident.id.0)
     .execute(conn)
     .await?;
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Reserves the next message number of an incident (the first is 0: the incident post).
 pub async fn next_message(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     id: IncidentId,
 ) -> Result<i64, StoreError> {
-    let (next,): (i64,) = sqlx::query_as(
-        "UPDATE incidents SET messages = messages + 1 WHERE release_id = ? AND number = ? RETURNING messages - 1",
+    crate::on!(conn, |conn| {
+        let (next,): (i64,) = sqlx::query_as(
+        "UPDATE incidents SET messages = messages + 1 WHERE release_id = $1 AND number = $2 RETURNING messages - 1",
     )
     .bind(release_id)
     .bind(id.0)
     .fetch_one(conn)
     .await?;
-    Ok(next)
+        Ok(next)
+    })
 }
 
 /// Where the incident post landed (channel, ts), once it is posted.
 pub async fn incident_post(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     id: IncidentId,
 ) -> Result<Option<(String, String)>, StoreError> {
-    let row: Option<(Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT channel, ts FROM jobs WHERE release_id = ? AND key = ? AND state = 'done'",
-    )
-    .bind(release_id)
-    .bind(message_key(id, 0))
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.and_then(|(channel, ts)| channel.zip(ts)))
+    crate::on!(conn, |conn| {
+        let row: Option<(Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT channel, ts FROM jobs WHERE release_id = $1 AND key = $2 AND state = 'done'",
+        )
+        .bind(release_id)
+        .bind(message_key(id, 0))
+        .fetch_optional(conn)
+        .await?;
+        Ok(row.and_then(|(channel, ts)| channel.zip(ts)))
+    })
 }
 
 /// Cancels the incident's pending escalation waits; returns how many.
 pub async fn cancel_waits(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     id: IncidentId,
 ) -> Result<u64, StoreError> {
-    // The incident's keys are those after its prefix and before the prefix with ':' + 1 (';'):
-    // a range on the primary key, not a scan of every job.
-    let prefix = job_prefix(id);
-    let end = format!("{};", prefix.trim_end_matches(':'));
-    let done = sqlx::query(
-        "UPDATE jobs SET state = 'cancelled'
-          WHERE release_id = ? AND key > ? AND key < ? AND kind = ? AND state = 'pending'",
-    )
-    .bind(release_id)
-    .bind(&prefix)
-    .bind(&end)
-    .bind(ESCALATION)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected())
+    crate::on!(conn, |conn| {
+        // The incident's keys are those after its prefix and before the prefix with ':' + 1 (';'):
+        // a range on the primary key, not a scan of every job.
+        let prefix = job_prefix(id);
+        let end = format!("{};", prefix.trim_end_matches(':'));
+        let done = sqlx::query(
+            "UPDATE jobs SET state = 'cancelled'
+          WHERE release_id = $1 AND key > $2 AND key < $3 AND kind = $4 AND state = 'pending'",
+        )
+        .bind(release_id)
+        .bind(&prefix)
+        .bind(&end)
+        .bind(ESCALATION)
+        .execute(conn)
+        .await?;
+        Ok(done.rows_affected())
+    })
 }
 
 /// Records the hotfix of an incident.
 pub async fn record_hotfix(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     id: IncidentId,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE incidents SET hotfix_at = COALESCE(hotfix_at, ?) WHERE release_id = ? AND number = ?")
+    crate::on!(conn, |conn| {
+        sqlx::query("UPDATE incidents SET hotfix_at = COALESCE(hotfix_at, $1) WHERE release_id = $2 AND number = $3")
         .bind(to_millis(now))
         .bind(release_id)
         .bind(id.0)
         .execute(conn)
         .await?;
-    Ok(())
+        Ok(())
+    })
 }
 
 /// When the hotfix was recorded, if it was.
 pub async fn hotfix_at(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     id: IncidentId,
 ) -> Result<Option<DateTime<Utc>>, StoreError> {
-    let row: Option<(Option<i64>,)> =
-        sqlx::query_as("SELECT hotfix_at FROM incidents WHERE release_id = ? AND number = ?")
-            .bind(release_id)
-            .bind(id.0)
-            .fetch_optional(conn)
-            .await?;
-    Ok(row.and_then(|(at,)| at).map(from_millis))
+    crate::on!(conn, |conn| {
+        let row: Option<(Option<i64>,)> =
+            sqlx::query_as("SELECT hotfix_at FROM incidents WHERE release_id = $1 AND number = $2")
+                .bind(release_id)
+                .bind(id.0)
+                .fetch_optional(conn)
+                .await?;
+        Ok(row.and_then(|(at,)| at).map(from_millis))
+    })
 }

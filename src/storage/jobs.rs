@@ -9,8 +9,8 @@
 //! A job whose attempt runs on a task of its own is `in_hand` while it runs (see
 //! [`hand_over`]); the scheduler's queries skip it, and [`take_back_all`] clears the flag at start.
 
+use super::AsConn;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 use super::{from_millis, to_millis, StoreError};
 use crate::domain::job::JobPayload;
@@ -105,14 +105,15 @@ fn from_row(row: JobRow) -> Result<Job, StoreError> {
 /// Schedules a job, or re-times it if it has not started; started and finished jobs are kept as
 /// they are, which is what makes re-scheduling idempotent.
 pub async fn schedule(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     key: &str,
     due_at: DateTime<Utc>,
     payload: &JobPayload,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO jobs (release_id, key, kind, due_at, state, payload) VALUES (?, ?, ?, ?, 'pending', ?)
+    crate::on!(conn, |conn| {
+        sqlx::query(
+        "INSERT INTO jobs (release_id, key, kind, due_at, state, payload) VALUES ($1, $2, $3, $4, 'pending', $5)
          ON CONFLICT (release_id, key) DO UPDATE
             SET due_at = excluded.due_at, payload = excluded.payload, state = 'pending', next_attempt_at = NULL
           WHERE jobs.state IN ('pending', 'cancelled')",
@@ -124,109 +125,120 @@ pub async fn schedule(
     .bind(payload.encode())
     .execute(conn)
     .await?;
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Cancels the pending jobs of `kind` whose key is not in `keep`; returns how many.
 pub async fn cancel_pending_except(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     kind: &str,
     keep: &std::collections::HashSet<String>,
 ) -> Result<usize, StoreError> {
-    let pending: Vec<(String,)> = sqlx::query_as(
-        "SELECT key FROM jobs WHERE release_id = ? AND kind = ? AND state = 'pending'",
-    )
-    .bind(release_id)
-    .bind(kind)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut cancelled = 0;
-    for (key,) in pending.into_iter().filter(|(k,)| !keep.contains(k)) {
-        sqlx::query("UPDATE jobs SET state = 'cancelled' WHERE release_id = ? AND key = ?")
-            .bind(release_id)
-            .bind(&key)
-            .execute(&mut *conn)
-            .await?;
-        cancelled += 1;
-    }
-    Ok(cancelled)
+    crate::on!(conn, |conn| {
+        let pending: Vec<(String,)> = sqlx::query_as(
+            "SELECT key FROM jobs WHERE release_id = $1 AND kind = $2 AND state = 'pending'",
+        )
+        .bind(release_id)
+        .bind(kind)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut cancelled = 0;
+        for (key,) in pending.into_iter().filter(|(k,)| !keep.contains(k)) {
+            sqlx::query("UPDATE jobs SET state = 'cancelled' WHERE release_id = $1 AND key = $2")
+                .bind(release_id)
+                .bind(&key)
+                .execute(&mut *conn)
+                .await?;
+            cancelled += 1;
+        }
+        Ok(cancelled)
+    })
 }
 
 /// Gives a job a new key (its occurrence moved to another time, which its key spells), keeping
 /// its state and history; a cancelled job holding the new key makes way.
 pub async fn rekey(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     from: &str,
     to: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM jobs WHERE release_id = ? AND key = ? AND state = 'cancelled'")
-        .bind(release_id)
-        .bind(to)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query("UPDATE jobs SET key = ? WHERE release_id = ? AND key = ?")
-        .bind(to)
-        .bind(release_id)
-        .bind(from)
-        .execute(conn)
-        .await?;
-    Ok(())
+    crate::on!(conn, |conn| {
+        sqlx::query("DELETE FROM jobs WHERE release_id = $1 AND key = $2 AND state = 'cancelled'")
+            .bind(release_id)
+            .bind(to)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("UPDATE jobs SET key = $1 WHERE release_id = $2 AND key = $3")
+            .bind(to)
+            .bind(release_id)
+            .bind(from)
+            .execute(conn)
+            .await?;
+        Ok(())
+    })
 }
 
 /// Unfinished jobs of `kind` waiting to be retried after `now` (they failed and are backing off).
 pub async fn waiting_retries(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     kind: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<Job>, StoreError> {
-    let rows: Vec<JobRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM jobs WHERE next_attempt_at > ? AND state IN ('pending', 'sending')
-            AND release_id = ? AND kind = ? ORDER BY due_at, key"
+    crate::on!(conn, |conn| {
+        let rows: Vec<JobRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM jobs WHERE next_attempt_at > $1 AND state IN ('pending', 'sending')
+            AND release_id = $2 AND kind = $3 ORDER BY due_at, key"
     ))
-    .bind(to_millis(now))
-    .bind(release_id)
-    .bind(kind)
-    .fetch_all(conn)
-    .await?;
-    rows.into_iter().map(from_row).collect()
+        .bind(to_millis(now))
+        .bind(release_id)
+        .bind(kind)
+        .fetch_all(conn)
+        .await?;
+        rows.into_iter().map(from_row).collect()
+    })
 }
 
 /// Keeps a due job waiting until `until` (later than now, so after its due time), leaving its
 /// state and last error as they are.
 pub async fn hold_until(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     key: &str,
     until: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE jobs SET next_attempt_at = ? WHERE release_id = ? AND key = ? AND state IN ('pending', 'sending')",
+    crate::on!(conn, |conn| {
+        sqlx::query(
+        "UPDATE jobs SET next_attempt_at = $1 WHERE release_id = $2 AND key = $3 AND state IN ('pending', 'sending')",
     )
     .bind(to_millis(until))
     .bind(release_id)
     .bind(key)
     .execute(conn)
     .await?;
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Keys of the jobs of `kind` that are waiting, under way or done: every one not cancelled.
 pub async fn keys_not_cancelled(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     kind: &str,
 ) -> Result<std::collections::HashSet<String>, StoreError> {
-    let keys: Vec<(String,)> = sqlx::query_as(
-        "SELECT key FROM jobs WHERE release_id = ? AND kind = ? AND state <> 'cancelled'",
-    )
-    .bind(release_id)
-    .bind(kind)
-    .fetch_all(conn)
-    .await?;
-    Ok(keys.into_iter().map(|(key,)| key).collect())
+    crate::on!(conn, |conn| {
+        let keys: Vec<(String,)> = sqlx::query_as(
+            "SELECT key FROM jobs WHERE release_id = $1 AND kind = $2 AND state <> 'cancelled'",
+        )
+        .bind(release_id)
+        .bind(kind)
+        .fetch_all(conn)
+        .await?;
+        Ok(keys.into_iter().map(|(key,)| key).collect())
+    })
 }
 
 /// The release ids a query of the running launches binds: a JSON array, read with `json_each`.
@@ -238,106 +250,119 @@ fn running(releases: &[String]) -> String {
 /// `releases` (a launch whose plan was removed keeps its jobs, unrun). Two index lookups,
 /// however many jobs wait.
 pub async fn next_wakeup(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     releases: &[String],
 ) -> Result<Option<DateTime<Utc>>, StoreError> {
-    let (at,): (Option<i64>,) = sqlx::query_as(
-        "SELECT MIN(at) FROM (
+    crate::on!(conn, |conn| {
+        let (at,): (Option<i64>,) = sqlx::query_as(
+            "SELECT MIN(at) FROM (
             SELECT MIN(due_at) AS at FROM jobs
              WHERE state IN ('pending', 'sending') AND in_hand = 0 AND next_attempt_at IS NULL
-               AND release_id IN (SELECT value FROM json_each(?1))
+               AND release_id IN (SELECT value FROM json_each($1))
             UNION ALL
             SELECT MIN(next_attempt_at) FROM jobs
              WHERE state IN ('pending', 'sending') AND in_hand = 0 AND next_attempt_at IS NOT NULL
-               AND release_id IN (SELECT value FROM json_each(?1)))",
-    )
-    .bind(running(releases))
-    .fetch_one(conn)
-    .await?;
-    Ok(at.map(from_millis))
+               AND release_id IN (SELECT value FROM json_each($1)))",
+        )
+        .bind(running(releases))
+        .fetch_one(conn)
+        .await?;
+        Ok(at.map(from_millis))
+    })
 }
 
 /// Unfinished jobs of the running `releases` whose time has come, oldest first.
 pub async fn due(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     releases: &[String],
     now: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<Job>, StoreError> {
-    // A retry is only ever set later than its job fell due, so `due_at <= now` holds for every
-    // due job, and lets the index skip the jobs still waiting.
-    let rows: Vec<JobRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM jobs WHERE state IN ('pending', 'sending') AND in_hand = 0
-            AND due_at <= ?1 AND COALESCE(next_attempt_at, due_at) <= ?1
-            AND release_id IN (SELECT value FROM json_each(?3))
-          ORDER BY due_at, key LIMIT ?2"
-    ))
-    .bind(to_millis(now))
-    .bind(limit)
-    .bind(running(releases))
-    .fetch_all(conn)
-    .await?;
-    rows.into_iter().map(from_row).collect()
+    crate::on!(conn, |conn| {
+        // A retry is only ever set later than its job fell due, so `due_at <= now` holds for every
+        // due job, and lets the index skip the jobs still waiting.
+        let rows: Vec<JobRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM jobs WHERE state IN ('pending', 'sending') AND in_hand = 0
+            AND due_at <= $1 AND COALESCE(next_attempt_at, due_at) <= $1
+            AND release_id IN (SELECT value FROM json_each($3))
+          ORDER BY due_at, key LIMIT $2"
+        ))
+        .bind(to_millis(now))
+        .bind(limit)
+        .bind(running(releases))
+        .fetch_all(conn)
+        .await?;
+        rows.into_iter().map(from_row).collect()
+    })
 }
 
 /// One job, by key.
 pub async fn get(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     key: &str,
 ) -> Result<Option<Job>, StoreError> {
-    let row: Option<JobRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM jobs WHERE release_id = ? AND key = ?"
-    ))
-    .bind(release_id)
-    .bind(key)
-    .fetch_optional(conn)
-    .await?;
-    row.map(from_row).transpose()
+    crate::on!(conn, |conn| {
+        let row: Option<JobRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM jobs WHERE release_id = $1 AND key = $2"
+        ))
+        .bind(release_id)
+        .bind(key)
+        .fetch_optional(conn)
+        .await?;
+        row.map(from_row).transpose()
+    })
 }
 
 /// Every job of a release, in due order.
-pub async fn list(conn: &mut SqliteConnection, release_id: &str) -> Result<Vec<Job>, StoreError> {
-    let rows: Vec<JobRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM jobs WHERE release_id = ? ORDER BY due_at, key"
-    ))
-    .bind(release_id)
-    .fetch_all(conn)
-    .await?;
-    rows.into_iter().map(from_row).collect()
+pub async fn list(conn: &mut impl AsConn, release_id: &str) -> Result<Vec<Job>, StoreError> {
+    crate::on!(conn, |conn| {
+        let rows: Vec<JobRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM jobs WHERE release_id = $1 ORDER BY due_at, key"
+        ))
+        .bind(release_id)
+        .fetch_all(conn)
+        .await?;
+        rows.into_iter().map(from_row).collect()
+    })
 }
 
 /// Marks the start of an attempt; must be committed before the attempt touches Slack.
 pub async fn begin_attempt(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     key: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    start_attempt(conn, release_id, key, now, false).await
+    crate::on!(conn, |conn| {
+        start_attempt(conn, release_id, key, now, false).await
+    })
 }
 
 /// Begins an attempt that a task of its own will make: as [`begin_attempt`], and the job is
 /// `in_hand` until [`complete`] or [`retry_later`] records how it went.
 pub async fn hand_over(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     key: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    start_attempt(conn, release_id, key, now, true).await
+    crate::on!(conn, |conn| {
+        start_attempt(conn, release_id, key, now, true).await
+    })
 }
 
 async fn start_attempt(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     key: &str,
     now: DateTime<Utc>,
     in_hand: bool,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE jobs SET state = 'sending', attempts = attempts + 1, attempt_started_at = ?, in_hand = ?
-          WHERE release_id = ? AND key = ? AND state IN ('pending', 'sending')",
+    crate::on!(conn, |conn| {
+        sqlx::query(
+        "UPDATE jobs SET state = 'sending', attempts = attempts + 1, attempt_started_at = $1, in_hand = $2
+          WHERE release_id = $3 AND key = $4 AND state IN ('pending', 'sending')",
     )
     .bind(to_millis(now))
     .bind(in_hand)
@@ -345,30 +370,34 @@ async fn start_attempt(
     .bind(key)
     .execute(conn)
     .await?;
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Takes back every job handed over: at start no task holds one. Returns how many.
-pub async fn take_back_all(conn: &mut SqliteConnection) -> Result<u64, StoreError> {
-    let done = sqlx::query("UPDATE jobs SET in_hand = 0 WHERE in_hand = 1")
-        .execute(conn)
-        .await?;
-    Ok(done.rows_affected())
+pub async fn take_back_all(conn: &mut impl AsConn) -> Result<u64, StoreError> {
+    crate::on!(conn, |conn| {
+        let done = sqlx::query("UPDATE jobs SET in_hand = 0 WHERE in_hand = 1")
+            .execute(conn)
+            .await?;
+        Ok(done.rows_affected())
+    })
 }
 
 /// Records a finished job and where its post landed.
 pub async fn complete(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     key: &str,
     channel: Option<&str>,
     ts: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE jobs SET state = 'done', channel = ?, ts = ?, done_at = ?, next_attempt_at = NULL, last_error = NULL,
+    crate::on!(conn, |conn| {
+        sqlx::query(
+        "UPDATE jobs SET state = 'done', channel = $1, ts = $2, done_at = $3, next_attempt_at = NULL, last_error = NULL,
                 in_hand = 0
-          WHERE release_id = ? AND key = ?",
+          WHERE release_id = $4 AND key = $5",
     )
     .bind(channel)
     .bind(ts)
@@ -377,42 +406,47 @@ pub async fn complete(
     .bind(key)
     .execute(conn)
     .await?;
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Records a job that finished without a post of its own (a decision, a reminder, a skip).
 pub async fn finish(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     key: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    complete(conn, release_id, key, None, None, now).await
+    crate::on!(conn, |conn| {
+        complete(conn, release_id, key, None, None, now).await
+    })
 }
 
 /// Records a failed attempt and when to try again. `reached_slack` says whether the outcome is
 /// unknown (the job stays `sending`, so the next attempt looks for the post first).
 pub async fn retry_later(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     key: &str,
     error: &str,
     next_attempt_at: DateTime<Utc>,
     reached_slack: bool,
 ) -> Result<(), StoreError> {
-    let state = if reached_slack { "sending" } else { "pending" };
-    sqlx::query(
-        "UPDATE jobs SET state = ?, last_error = ?, next_attempt_at = ?, in_hand = 0
-          WHERE release_id = ? AND key = ?",
-    )
-    .bind(state)
-    .bind(error)
-    .bind(to_millis(next_attempt_at))
-    .bind(release_id)
-    .bind(key)
-    .execute(conn)
-    .await?;
-    Ok(())
+    crate::on!(conn, |conn| {
+        let state = if reached_slack { "sending" } else { "pending" };
+        sqlx::query(
+            "UPDATE jobs SET state = $1, last_error = $2, next_attempt_at = $3, in_hand = 0
+          WHERE release_id = $4 AND key = $5",
+        )
+        .bind(state)
+        .bind(error)
+        .bind(to_millis(next_attempt_at))
+        .bind(release_id)
+        .bind(key)
+        .execute(conn)
+        .await?;
+        Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! SQLite persistence: the only module that writes SQL.
+//! Persistence on SQLite or PostgreSQL: the only module that writes SQL.
 //!
 //! Every function takes a connection or transaction chosen by the caller, so a workflow can make
 //! several changes atomically. Times are stored as unix milliseconds (UTC).
@@ -18,18 +18,18 @@ pub mod runbooks;
 pub mod votes;
 pub mod writer;
 
-use std::str::FromStr;
-use std::sync::atomic::{AtomicU64, Ordering};
+mod connection;
+mod postgres;
+mod sqlite;
+
+pub use connection::{begin_write, AsConn, Conn, Connection, Db, Pooled, Tx};
+pub use sqlite::{count_commits, POOL_SIZE};
+
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Connection, SqlitePool};
-use tokio::sync::Notify;
-
-/// Connections in the pool, all opened at start.
-pub const POOL_SIZE: u32 = 4;
+use tokio::sync::broadcast;
 
 /// Errors from the store.
 #[derive(Debug, thiserror::Error)]
@@ -42,94 +42,31 @@ pub enum StoreError {
     Corrupt(String),
     #[error("write failed: {0}")]
     Write(String),
+    /// The job's lease passed to another replica: this outcome is refused (see `jobs`).
+    #[error("the lease on {0} was lost to another replica")]
+    LeaseLost(String),
 }
 
 /// The store: a pool for reads and occasional writes, and the single writer for changes people make.
 #[derive(Clone)]
 pub struct Store {
-    pub pool: SqlitePool,
+    pub db: Db,
     pub writer: writer::Writer,
-    /// Counts commits on any of the store's connections (see [`count_commits`]).
+    /// Counts commits seen by this process: its own, and (on PostgreSQL) other replicas'.
     pub changes: Arc<AtomicU64>,
+    /// The launches another replica changed (on PostgreSQL): a release id, or `""` for "maybe
+    /// any" after the notification connection was lost.
+    pub changed_elsewhere: broadcast::Sender<String>,
 }
 
-/// Opens (creating if missing) the database at `url`, in WAL mode, applies the migrations and
-/// starts the writer and the checkpointer.
+/// Opens the store at `url`: `postgres://…` for PostgreSQL, anything else for a SQLite file
+/// (created if missing). Applies the migrations and starts the writer.
 pub async fn connect(url: &str) -> Result<Store, StoreError> {
-    let options = options(url)?;
-    let changes = Arc::new(AtomicU64::new(0));
-    let commits = Arc::new(Notify::new());
-    let hook = (changes.clone(), commits.clone());
-    {
-        // One connection first: it creates the file, switches it to WAL (which needs the file
-        // to itself) and migrates it, before the pool opens its connections side by side.
-        let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
-        sqlx::migrate!("./migrations").run(&mut conn).await?;
-        conn.close().await?;
+    if postgres::is_postgres(url) {
+        postgres::connect(url).await
+    } else {
+        sqlite::connect(url).await
     }
-    // Every connection is opened at start and kept: opening one, and preparing its statements,
-    // costs milliseconds that a page due now should not wait for.
-    let pool = SqlitePoolOptions::new()
-        .max_connections(POOL_SIZE)
-        .min_connections(POOL_SIZE)
-        .idle_timeout(None)
-        .max_lifetime(None)
-        // A connection to a local file does not drop: checking it costs a round trip to its
-        // thread on every acquire, for nothing.
-        .test_before_acquire(false)
-        .after_connect(move |conn, _| {
-            let hook = hook.clone();
-            Box::pin(async move { count_commits(conn, hook.0, hook.1).await })
-        })
-        .connect_with(options.clone())
-        .await?;
-    let writer = writer::Writer::start(&options, changes.clone(), commits.clone()).await?;
-    checkpoint::start(&options, commits).await?;
-    Ok(Store {
-        pool,
-        writer,
-        changes,
-    })
-}
-
-/// Makes `conn` bump `changes` whenever it commits, so readers can tell cheaply whether anything
-/// changed since they last looked, and tell the checkpointer there is log to copy.
-pub async fn count_commits(
-    conn: &mut sqlx::SqliteConnection,
-    changes: Arc<AtomicU64>,
-    commits: Arc<Notify>,
-) -> Result<(), sqlx::Error> {
-    conn.lock_handle().await?.set_commit_hook(move || {
-        changes.fetch_add(1, Ordering::Release);
-        commits.notify_one();
-        true
-    });
-    Ok(())
-}
-
-/// Starts a transaction that will write. IMMEDIATE takes the write lock up front: a deferred
-/// transaction that read first fails outright ("database is locked") when another connection
-/// committed meanwhile, where this one waits its turn.
-pub async fn begin_write(
-    pool: &SqlitePool,
-) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-    pool.begin_with("BEGIN IMMEDIATE").await
-}
-
-fn options(url: &str) -> Result<SqliteConnectOptions, StoreError> {
-    Ok(SqliteConnectOptions::from_str(url)?
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        // WAL + NORMAL is durable across process crashes (kill -9); only an OS crash can lose the
-        // last commits, and the job protocol re-checks Slack for those.
-        .synchronous(SqliteSynchronous::Normal)
-        .busy_timeout(Duration::from_secs(5))
-        // No commit on the pool runs a checkpoint (see `checkpoint`); the writer turns it back on.
-        .pragma("wal_autocheckpoint", "0")
-        // Statement journals (a batch statement keeps one, to undo itself alone on an error)
-        // stay in memory instead of spilling to a temporary file past 64 KiB.
-        .pragma("temp_store", "memory")
-        .foreign_keys(true))
 }
 
 /// Rows for a statement that reads them with `json_each(?)`: one bound JSON array, so a batch of
@@ -150,10 +87,10 @@ pub fn from_millis(millis: i64) -> DateTime<Utc> {
 
 /// A fresh store in a temporary directory, with release `r` in it.
 #[cfg(test)]
-pub(crate) async fn test_store() -> (tempfile::TempDir, SqlitePool) {
+pub(crate) async fn test_store() -> (tempfile::TempDir, Db) {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let pool = connect(&url).await.expect("the store opens").pool;
+    let pool = connect(&url).await.expect("the store opens").db;
     let mut conn = pool.acquire().await.expect("a connection");
     releases::ensure(&mut conn, "r", "R", "1", "#c", None, Utc::now())
         .await
@@ -163,6 +100,8 @@ pub(crate) async fn test_store() -> (tempfile::TempDir, SqlitePool) {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::Ordering;
+
     use super::*;
 
     #[tokio::test]
@@ -172,7 +111,7 @@ mod tests {
             .await
             .unwrap();
         let before = store.changes.load(Ordering::Acquire);
-        let mut conn = store.pool.acquire().await.unwrap();
+        let mut conn = store.db.acquire().await.unwrap();
         releases::ensure(&mut conn, "r", "R", "1", "#c", None, Utc::now())
             .await
             .unwrap();

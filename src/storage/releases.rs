@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use super::AsConn;
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::SqliteConnection;
 
 use super::{to_millis, StoreError};
 
@@ -18,7 +18,7 @@ pub struct StoredRelease {
 /// Creates the release row if it does not exist yet; an existing row keeps its launch date,
 /// because `/golive launch-date` overrides what the plan said.
 pub async fn ensure(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     id: &str,
     name: &str,
     version: &str,
@@ -26,94 +26,106 @@ pub async fn ensure(
     launch_date: Option<NaiveDate>,
     now: DateTime<Utc>,
 ) -> Result<StoredRelease, StoreError> {
-    sqlx::query(
-        "INSERT INTO releases (id, name, version, channel, launch_date, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(id)
-    .bind(name)
-    .bind(version)
-    .bind(channel)
-    .bind(launch_date.map(|d| d.to_string()))
-    .bind(to_millis(now))
-    .bind(to_millis(now))
-    .execute(&mut *conn)
-    .await?;
-    load(conn, id).await
+    crate::on!(conn, |conn| {
+        sqlx::query(
+            "INSERT INTO releases (id, name, version, channel, launch_date, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(id)
+        .bind(name)
+        .bind(version)
+        .bind(channel)
+        .bind(launch_date.map(|d| d.to_string()))
+        .bind(to_millis(now))
+        .bind(to_millis(now))
+        .execute(&mut *conn)
+        .await?;
+        load(conn, id).await
+    })
 }
 
 /// Reads one release.
-pub async fn load(conn: &mut SqliteConnection, id: &str) -> Result<StoredRelease, StoreError> {
-    let (id, channel, launch_date): (String, String, Option<String>) =
-        sqlx::query_as("SELECT id, channel, launch_date FROM releases WHERE id = ?")
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?;
-    let launch_date = launch_date
-        .map(|d| d.parse::<NaiveDate>())
-        .transpose()
-        .map_err(|e| StoreError::Corrupt(format!("release {id}: launch_date: {e}")))?;
-    Ok(StoredRelease {
-        id,
-        channel,
-        launch_date,
+pub async fn load(conn: &mut impl AsConn, id: &str) -> Result<StoredRelease, StoreError> {
+    crate::on!(conn, |conn| {
+        let (id, channel, launch_date): (String, String, Option<String>) =
+            sqlx::query_as("SELECT id, channel, launch_date FROM releases WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *conn)
+                .await?;
+        let launch_date = launch_date
+            .map(|d| d.parse::<NaiveDate>())
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(format!("release {id}: launch_date: {e}")))?;
+        Ok(StoredRelease {
+            id,
+            channel,
+            launch_date,
+        })
     })
 }
 
 /// Sets or moves L-Day.
 pub async fn set_launch_date(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     id: &str,
     launch_date: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE releases SET launch_date = ?, updated_at = ? WHERE id = ?")
-        .bind(launch_date.to_string())
-        .bind(to_millis(now))
-        .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(())
+    crate::on!(conn, |conn| {
+        sqlx::query("UPDATE releases SET launch_date = $1, updated_at = $2 WHERE id = $3")
+            .bind(launch_date.to_string())
+            .bind(to_millis(now))
+            .bind(id)
+            .execute(conn)
+            .await?;
+        Ok(())
+    })
 }
 
 /// The role holders the plan named when it was last read (role key → user ids); `None` for a
 /// release last read before golive kept them.
 pub async fn plan_roles(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     id: &str,
 ) -> Result<Option<BTreeMap<String, Vec<String>>>, StoreError> {
-    let (stored,): (Option<String>,) =
-        sqlx::query_as("SELECT plan_roles FROM releases WHERE id = ?")
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?;
-    stored
-        .map(|json| serde_json::from_str(&json))
-        .transpose()
-        .map_err(|e| StoreError::Corrupt(format!("release {id}: plan_roles: {e}")))
+    crate::on!(conn, |conn| {
+        let (stored,): (Option<String>,) =
+            sqlx::query_as("SELECT plan_roles FROM releases WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *conn)
+                .await?;
+        stored
+            .map(|json| serde_json::from_str(&json))
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(format!("release {id}: plan_roles: {e}")))
+    })
 }
 
 /// Keeps the role holders the plan names now.
 pub async fn set_plan_roles(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     id: &str,
     roles: &BTreeMap<String, Vec<String>>,
 ) -> Result<(), StoreError> {
-    let json = serde_json::to_string(roles)
-        .map_err(|e| StoreError::Corrupt(format!("release {id}: plan_roles: {e}")))?;
-    sqlx::query("UPDATE releases SET plan_roles = ? WHERE id = ?")
-        .bind(json)
-        .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(())
+    crate::on!(conn, |conn| {
+        let json = serde_json::to_string(roles)
+            .map_err(|e| StoreError::Corrupt(format!("release {id}: plan_roles: {e}")))?;
+        sqlx::query("UPDATE releases SET plan_roles = $1 WHERE id = $2")
+            .bind(json)
+            .bind(id)
+            .execute(conn)
+            .await?;
+        Ok(())
+    })
 }
 
 /// Whether the store holds release `id`.
-pub async fn exists(conn: &mut SqliteConnection, id: &str) -> Result<bool, StoreError> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM releases WHERE id = ?")
-        .bind(id)
-        .fetch_one(conn)
-        .await?;
-    Ok(n > 0)
+pub async fn exists(conn: &mut impl AsConn, id: &str) -> Result<bool, StoreError> {
+    crate::on!(conn, |conn| {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM releases WHERE id = $1")
+            .bind(id)
+            .fetch_one(conn)
+            .await?;
+        Ok(n > 0)
+    })
 }

@@ -1,28 +1,29 @@
 //! The `role_assignments` table: who holds which role in a release.
 
+use super::AsConn;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 use super::{to_millis, StoreError};
 
 /// Makes `users` the holders of `role`, replacing whoever held it.
 pub async fn replace_holders(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     role: &str,
     users: &[String],
     assigned_by: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM role_assignments WHERE release_id = ? AND role = ?")
-        .bind(release_id)
-        .bind(role)
-        .execute(&mut *conn)
-        .await?;
-    for user in users {
-        sqlx::query(
+    crate::on!(conn, |conn| {
+        sqlx::query("DELETE FROM role_assignments WHERE release_id = $1 AND role = $2")
+            .bind(release_id)
+            .bind(role)
+            .execute(&mut *conn)
+            .await?;
+        for user in users {
+            sqlx::query(
             "INSERT OR IGNORE INTO role_assignments (release_id, role, user_id, assigned_by, assigned_at)
-             VALUES (?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(release_id)
         .bind(role)
@@ -31,32 +32,35 @@ pub async fn replace_holders(
         .bind(to_millis(now))
         .execute(&mut *conn)
         .await?;
-    }
-    Ok(())
+        }
+        Ok(())
+    })
 }
 
 /// Every (role, user) pair of a release, in role then assignment order.
 pub async fn list(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
 ) -> Result<Vec<(String, String)>, StoreError> {
-    Ok(sqlx::query_as(
-        "SELECT role, user_id FROM role_assignments WHERE release_id = ?
+    crate::on!(conn, |conn| {
+        Ok(sqlx::query_as(
+            "SELECT role, user_id FROM role_assignments WHERE release_id = $1
          ORDER BY role, assigned_at, user_id",
-    )
-    .bind(release_id)
-    .fetch_all(conn)
-    .await?)
+        )
+        .bind(release_id)
+        .fetch_all(conn)
+        .await?)
+    })
 }
 
 /// Whether a role has ever been assigned in this release (the plan's defaults apply only before).
-pub async fn any_assigned(
-    conn: &mut SqliteConnection,
-    release_id: &str,
-) -> Result<bool, StoreError> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM role_assignments WHERE release_id = ?")
-        .bind(release_id)
-        .fetch_one(conn)
-        .await?;
-    Ok(n > 0)
+pub async fn any_assigned(conn: &mut impl AsConn, release_id: &str) -> Result<bool, StoreError> {
+    crate::on!(conn, |conn| {
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM role_assignments WHERE release_id = $1")
+                .bind(release_id)
+                .fetch_one(conn)
+                .await?;
+        Ok(n > 0)
+    })
 }

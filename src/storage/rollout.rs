@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
+use super::AsConn;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 use super::{from_millis, to_millis, StoreError};
 use crate::domain::incident::IncidentId;
@@ -22,37 +22,40 @@ pub struct StoredStep {
 
 /// Every stored step of a release, by percentage.
 pub async fn steps(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
 ) -> Result<HashMap<u8, StoredStep>, StoreError> {
-    type StepRow = (i64, String, Option<i64>, Option<String>, Option<i64>);
-    let rows: Vec<StepRow> = sqlx::query_as(
-        "SELECT percent, state, change_id, by_user, at FROM rollout_steps WHERE release_id = ?",
+    crate::on!(conn, |conn| {
+        type StepRow = (i64, String, Option<i64>, Option<String>, Option<i64>);
+        let rows: Vec<StepRow> = sqlx::query_as(
+        "SELECT percent, state, change_id, by_user, at FROM rollout_steps WHERE release_id = $1",
     )
     .bind(release_id)
     .fetch_all(conn)
     .await?;
-    rows.into_iter()
-        .map(|(percent, state, change, by, at)| {
-            let state = StepState::parse(&state)
-                .ok_or_else(|| StoreError::Corrupt(format!("rollout step state {state:?}")))?;
-            let by = by.zip(at.map(from_millis));
-            Ok((percent as u8, StoredStep { state, change, by }))
-        })
-        .collect()
+        rows.into_iter()
+            .map(|(percent, state, change, by, at)| {
+                let state = StepState::parse(&state)
+                    .ok_or_else(|| StoreError::Corrupt(format!("rollout step state {state:?}")))?;
+                let by = by.zip(at.map(from_millis));
+                Ok((percent as u8, StoredStep { state, change, by }))
+            })
+            .collect()
+    })
 }
 
 /// Sets a step's state; `by` names who applied or held it.
 pub async fn set_step(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     percent: u8,
     state: StepState,
     change: Option<i64>,
     by: Option<(&str, DateTime<Utc>)>,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO rollout_steps (release_id, percent, state, change_id, by_user, at) VALUES (?, ?, ?, ?, ?, ?)
+    crate::on!(conn, |conn| {
+        sqlx::query(
+        "INSERT INTO rollout_steps (release_id, percent, state, change_id, by_user, at) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (release_id, percent) DO UPDATE
             SET state = excluded.state,
                 change_id = COALESCE(excluded.change_id, rollout_steps.change_id),
@@ -67,24 +70,27 @@ pub async fn set_step(
     .bind(by.map(|(_, at)| to_millis(at)))
     .execute(conn)
     .await?;
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Marks every open step below `percent` skipped: a later one was applied first.
 pub async fn skip_below(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     percent: u8,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE rollout_steps SET state = 'skipped'
-          WHERE release_id = ? AND percent < ? AND state IN ('waiting', 'held')",
-    )
-    .bind(release_id)
-    .bind(i64::from(percent))
-    .execute(conn)
-    .await?;
-    Ok(())
+    crate::on!(conn, |conn| {
+        sqlx::query(
+            "UPDATE rollout_steps SET state = 'skipped'
+          WHERE release_id = $1 AND percent < $2 AND state IN ('waiting', 'held')",
+        )
+        .bind(release_id)
+        .bind(i64::from(percent))
+        .execute(conn)
+        .await?;
+        Ok(())
+    })
 }
 
 /// Why a change was asked for.
@@ -205,7 +211,7 @@ fn change_from(row: ChangeRow) -> Result<Change, StoreError> {
 
 /// Records a change to make; returns its id.
 pub async fn insert_change(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     step: Option<u8>,
     target: FlagTarget,
@@ -213,9 +219,10 @@ pub async fn insert_change(
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
-    let done = sqlx::query(
+    crate::on!(conn, |conn| {
+        let done: (i64,) = sqlx::query_as(
         "INSERT INTO rollout_changes (release_id, step, target, why, requested_by, requested_at)
-         VALUES (?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(release_id)
     .bind(step.map(i64::from))
@@ -223,65 +230,68 @@ pub async fn insert_change(
     .bind(why.as_str())
     .bind(by)
     .bind(to_millis(now))
-    .execute(conn)
+    .fetch_one(conn)
     .await?;
-    Ok(done.last_insert_rowid())
+        Ok(done.0)
+    })
 }
 
 pub async fn change(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     id: i64,
 ) -> Result<Option<Change>, StoreError> {
-    let row: Option<ChangeRow> = sqlx::query_as(&format!(
-        "SELECT {CHANGE_COLUMNS} FROM rollout_changes WHERE release_id = ? AND id = ?"
-    ))
-    .bind(release_id)
-    .bind(id)
-    .fetch_optional(conn)
-    .await?;
-    row.map(change_from).transpose()
+    crate::on!(conn, |conn| {
+        let row: Option<ChangeRow> = sqlx::query_as(&format!(
+            "SELECT {CHANGE_COLUMNS} FROM rollout_changes WHERE release_id = $1 AND id = $2"
+        ))
+        .bind(release_id)
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+        row.map(change_from).transpose()
+    })
 }
 
 /// Every change of a release, oldest first.
-pub async fn changes(
-    conn: &mut SqliteConnection,
-    release_id: &str,
-) -> Result<Vec<Change>, StoreError> {
-    let rows: Vec<ChangeRow> = sqlx::query_as(&format!(
-        "SELECT {CHANGE_COLUMNS} FROM rollout_changes WHERE release_id = ? ORDER BY id"
-    ))
-    .bind(release_id)
-    .fetch_all(conn)
-    .await?;
-    rows.into_iter().map(change_from).collect()
+pub async fn changes(conn: &mut impl AsConn, release_id: &str) -> Result<Vec<Change>, StoreError> {
+    crate::on!(conn, |conn| {
+        let rows: Vec<ChangeRow> = sqlx::query_as(&format!(
+            "SELECT {CHANGE_COLUMNS} FROM rollout_changes WHERE release_id = $1 ORDER BY id"
+        ))
+        .bind(release_id)
+        .fetch_all(conn)
+        .await?;
+        rows.into_iter().map(change_from).collect()
+    })
 }
 
 /// Records how a change ended.
 pub async fn finish_change(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     id: i64,
     state: &ChangeState,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let (name, read_back, recorded_only, detail) = match state {
-        ChangeState::Pending => ("pending", None, false, None),
-        ChangeState::Applied {
-            read_back,
-            recorded_only,
-        } => (
-            "applied",
-            read_back.map(FlagTarget::encode),
-            *recorded_only,
-            None,
-        ),
-        ChangeState::Blocked(why) => ("blocked", None, false, Some(why.as_str())),
-        ChangeState::Failed(why) => ("failed", None, false, Some(why.as_str())),
-    };
-    sqlx::query(
-        "UPDATE rollout_changes SET state = ?, read_back = ?, recorded_only = ?, detail = ?, done_at = ?
-          WHERE release_id = ? AND id = ?",
+    crate::on!(conn, |conn| {
+        let (name, read_back, recorded_only, detail) = match state {
+            ChangeState::Pending => ("pending", None, false, None),
+            ChangeState::Applied {
+                read_back,
+                recorded_only,
+            } => (
+                "applied",
+                read_back.map(FlagTarget::encode),
+                *recorded_only,
+                None,
+            ),
+            ChangeState::Blocked(why) => ("blocked", None, false, Some(why.as_str())),
+            ChangeState::Failed(why) => ("failed", None, false, Some(why.as_str())),
+        };
+        sqlx::query(
+        "UPDATE rollout_changes SET state = $1, read_back = $2, recorded_only = $3, detail = $4, done_at = $5
+          WHERE release_id = $6 AND id = $7",
     )
     .bind(name)
     .bind(read_back)
@@ -292,7 +302,8 @@ pub async fn finish_change(
     .bind(id)
     .execute(conn)
     .await?;
-    Ok(())
+        Ok(())
+    })
 }
 
 /// What golive knows of the flag.
@@ -306,52 +317,57 @@ pub struct FlagRecord {
     pub server: Option<(String, DateTime<Utc>)>,
 }
 
-pub async fn flag(conn: &mut SqliteConnection, release_id: &str) -> Result<FlagRecord, StoreError> {
-    type FlagRow = (Option<String>, Option<String>, Option<String>, Option<i64>);
-    let row: Option<FlagRow> = sqlx::query_as(
-        "SELECT applied, drift_seen, server, server_at FROM rollout_flags WHERE release_id = ?",
+pub async fn flag(conn: &mut impl AsConn, release_id: &str) -> Result<FlagRecord, StoreError> {
+    crate::on!(conn, |conn| {
+        type FlagRow = (Option<String>, Option<String>, Option<String>, Option<i64>);
+        let row: Option<FlagRow> = sqlx::query_as(
+        "SELECT applied, drift_seen, server, server_at FROM rollout_flags WHERE release_id = $1",
     )
     .bind(release_id)
     .fetch_optional(conn)
     .await?;
-    Ok(
-        row.map_or_else(FlagRecord::default, |(applied, drift, server, at)| {
-            FlagRecord {
-                applied: applied.as_deref().and_then(FlagTarget::decode),
-                drift_seen: drift,
-                server: server.zip(at.map(from_millis)),
-            }
-        }),
-    )
+        Ok(
+            row.map_or_else(FlagRecord::default, |(applied, drift, server, at)| {
+                FlagRecord {
+                    applied: applied.as_deref().and_then(FlagTarget::decode),
+                    drift_seen: drift,
+                    server: server.zip(at.map(from_millis)),
+                }
+            }),
+        )
+    })
 }
 
 /// Records what golive set; a drift someone went over is then settled.
 pub async fn set_applied(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     applied: FlagTarget,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO rollout_flags (release_id, applied) VALUES (?, ?)
+    crate::on!(conn, |conn| {
+        sqlx::query(
+            "INSERT INTO rollout_flags (release_id, applied) VALUES ($1, $2)
          ON CONFLICT (release_id) DO UPDATE SET applied = excluded.applied, drift_seen = NULL",
-    )
-    .bind(release_id)
-    .bind(applied.encode())
-    .execute(conn)
-    .await?;
-    Ok(())
+        )
+        .bind(release_id)
+        .bind(applied.encode())
+        .execute(conn)
+        .await?;
+        Ok(())
+    })
 }
 
 /// Records the flag server's reading and, when someone chose to go over it, that too.
 pub async fn set_server(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     reading: &str,
     at: DateTime<Utc>,
     drift_seen: Option<&str>,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO rollout_flags (release_id, server, server_at, drift_seen) VALUES (?, ?, ?, ?)
+    crate::on!(conn, |conn| {
+        sqlx::query(
+        "INSERT INTO rollout_flags (release_id, server, server_at, drift_seen) VALUES ($1, $2, $3, $4)
          ON CONFLICT (release_id) DO UPDATE
             SET server = excluded.server, server_at = excluded.server_at,
                 drift_seen = COALESCE(excluded.drift_seen, rollout_flags.drift_seen)",
@@ -362,7 +378,8 @@ pub async fn set_server(
     .bind(drift_seen)
     .execute(conn)
     .await?;
-    Ok(())
+        Ok(())
+    })
 }
 
 /// A rollout pause in force.
@@ -376,18 +393,19 @@ pub struct RolloutPause {
 
 /// Records a rollout pause unless one is already in force; returns whether it was recorded.
 pub async fn pause(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     incident: Option<IncidentId>,
     reason: Option<&str>,
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    if pause_in_force(conn, release_id).await?.is_some() {
-        return Ok(false);
-    }
-    sqlx::query(
-        "INSERT INTO rollout_pauses (release_id, incident, reason, paused_by, paused_at) VALUES (?, ?, ?, ?, ?)",
+    crate::on!(conn, |conn| {
+        if pause_in_force(conn, release_id).await?.is_some() {
+            return Ok(false);
+        }
+        sqlx::query(
+        "INSERT INTO rollout_pauses (release_id, incident, reason, paused_by, paused_at) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(release_id)
     .bind(incident.map(|i| i.0))
@@ -396,45 +414,50 @@ pub async fn pause(
     .bind(to_millis(now))
     .execute(conn)
     .await?;
-    Ok(true)
+        Ok(true)
+    })
 }
 
 /// The rollout pause in force, if any.
 pub async fn pause_in_force(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
 ) -> Result<Option<RolloutPause>, StoreError> {
-    let row: Option<(Option<i64>, Option<String>, String, i64)> = sqlx::query_as(
-        "SELECT incident, reason, paused_by, paused_at FROM rollout_pauses
-          WHERE release_id = ? AND resumed_at IS NULL ORDER BY id DESC LIMIT 1",
-    )
-    .bind(release_id)
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.map(|(incident, reason, by, at)| RolloutPause {
-        incident: incident.map(IncidentId),
-        reason,
-        by,
-        at: from_millis(at),
-    }))
+    crate::on!(conn, |conn| {
+        let row: Option<(Option<i64>, Option<String>, String, i64)> = sqlx::query_as(
+            "SELECT incident, reason, paused_by, paused_at FROM rollout_pauses
+          WHERE release_id = $1 AND resumed_at IS NULL ORDER BY id DESC LIMIT 1",
+        )
+        .bind(release_id)
+        .fetch_optional(conn)
+        .await?;
+        Ok(row.map(|(incident, reason, by, at)| RolloutPause {
+            incident: incident.map(IncidentId),
+            reason,
+            by,
+            at: from_millis(at),
+        }))
+    })
 }
 
 /// Ends every rollout pause in force; returns how many.
 pub async fn resume(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
-    let done = sqlx::query(
-        "UPDATE rollout_pauses SET resumed_by = ?, resumed_at = ? WHERE release_id = ? AND resumed_at IS NULL",
+    crate::on!(conn, |conn| {
+        let done = sqlx::query(
+        "UPDATE rollout_pauses SET resumed_by = $1, resumed_at = $2 WHERE release_id = $3 AND resumed_at IS NULL",
     )
     .bind(by)
     .bind(to_millis(now))
     .bind(release_id)
     .execute(conn)
     .await?;
-    Ok(done.rows_affected())
+        Ok(done.rows_affected())
+    })
 }
 
 /// A guard reading as stored.
@@ -477,17 +500,18 @@ fn reading_from(row: ReadingRow) -> GuardReading {
 }
 
 pub async fn record_reading(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     reading: &GuardReading,
 ) -> Result<(), StoreError> {
-    let detail = match &reading.outcome {
-        GuardOutcome::Unknown(why) => Some(why.as_str()),
-        _ => None,
-    };
-    sqlx::query(
+    crate::on!(conn, |conn| {
+        let detail = match &reading.outcome {
+            GuardOutcome::Unknown(why) => Some(why.as_str()),
+            _ => None,
+        };
+        sqlx::query(
         "INSERT INTO guard_readings (release_id, guard, at, sampled_at, value, outcome, detail, streak, tripped)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(release_id)
     .bind(&reading.guard)
@@ -500,39 +524,44 @@ pub async fn record_reading(
     .bind(reading.tripped)
     .execute(conn)
     .await?;
-    Ok(())
+        Ok(())
+    })
 }
 
 /// The newest reading of each guard.
 pub async fn latest_readings(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
 ) -> Result<HashMap<String, GuardReading>, StoreError> {
-    let rows: Vec<ReadingRow> = sqlx::query_as(
+    crate::on!(conn, |conn| {
+        let rows: Vec<ReadingRow> = sqlx::query_as(
         "SELECT guard, at, sampled_at, value, outcome, detail, streak, tripped FROM guard_readings
-          WHERE id IN (SELECT MAX(id) FROM guard_readings WHERE release_id = ? GROUP BY guard)",
+          WHERE id IN (SELECT MAX(id) FROM guard_readings WHERE release_id = $1 GROUP BY guard)",
     )
     .bind(release_id)
     .fetch_all(conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(reading_from)
-        .map(|r| (r.guard.clone(), r))
-        .collect())
+        Ok(rows
+            .into_iter()
+            .map(reading_from)
+            .map(|r| (r.guard.clone(), r))
+            .collect())
+    })
 }
 
 /// Every reading of a release, oldest first (for the launch record).
 pub async fn readings(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
 ) -> Result<Vec<GuardReading>, StoreError> {
-    let rows: Vec<ReadingRow> = sqlx::query_as(
+    crate::on!(conn, |conn| {
+        let rows: Vec<ReadingRow> = sqlx::query_as(
         "SELECT guard, at, sampled_at, value, outcome, detail, streak, tripped FROM guard_readings
-          WHERE release_id = ? ORDER BY id",
+          WHERE release_id = $1 ORDER BY id",
     )
     .bind(release_id)
     .fetch_all(conn)
     .await?;
-    Ok(rows.into_iter().map(reading_from).collect())
+        Ok(rows.into_iter().map(reading_from).collect())
+    })
 }

@@ -1,8 +1,8 @@
 //! The `votes` and `ballots` tables: go/no-go votes, each voter's current ballot, decisions.
 
+use super::AsConn;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::SqliteConnection;
 
 use super::{from_millis, to_millis, StoreError};
 use crate::domain::plan::{DecisionRule, Role};
@@ -54,75 +54,82 @@ const COLUMNS: &str =
 
 /// Stores a new open vote; refused while another vote of the release is open.
 pub async fn open(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     vote: &Vote,
     opened_by: &str,
     now: DateTime<Utc>,
 ) -> Result<i64, VoteStoreError> {
-    let voters: Vec<VoterRow> = vote
-        .voters
-        .iter()
-        .map(|v| VoterRow {
-            user: v.user.clone(),
-            roles: v.roles.iter().map(|r| r.key().to_string()).collect(),
-        })
-        .collect();
-    let voters = serde_json::to_string(&voters).unwrap_or_else(|_| "[]".into());
-    let inserted = sqlx::query(
-        "INSERT INTO votes (release_id, state, voters, rule, deadline, opened_by, opened_at)
-         VALUES (?, 'open', ?, 'unanimous', ?, ?, ?)",
-    )
-    .bind(release_id)
-    .bind(voters)
-    .bind(to_millis(vote.deadline))
-    .bind(opened_by)
-    .bind(to_millis(now))
-    .execute(conn)
-    .await;
-    match inserted {
-        Ok(done) => Ok(done.last_insert_rowid()),
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            Err(VoteStoreError::AlreadyOpen)
+    crate::on!(conn, |conn| {
+        let voters: Vec<VoterRow> = vote
+            .voters
+            .iter()
+            .map(|v| VoterRow {
+                user: v.user.clone(),
+                roles: v.roles.iter().map(|r| r.key().to_string()).collect(),
+            })
+            .collect();
+        let voters = serde_json::to_string(&voters).unwrap_or_else(|_| "[]".into());
+        let inserted: Result<(i64,), _> = sqlx::query_as(
+            "INSERT INTO votes (release_id, state, voters, rule, deadline, opened_by, opened_at)
+         VALUES ($1, 'open', $2, 'unanimous', $3, $4, $5) RETURNING id",
+        )
+        .bind(release_id)
+        .bind(voters)
+        .bind(to_millis(vote.deadline))
+        .bind(opened_by)
+        .bind(to_millis(now))
+        .fetch_one(conn)
+        .await;
+        match inserted {
+            Ok((id,)) => Ok(id),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                Err(VoteStoreError::AlreadyOpen)
+            }
+            Err(e) => Err(StoreError::from(e).into()),
         }
-        Err(e) => Err(StoreError::from(e).into()),
-    }
+    })
 }
 
 /// Records where the vote's message was posted.
 pub async fn set_message(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     id: i64,
     channel: &str,
     ts: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE votes SET channel = ?, ts = ? WHERE id = ?")
-        .bind(channel)
-        .bind(ts)
-        .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(())
+    crate::on!(conn, |conn| {
+        sqlx::query("UPDATE votes SET channel = $1, ts = $2 WHERE id = $3")
+            .bind(channel)
+            .bind(ts)
+            .bind(id)
+            .execute(conn)
+            .await?;
+        Ok(())
+    })
 }
 
 /// Removes a vote whose message could not be posted, so another can be opened.
-pub async fn discard(conn: &mut SqliteConnection, id: i64) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM votes WHERE id = ? AND state = 'open'")
-        .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(())
+pub async fn discard(conn: &mut impl AsConn, id: i64) -> Result<(), StoreError> {
+    crate::on!(conn, |conn| {
+        sqlx::query("DELETE FROM votes WHERE id = $1 AND state = 'open'")
+            .bind(id)
+            .execute(conn)
+            .await?;
+        Ok(())
+    })
 }
 
 /// Saves a ballot, replacing the voter's earlier one; false when the vote is no longer open.
 pub async fn record_ballot(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     id: i64,
     ballot: &Ballot,
 ) -> Result<bool, StoreError> {
-    let done = sqlx::query(
+    crate::on!(conn, |conn| {
+        let done = sqlx::query(
         "INSERT INTO ballots (vote_id, voter, choice, reason, cast_at)
-         SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM votes WHERE id = ? AND state = 'open')
+         SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM votes WHERE id = $6 AND state = 'open')
          ON CONFLICT (vote_id, voter) DO UPDATE
             SET choice = excluded.choice, reason = excluded.reason, cast_at = excluded.cast_at",
     )
@@ -134,113 +141,124 @@ pub async fn record_ballot(
     .bind(id)
     .execute(conn)
     .await?;
-    Ok(done.rows_affected() >= 1)
+        Ok(done.rows_affected() >= 1)
+    })
 }
 
 /// Upserts many ballots in one statement, in the order given (a later ballot of the same voter
 /// replaces an earlier one), each only while its vote is open.
 pub async fn record_ballots(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     ballots: &[(i64, &Ballot)],
 ) -> Result<(), StoreError> {
-    if ballots.is_empty() {
-        return Ok(());
-    }
-    let rows: Vec<(i64, &str, &str, Option<&str>, i64)> = ballots
-        .iter()
-        .map(|(vote, b)| {
-            let reason = b.reason.as_deref();
-            (
-                *vote,
-                b.voter.as_str(),
-                b.choice.key(),
-                reason,
-                to_millis(b.at),
-            )
-        })
-        .collect();
-    sqlx::query(
-        "INSERT INTO ballots (vote_id, voter, choice, reason, cast_at)
+    crate::on!(conn, |conn| {
+        if ballots.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<(i64, &str, &str, Option<&str>, i64)> = ballots
+            .iter()
+            .map(|(vote, b)| {
+                let reason = b.reason.as_deref();
+                (
+                    *vote,
+                    b.voter.as_str(),
+                    b.choice.key(),
+                    reason,
+                    to_millis(b.at),
+                )
+            })
+            .collect();
+        sqlx::query(
+            "INSERT INTO ballots (vote_id, voter, choice, reason, cast_at)
          SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4
-           FROM json_each(?1)
+           FROM json_each($1)
           WHERE EXISTS (SELECT 1 FROM votes WHERE id = value ->> 0 AND state = 'open')
           ORDER BY key
          ON CONFLICT (vote_id, voter) DO UPDATE
             SET choice = excluded.choice, reason = excluded.reason, cast_at = excluded.cast_at",
-    )
-    .bind(super::json_rows(&rows)?)
-    .execute(conn)
-    .await?;
-    Ok(())
+        )
+        .bind(super::json_rows(&rows)?)
+        .execute(conn)
+        .await?;
+        Ok(())
+    })
 }
 
 /// Closes an open vote with its decision; false when it was closed already.
 pub async fn close(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     id: i64,
     decision: Choice,
     closed_by: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    let done = sqlx::query(
-        "UPDATE votes SET state = 'closed', decision = ?, closed_by = ?, closed_at = ?
-          WHERE id = ? AND state = 'open'",
-    )
-    .bind(decision.key())
-    .bind(closed_by)
-    .bind(to_millis(now))
-    .bind(id)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    crate::on!(conn, |conn| {
+        let done = sqlx::query(
+            "UPDATE votes SET state = 'closed', decision = $1, closed_by = $2, closed_at = $3
+          WHERE id = $4 AND state = 'open'",
+        )
+        .bind(decision.key())
+        .bind(closed_by)
+        .bind(to_millis(now))
+        .bind(id)
+        .execute(conn)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    })
 }
 
 /// One vote with its ballots.
 pub async fn load(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     id: i64,
 ) -> Result<Option<StoredVote>, StoreError> {
-    let Some(mut stored) = load_without_ballots(conn, release_id, id).await? else {
-        return Ok(None);
-    };
-    stored.vote.ballots = ballots(conn, id).await?;
-    Ok(Some(stored))
+    crate::on!(conn, |conn| {
+        let Some(mut stored) = load_without_ballots(conn, release_id, id).await? else {
+            return Ok(None);
+        };
+        stored.vote.ballots = ballots(conn, id).await?;
+        Ok(Some(stored))
+    })
 }
 
 /// One vote of a release without its ballots: enough to judge a new ballot, and cheaper on
 /// every click. Another release's vote is not found.
 pub async fn load_without_ballots(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     id: i64,
 ) -> Result<Option<StoredVote>, StoreError> {
-    let row: Option<VoteRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM votes WHERE id = ? AND release_id = ?"
-    ))
-    .bind(id)
-    .bind(release_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    row.map(from_row).transpose()
+    crate::on!(conn, |conn| {
+        let row: Option<VoteRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM votes WHERE id = $1 AND release_id = $2"
+        ))
+        .bind(id)
+        .bind(release_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        row.map(from_row).transpose()
+    })
 }
 
 /// The release's most recent vote (open or closed), with its ballots.
 pub async fn latest(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
 ) -> Result<Option<StoredVote>, StoreError> {
-    let row: Option<VoteRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM votes WHERE release_id = ? ORDER BY id DESC LIMIT 1"
-    ))
-    .bind(release_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(mut stored) = row.map(from_row).transpose()? else {
-        return Ok(None);
-    };
-    stored.vote.ballots = ballots(conn, stored.id).await?;
-    Ok(Some(stored))
+    crate::on!(conn, |conn| {
+        let row: Option<VoteRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM votes WHERE release_id = $1 ORDER BY id DESC LIMIT 1"
+        ))
+        .bind(release_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some(mut stored) = row.map(from_row).transpose()? else {
+            return Ok(None);
+        };
+        stored.vote.ballots = ballots(conn, stored.id).await?;
+        Ok(Some(stored))
+    })
 }
 
 fn from_row(row: VoteRow) -> Result<StoredVote, StoreError> {
@@ -298,31 +316,33 @@ fn from_row(row: VoteRow) -> Result<StoredVote, StoreError> {
     })
 }
 
-async fn ballots(conn: &mut SqliteConnection, id: i64) -> Result<Vec<Ballot>, StoreError> {
-    // One row holding every ballot as JSON: a row each would be a message each from the
-    // connection's thread, and a vote message is rendered again after every burst of clicks.
-    let (rows,): (String,) = sqlx::query_as(
-        "SELECT json_group_array(json_array(voter, choice, reason, cast_at)
+async fn ballots(conn: &mut impl AsConn, id: i64) -> Result<Vec<Ballot>, StoreError> {
+    crate::on!(conn, |conn| {
+        // One row holding every ballot as JSON: a row each would be a message each from the
+        // connection's thread, and a vote message is rendered again after every burst of clicks.
+        let (rows,): (String,) = sqlx::query_as(
+            "SELECT json_group_array(json_array(voter, choice, reason, cast_at)
                                  ORDER BY cast_at, voter)
-           FROM ballots WHERE vote_id = ?",
-    )
-    .bind(id)
-    .fetch_one(conn)
-    .await?;
-    let rows: Vec<(String, String, Option<String>, i64)> = serde_json::from_str(&rows)
-        .map_err(|_| StoreError::Corrupt(format!("vote {id}: ballots")))?;
-    rows.into_iter()
-        .map(|(voter, choice, reason, at)| {
-            let choice = Choice::parse(&choice)
-                .ok_or_else(|| StoreError::Corrupt(format!("vote {id}: ballot {voter}")))?;
-            Ok(Ballot {
-                voter,
-                choice,
-                reason,
-                at: from_millis(at),
+           FROM ballots WHERE vote_id = $1",
+        )
+        .bind(id)
+        .fetch_one(conn)
+        .await?;
+        let rows: Vec<(String, String, Option<String>, i64)> = serde_json::from_str(&rows)
+            .map_err(|_| StoreError::Corrupt(format!("vote {id}: ballots")))?;
+        rows.into_iter()
+            .map(|(voter, choice, reason, at)| {
+                let choice = Choice::parse(&choice)
+                    .ok_or_else(|| StoreError::Corrupt(format!("vote {id}: ballot {voter}")))?;
+                Ok(Ballot {
+                    voter,
+                    choice,
+                    reason,
+                    at: from_millis(at),
+                })
             })
-        })
-        .collect()
+            .collect()
+    })
 }
 
 #[cfg(test)]

@@ -11,23 +11,20 @@
 //! as values); an error means the database failed, and then the whole batch is rolled back and
 //! every change in it reports the error.
 
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use futures_util::future::BoxFuture;
-use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{Connection, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
-use super::StoreError;
+use super::{Connection, StoreError};
 
 /// How many queued changes one transaction takes at most.
 const MAX_BATCH: usize = 512;
 
 type Completion = Box<dyn FnOnce() + Send>;
 type Change = Box<
-    dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<Completion, StoreError>>
-        + Send,
+    dyn for<'c> FnOnce(&'c mut Connection) -> BoxFuture<'c, Result<Completion, StoreError>> + Send,
 >;
 
 struct Queued {
@@ -42,23 +39,11 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Opens the writer's own connection and starts its task.
-    pub async fn start(
-        options: &SqliteConnectOptions,
-        changes: Arc<AtomicU64>,
-        commits: Arc<tokio::sync::Notify>,
-    ) -> Result<Self, StoreError> {
-        let mut conn = SqliteConnection::connect_with(options).await?;
-        // Unlike the pool's connections, the writer checkpoints after its own commits (SQLite's
-        // default): under a burst of changes it pays for the log it writes, which keeps the log
-        // bounded; a page due now, sent from the pool, never waits for it.
-        sqlx::query("PRAGMA wal_autocheckpoint = 1000")
-            .execute(&mut conn)
-            .await?;
-        super::count_commits(&mut conn, changes, commits).await?;
+    /// Starts the writer's task on `source`; `changes` counts its commits.
+    pub fn start(source: Source, changes: Arc<AtomicU64>) -> Self {
         let (queue, receiver) = mpsc::unbounded_channel();
-        tokio::spawn(run(conn, receiver));
-        Ok(Self { queue })
+        tokio::spawn(run(source, receiver, changes));
+        Self { queue }
     }
 
     /// Runs `change` in the writer's transaction; once it has committed, runs `after_commit` with
@@ -66,7 +51,7 @@ impl Writer {
     pub async fn write<T, F, A>(&self, change: F, after_commit: A) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, StoreError>>
+        F: for<'c> FnOnce(&'c mut Connection) -> BoxFuture<'c, Result<T, StoreError>>
             + Send
             + 'static,
         A: FnOnce(&T) + Send + 'static,
@@ -100,7 +85,19 @@ impl Writer {
     }
 }
 
-async fn run(mut conn: SqliteConnection, mut queue: mpsc::UnboundedReceiver<Queued>) {
+/// Where the writer's connection comes from.
+pub enum Source {
+    /// A connection of its own (SQLite).
+    Own(Connection),
+    /// A connection from the pool for each batch (PostgreSQL).
+    Pool(sqlx::PgPool),
+}
+
+async fn run(
+    mut source: Source,
+    mut queue: mpsc::UnboundedReceiver<Queued>,
+    changes: Arc<AtomicU64>,
+) {
     while let Some(first) = queue.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -109,38 +106,87 @@ async fn run(mut conn: SqliteConnection, mut queue: mpsc::UnboundedReceiver<Queu
                 Err(_) => break,
             }
         }
-        commit_batch(&mut conn, batch).await;
+        match &mut source {
+            Source::Own(conn) => {
+                // SQLite's commit hook counts the commit.
+                commit_batch(conn, batch).await;
+            }
+            Source::Pool(pool) => match pool.acquire().await {
+                Ok(conn) => {
+                    if commit_batch(&mut Connection::Postgres(conn), batch).await {
+                        changes.fetch_add(1, Ordering::Release);
+                    }
+                }
+                Err(error) => {
+                    tracing::error!(%error, "no database connection for a write batch");
+                    let message = format!("the database is unreachable: {error}");
+                    batch.into_iter().for_each(|q| (q.fail)(message.clone()));
+                }
+            },
+        }
     }
 }
 
-async fn commit_batch(conn: &mut SqliteConnection, batch: Vec<Queued>) {
+/// Commits one batch; false when it was rolled back.
+async fn commit_batch(conn: &mut Connection, batch: Vec<Queued>) -> bool {
     let mut completions = Vec::with_capacity(batch.len());
     let mut failures = Vec::with_capacity(batch.len());
     let outcome: Result<(), StoreError> = async {
-        // IMMEDIATE takes the write lock up front: a deferred transaction that reads first could
-        // fail to upgrade while the pool writes, instead of waiting for it.
-        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+        // IMMEDIATE takes SQLite's write lock up front: a deferred transaction that reads first
+        // could fail to upgrade while the pool writes, instead of waiting for it.
+        let begin = match conn {
+            Connection::Sqlite(_) => "BEGIN IMMEDIATE",
+            Connection::Postgres(_) => "BEGIN",
+        };
+        exec(conn, begin).await?;
         for queued in batch {
             failures.push(queued.fail);
-            completions.push((queued.change)(&mut tx).await?);
+            match (queued.change)(conn).await {
+                Ok(completion) => completions.push(completion),
+                Err(error) => {
+                    rollback(conn).await;
+                    return Err(error);
+                }
+            }
         }
-        tx.commit().await?;
+        if let Err(error) = exec(conn, "COMMIT").await {
+            rollback(conn).await;
+            return Err(error.into());
+        }
         Ok(())
     }
     .await;
     match outcome {
-        Ok(()) => completions.into_iter().for_each(|complete| complete()),
+        Ok(()) => {
+            completions.into_iter().for_each(|complete| complete());
+            true
+        }
         Err(error) => {
             tracing::error!(%error, "write batch rolled back");
             let message = error.to_string();
             failures.into_iter().for_each(|fail| fail(message.clone()));
+            false
         }
     }
+}
+
+/// Ends a failed batch's transaction; a connection that cannot even do that has dropped, and the
+/// next batch's BEGIN says so.
+async fn rollback(conn: &mut Connection) {
+    if let Err(error) = exec(conn, "ROLLBACK").await {
+        tracing::warn!(%error, "rollback failed");
+    }
+}
+
+async fn exec(conn: &mut Connection, sql: &str) -> Result<(), sqlx::Error> {
+    crate::on!(conn, |c| sqlx::query(sql).execute(c).await.map(drop))
 }
 
 #[cfg(test)]
 mod tests {
     use std::str::FromStr;
+
+    use sqlx::sqlite::SqliteConnectOptions;
 
     use super::*;
 
@@ -158,9 +204,14 @@ mod tests {
             .await
             .unwrap();
         (
-            Writer::start(&options, Arc::default(), Arc::default())
-                .await
-                .unwrap(),
+            Writer::start(
+                Source::Own(Connection::Sqlite(
+                    <sqlx::SqliteConnection as sqlx::Connection>::connect_with(&options)
+                        .await
+                        .unwrap(),
+                )),
+                Arc::default(),
+            ),
             pool,
             dir,
         )
@@ -168,14 +219,14 @@ mod tests {
 
     fn insert(
         n: i64,
-    ) -> impl for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<i64, StoreError>>
-    {
+    ) -> impl for<'c> FnOnce(&'c mut Connection) -> BoxFuture<'c, Result<i64, StoreError>> {
         move |conn| {
             Box::pin(async move {
-                sqlx::query("INSERT INTO t (n) VALUES (?)")
+                crate::on!(conn, |conn| sqlx::query("INSERT INTO t (n) VALUES ($1)")
                     .bind(n)
                     .execute(conn)
-                    .await?;
+                    .await
+                    .map(drop))?;
                 Ok(n)
             })
         }

@@ -3,9 +3,9 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use crate::storage::Connection;
 use chrono::NaiveDate;
 use futures_util::future::BoxFuture;
-use sqlx::SqliteConnection;
 
 use crate::domain::command::{Command, CommandError, GoNoGoCommand};
 use crate::domain::day::DayOffset;
@@ -175,7 +175,7 @@ async fn set_launch_date(state: &AppState, user: &str, date: NaiveDate) -> Answe
     let ((scheduled, cancelled), _) = state
         .writer
         .write(
-            move |conn: &mut SqliteConnection| -> BoxFuture<'_, Result<Synced, StoreError>> {
+            move |conn: &mut Connection| -> BoxFuture<'_, Result<Synced, StoreError>> {
                 Box::pin(async move {
                     releases::set_launch_date(conn, &id, date, now).await?;
                     let counts = sync_jobs(conn, &id, &jobs, now, Sync::Moved).await?;
@@ -200,7 +200,7 @@ async fn assign_role(state: &AppState, user: &str, role: Role, holders: Vec<Stri
     state
         .writer
         .write(
-            move |conn: &mut SqliteConnection| -> BoxFuture<'_, Result<(), StoreError>> {
+            move |conn: &mut Connection| -> BoxFuture<'_, Result<(), StoreError>> {
                 Box::pin(async move {
                     roles::replace_holders(conn, &id, role.key(), &stored, &user, now).await?;
                     let detail = format!("{} = {}", role.key(), stored.join(", "));

@@ -87,7 +87,7 @@ async fn past_the_bound_go_clicks_wait_for_room_and_every_one_is_stored() {
     let holding = tokio::spawn(async move {
         writer
             .write(
-                move |_conn: &mut sqlx::SqliteConnection| -> futures_util::future::BoxFuture<
+                move |_conn: &mut golive::storage::Connection| -> futures_util::future::BoxFuture<
                     '_,
                     Result<(), golive::storage::StoreError>,
                 > {

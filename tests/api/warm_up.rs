@@ -12,10 +12,10 @@ async fn counts(state: &AppState) -> (i64, i64, i64) {
     let count = |table: &str| format!("SELECT COUNT(*) FROM {table}");
     let mut n = Vec::new();
     for table in ["incidents", "jobs", "audit_log"] {
-        let (rows,): (i64,) = sqlx::query_as(&count(table))
-            .fetch_one(&state.db)
-            .await
-            .unwrap();
+        let sql = count(table);
+        let mut conn = state.db.acquire().await.unwrap();
+        let (rows,): (i64,) =
+            golive::on!(&mut conn, |c| sqlx::query_as(&sql).fetch_one(c).await).unwrap();
         n.push(rows);
     }
     (n[0], n[1], n[2])

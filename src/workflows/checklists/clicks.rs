@@ -35,7 +35,7 @@ pub async fn on_confirm(state: &AppState, action: &Action, item: ItemRef) -> Ans
         Ok(confirmed) => confirmed,
         Err(error) => return Ok(refusal(state, error).into()),
     };
-    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = state.db.begin().await?;
     let release = &state.release.id;
     let stored = checklists::confirm_item(
         &mut tx,
@@ -101,7 +101,7 @@ pub async fn on_reopen_reason(
         return Ok(refusal.into());
     }
     let now = state.clock.now();
-    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = state.db.begin().await?;
     let progress = progress(&mut tx, state, spec).await?;
     let reopened = match progress.reopen(&item.item, user, reason, now) {
         Ok(reopened) => reopened,

@@ -6,8 +6,8 @@
 
 pub mod clicks;
 
+use crate::storage::AsConn;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 use crate::domain::checklist::{ChecklistSpec, Confirmation, Progress};
 use crate::domain::job::JobPayload;
@@ -31,7 +31,7 @@ pub fn due_checklist(occurrence_key: &str) -> Option<&str> {
 
 /// The checklist with its confirmations from the store.
 pub async fn progress(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     state: &AppState,
     spec: ChecklistSpec,
 ) -> Result<Progress, WorkflowError> {
@@ -96,7 +96,7 @@ pub async fn post_on_demand(state: &AppState, user: &str, key: &str) -> Answered
 }
 
 async fn record_post(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     state: &AppState,
     key: &str,
     posted: &Posted,
@@ -125,7 +125,7 @@ pub async fn scheduled_message(
 /// and schedules the one reminder, [`REMIND_BEFORE`](crate::domain::checklist::REMIND_BEFORE)
 /// before the deadline (at once if that has passed, never after the deadline).
 pub async fn scheduled_post_made(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     state: &AppState,
     occurrence_key: &str,
     posted: &Posted,
@@ -201,7 +201,7 @@ pub async fn remind(state: &AppState, job: Job, key: String) -> Result<(), Workf
 /// Confirms an item on golive's behalf inside the caller's transaction (the go/no-go decision
 /// ticks "Final go/no-go meeting held"); true when it was open.
 pub async fn confirm_for_golive(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     state: &AppState,
     checklist: &str,
     item: &str,

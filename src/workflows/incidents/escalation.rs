@@ -5,8 +5,8 @@
 //! queued pages and the next wait commit together or not at all, so a crash never pages twice
 //! and never loses a page. A wait that ran out while golive was down is simply due at start-up.
 
+use crate::storage::AsConn;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 use crate::domain::incident::{people, Incident, IncidentId, Reason};
 use crate::domain::job::JobPayload;
@@ -47,7 +47,7 @@ pub async fn run(state: &AppState, job: jobs::Job, id: IncidentId) -> Result<(),
 
 /// Takes every step that is due now and stores the wait for the next one, if any.
 pub async fn advance(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     state: &AppState,
     incident: &mut Incident,
     open_p0: usize,
@@ -74,7 +74,7 @@ pub async fn advance(
 /// Moves one level up (and on past empty levels), says why in the thread and pages the new
 /// level. Returns false at the top of the ladder.
 pub async fn climb(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     state: &AppState,
     incident: &mut Incident,
     reason: Reason,
@@ -119,7 +119,7 @@ pub async fn climb(
 /// Pages the incident's current level by DM and in the thread, where `why` (plain, mrkdwn) says
 /// why it escalated; an empty level is reported to the release managers and skipped upward.
 pub async fn page(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     state: &AppState,
     incident: &mut Incident,
     why: Option<(String, String)>,
@@ -203,7 +203,7 @@ pub async fn page(
 }
 
 async fn report_empty(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     state: &AppState,
     incident: &mut Incident,
     level: &EscalationLevel,
@@ -302,7 +302,7 @@ pub async fn render_live(
 
 /// Queues a note in the incident's thread.
 pub async fn thread_note(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     state: &AppState,
     id: IncidentId,
     emoji: &'static str,

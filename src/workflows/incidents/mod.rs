@@ -14,6 +14,7 @@ pub mod reports;
 pub mod runbooks;
 pub mod warm_up;
 
+use crate::storage::AsConn;
 use chrono::{DateTime, Utc};
 
 use self::escalation::{advance, climb, thread_note};
@@ -128,7 +129,7 @@ pub async fn raise(
 /// A new P0 can change what is due for the other open incidents ("multiple-open-p0"); returns
 /// those that moved.
 async fn reevaluate_others(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut impl AsConn,
     state: &AppState,
     raised: IncidentId,
     open_p0: usize,

@@ -10,8 +10,8 @@
 //! Messages are sent apart from the scheduler's pass: pages by DM at once, and an incident's
 //! post and thread notes one after another in their lane, so the thread reads in order.
 
+use crate::storage::AsConn;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 use crate::domain::incident::IncidentId;
 use crate::domain::job::JobPayload;
@@ -35,7 +35,7 @@ pub fn lane(release_id: &str, incident: IncidentId, to: &To) -> Option<String> {
 
 /// Queues a message for `id`, due `now`. `render` gets the job key, which the message carries.
 pub async fn queue(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     id: IncidentId,
     to: To,
@@ -57,7 +57,7 @@ pub async fn queue(
 
 /// Queues a message under a chosen key (a runbook checklist, which is updated in place later).
 pub async fn queue_as(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     id: IncidentId,
     key: &str,

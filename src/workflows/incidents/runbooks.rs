@@ -2,8 +2,8 @@
 //! clocks start), confirming steps (with their effects: rollout pause, hotfix recorded), the
 //! clocks themselves (`runbook_clock` jobs), and resuming the rollout.
 
+use crate::storage::AsConn;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 use crate::domain::excerpt::excerpt;
 use crate::domain::incident::{Incident, IncidentId};
@@ -37,7 +37,7 @@ fn contingency(state: &AppState, key: &str) -> Option<Contingency> {
 
 /// Attaches `key` inside the caller's transaction: checklist to the thread, clocks started.
 pub async fn attach_in(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     state: &AppState,
     incident: &Incident,
     key: &str,
@@ -191,7 +191,7 @@ pub async fn run_clock(
 }
 
 async fn notify(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     state: &AppState,
     incident: &Incident,
     kind: ClockKind,
@@ -265,7 +265,7 @@ async fn notify(
 }
 
 async fn review_held(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     state: &AppState,
     incident: &Incident,
 ) -> Result<bool, WorkflowError> {

@@ -11,13 +11,11 @@
 use std::time::Instant;
 
 use chrono::TimeDelta;
-use sqlx::pool::PoolConnection;
-use sqlx::{Connection, Sqlite};
 
 use crate::domain::incident::{Incident, IncidentId, Severity};
 use crate::slack::incident_messages;
 use crate::state::AppState;
-use crate::storage::{incidents, jobs, POOL_SIZE};
+use crate::storage::{incidents, jobs, Pooled, POOL_SIZE};
 use crate::workflows::incidents::escalation::advance;
 use crate::workflows::launch::setup::GOLIVE;
 use crate::workflows::WorkflowError;
@@ -26,7 +24,7 @@ use crate::workflows::WorkflowError;
 /// whether it did. Only speed depends on it: the caller logs a failure and carries on.
 pub async fn run(state: &AppState) -> Result<bool, WorkflowError> {
     let started = Instant::now();
-    let open = incidents::open_count(&mut *state.db.acquire().await?, &state.release.id).await?;
+    let open = incidents::open_count(&mut state.db.acquire().await?, &state.release.id).await?;
     if open == 0 {
         return Ok(false);
     }
@@ -42,12 +40,12 @@ pub async fn run(state: &AppState) -> Result<bool, WorkflowError> {
     Ok(true)
 }
 
-async fn step(state: &AppState, conn: &mut PoolConnection<Sqlite>) -> Result<(), WorkflowError> {
+async fn step(state: &AppState, conn: &mut Pooled) -> Result<(), WorkflowError> {
     let release_id = &state.release.id;
     let ids = [release_id.clone()];
     let ladder = &state.release.plan().escalation;
     let now = state.clock.now();
-    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = conn.begin().await?;
     // Opened an hour ago and never acknowledged: its next step is due now.
     let opened = now - TimeDelta::hours(1);
     let incident = Incident::open(

@@ -3,8 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
+use crate::storage::AsConn;
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::SqliteConnection;
 
 use crate::domain::plan::{Plan, Role};
 use crate::domain::timeline::Occurrence;
@@ -110,7 +110,7 @@ const SHOWN: usize = 10;
 /// Brings the release of `plan` in step with it, inside the caller's transaction: its row, its
 /// L-Day, its role holders and its post jobs.
 pub async fn bring_in_step(
-    tx: &mut SqliteConnection,
+    tx: &mut impl AsConn,
     plan: &Plan,
     reading: Reading<'_>,
 ) -> Result<PlanChanges, StoreError> {
@@ -191,7 +191,7 @@ fn named_roles(plan: &Plan) -> BTreeMap<String, Vec<String>> {
 /// whose holders the plan itself changed, so that `/golive role` assignments of other roles
 /// stay. Returns the roles it changed.
 async fn sync_roles(
-    tx: &mut SqliteConnection,
+    tx: &mut impl AsConn,
     plan: &Plan,
     reading: Reading<'_>,
 ) -> Result<BTreeMap<Role, Vec<String>>, StoreError> {
@@ -249,7 +249,7 @@ async fn sync_roles(
 /// Makes `users` (with the release managers every launch has, for that role) the holders of
 /// `key`, with its audit row; returns the holders.
 async fn set_holders(
-    tx: &mut SqliteConnection,
+    tx: &mut impl AsConn,
     id: &str,
     key: &str,
     users: &[String],

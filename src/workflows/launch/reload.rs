@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::storage::Connection;
 use futures_util::future::BoxFuture;
-use sqlx::SqliteConnection;
 
 use crate::domain::plan::Plan;
 use crate::plans::{self, PlanFile, PlansError};
@@ -105,7 +105,7 @@ async fn apply(
     let changes = state
         .writer
         .write(
-            move |conn: &mut SqliteConnection| -> BoxFuture<'_, Result<PlanChanges, StoreError>> {
+            move |conn: &mut Connection| -> BoxFuture<'_, Result<PlanChanges, StoreError>> {
                 Box::pin(async move {
                     let reading = Reading {
                         launch_override: None,

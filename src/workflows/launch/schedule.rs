@@ -2,8 +2,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::storage::AsConn;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 use crate::domain::job::JobPayload;
 use crate::domain::timeline::{identity, Occurrence};
@@ -25,7 +25,7 @@ pub enum Sync {
 /// The occurrences of `timeline` that will not be posted: those without a post job that is
 /// waiting, under way or done (they were in the past when L-Day was set, or were cancelled).
 pub async fn skipped(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     timeline: &[Occurrence],
 ) -> Result<HashSet<String>, StoreError> {
@@ -72,7 +72,7 @@ impl Synced {
 /// Schedules every future occurrence, re-times pending ones, and cancels what the timeline no
 /// longer holds. Returns (scheduled, cancelled).
 pub async fn sync_jobs(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     timeline: &[Occurrence],
     now: DateTime<Utc>,
@@ -87,7 +87,7 @@ pub async fn sync_jobs(
 /// too, when it is then due at once, unless L-Day just moved), re-titled, or cancelled; a new
 /// one is scheduled if its time is still to come.
 pub async fn sync_posts(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
     timeline: &[Occurrence],
     now: DateTime<Utc>,

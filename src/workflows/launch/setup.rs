@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use crate::storage::{AsConn, Db};
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::SqlitePool;
 
 use crate::domain::plan::{Plan, Role};
 use crate::release::{Release, SlackIds, Snapshot};
@@ -28,7 +28,7 @@ pub struct Opened {
 /// `launch_override` (from `--launch-date`) wins over the stored L-Day; the plan's own date
 /// counts for a release seen for the first time.
 pub async fn open_release(
-    db: &SqlitePool,
+    db: &Db,
     plan: Arc<Plan>,
     launch_override: Option<NaiveDate>,
     release_managers: &[String],
@@ -69,7 +69,7 @@ pub fn role_map(pairs: Vec<(String, String)>) -> BTreeMap<Role, Vec<String>> {
 }
 
 async fn posted(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut impl AsConn,
     release_id: &str,
 ) -> Result<HashMap<String, DateTime<Utc>>, WorkflowError> {
     Ok(jobs::list(conn, release_id)

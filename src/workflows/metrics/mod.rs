@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
+use crate::storage::Connection;
 use futures_util::future::BoxFuture;
-use sqlx::SqliteConnection;
 
 use crate::domain::metric::Actual;
 use crate::domain::plan::{MetricGroup, Plan};
@@ -102,7 +102,7 @@ pub async fn set(state: &AppState, user: &str, key: &str, value: &str) -> Answer
     state
         .writer
         .write(
-            move |conn: &mut SqliteConnection| -> BoxFuture<'_, Result<(), StoreError>> {
+            move |conn: &mut Connection| -> BoxFuture<'_, Result<(), StoreError>> {
                 Box::pin(async move {
                     metrics::record(conn, &id, &metric_key, &value_typed, &by, now).await?;
                     let detail = format!("{metric_key} = {value_typed}");
@@ -211,7 +211,7 @@ async fn measure(state: &AppState, group: &MetricGroup, day: usize) -> Result<()
         state
             .writer
             .write(
-                move |conn: &mut SqliteConnection| -> BoxFuture<'_, Result<(), StoreError>> {
+                move |conn: &mut Connection| -> BoxFuture<'_, Result<(), StoreError>> {
                     Box::pin(async move {
                         metrics::record(conn, &id, &key, &shown, MEASURED_BY, now).await?;
                         let detail = format!("{key} = {shown} (measured)");

@@ -4,8 +4,8 @@
 //! with the plan's runbook (so the ladder pages on-call), and where the plan says so the
 //! previous step's percentage is set. A guard that cannot be read blocks the next step.
 
+use crate::storage::AsConn;
 use chrono::{DateTime, TimeDelta, Utc};
-use sqlx::SqliteConnection;
 
 use super::{applied_percent, notes, pause_in, request_in};
 use crate::domain::incident::Severity;
@@ -29,7 +29,7 @@ const EVERY: TimeDelta = TimeDelta::minutes(1);
 /// Schedules the next guard reading a minute after `from`, watching until `until`. Keys are by
 /// minute, so watches that overlap make one reading a minute; the later `until` wins.
 pub async fn schedule_watch(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     state: &AppState,
     from: DateTime<Utc>,
     until: DateTime<Utc>,

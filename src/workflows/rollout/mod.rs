@@ -11,8 +11,8 @@ pub mod guards;
 pub mod notes;
 pub mod steps;
 
+use crate::storage::AsConn;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 use crate::domain::incident::IncidentId;
 use crate::domain::job::JobPayload;
@@ -69,7 +69,7 @@ pub fn applied_percent(applied: Option<FlagTarget>) -> u8 {
 
 /// Records a change and the job that makes it, due now, in the caller's transaction.
 pub async fn request_in(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     state: &AppState,
     step: Option<u8>,
     target: FlagTarget,
@@ -92,7 +92,7 @@ fn change_key(id: i64) -> String {
 
 /// Pauses the rollout in the caller's transaction; false when it was already paused.
 pub async fn pause_in(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     state: &AppState,
     incident: Option<IncidentId>,
     reason: Option<&str>,
@@ -112,7 +112,7 @@ pub async fn pause_in(
 /// commands: every such step pauses; going back sets the previous step's percentage and
 /// killing switches the flag off. Returns what to add to the step's confirmation.
 pub async fn runbook_effect(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     state: &AppState,
     incident: IncidentId,
     effect: crate::domain::plan::StepEffect,

@@ -2,8 +2,8 @@
 //! failure to each release manager), queued in the transaction that decides them and sent
 //! exactly once on the launch's rollout lane, after the change they tell of.
 
+use crate::storage::AsConn;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 use crate::domain::job::{JobPayload, NoteTo};
 use crate::slack::incident_messages::tag_block_id;
@@ -15,7 +15,7 @@ use crate::workflows::WorkflowError;
 
 /// Queues a note due `now`.
 pub async fn queue(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     state: &AppState,
     to: NoteTo,
     tone: Tone,
@@ -45,7 +45,7 @@ pub async fn queue(
 
 /// Queues the same note to each release manager.
 pub async fn to_release_managers(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     state: &AppState,
     plain: &str,
     body: &str,

@@ -2,8 +2,8 @@
 //! with the step's state, Apply and Hold), what posting it starts (the reminder, an `auto`
 //! step's change), the clicks, and keeping the post in step with the store.
 
+use crate::storage::AsConn;
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
 
 use super::{may_change, request_in, who_may};
 use crate::domain::job::JobPayload;
@@ -225,7 +225,7 @@ pub fn refresh(state: &AppState, percent: u8) {
 /// After a step's post went out: the step waits for confirmation (one reminder later), or an
 /// `auto` step asks for its change now.
 pub async fn scheduled_post_made(
-    conn: &mut SqliteConnection,
+    conn: &mut impl AsConn,
     state: &AppState,
     occurrence_key: &str,
     now: DateTime<Utc>,

@@ -12,8 +12,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use crate::storage::{AsConn, Connection};
 use futures_util::future::BoxFuture;
-use sqlx::SqliteConnection;
 use tokio::sync::oneshot;
 
 use crate::domain::vote::Ballot;
@@ -60,7 +60,7 @@ async fn write(state: &AppState, waiting: Vec<Waiting>) {
     let outcome = state
         .writer
         .write(
-            move |conn: &mut SqliteConnection| -> BoxFuture<'_, Result<Vec<Counted>, StoreError>> {
+            move |conn: &mut Connection| -> BoxFuture<'_, Result<Vec<Counted>, StoreError>> {
                 Box::pin(write_all(conn, clicks))
             },
             |_| {},
@@ -83,10 +83,7 @@ async fn write(state: &AppState, waiting: Vec<Waiting>) {
 
 /// Judges and stores a batch in a few statements, whatever its size: the delivery ids in one,
 /// each vote read once, then every counted ballot in one upsert and its audit row in one insert.
-async fn write_all(
-    tx: &mut SqliteConnection,
-    clicks: Vec<Click>,
-) -> Result<Vec<Counted>, StoreError> {
+async fn write_all(tx: &mut impl AsConn, clicks: Vec<Click>) -> Result<Vec<Counted>, StoreError> {
     let delivered: Vec<(&str, chrono::DateTime<chrono::Utc>)> = clicks
         .iter()
         .filter_map(|click| Some((click.delivery.as_deref()?, click.at)))

@@ -96,7 +96,7 @@ async fn store_open(
     now: DateTime<Utc>,
 ) -> Result<Option<i64>, WorkflowError> {
     let release = &state.release.id;
-    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = state.db.begin().await?;
     let id = match votes::open(&mut tx, release, vote, user, now).await {
         Ok(id) => id,
         Err(VoteStoreError::AlreadyOpen) => return Ok(None),
@@ -205,7 +205,7 @@ pub async fn close(
     let now = state.clock.now();
     let release = &state.release.id;
     let actor = closed_by.unwrap_or(GOLIVE);
-    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = state.db.begin().await?;
     let Some(stored) = votes::load(&mut tx, &state.release.id, id).await? else {
         return Ok(None);
     };

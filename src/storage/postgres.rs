@@ -1,0 +1,72 @@
+//! Opening the PostgreSQL store, which several replicas share: a pool, the writer on a
+//! connection of its own, and the notification feed that tells this replica what the others
+//! changed.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
+use tokio::sync::broadcast;
+
+use super::{writer, Db, Store, StoreError};
+
+/// Connections in each replica's pool.
+pub const POOL_SIZE: u32 = 8;
+
+/// The channel the schema's triggers notify on, with the changed launch's id.
+pub const CHANNEL: &str = "golive_changes";
+
+/// How long a request waits for a connection before it is refused: Slack wants an answer in 3 s.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Whether `url` names a PostgreSQL database.
+pub fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// Connects, applies the migrations (PostgreSQL's migrator holds an advisory lock, so replicas
+/// starting together migrate once), and starts the writer and the notification feed.
+pub async fn connect(url: &str) -> Result<Store, StoreError> {
+    let options: PgConnectOptions = url.parse()?;
+    let pool = PgPoolOptions::new()
+        .max_connections(POOL_SIZE)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect_with(options.clone())
+        .await?;
+    sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+    let changes = Arc::new(AtomicU64::new(0));
+    let (changed_elsewhere, _) = broadcast::channel(4096);
+    let mut listener = PgListener::connect_with(&pool).await?;
+    listener.listen(CHANNEL).await?;
+    tokio::spawn(follow(listener, changes.clone(), changed_elsewhere.clone()));
+    let writer = writer::Writer::start(writer::Source::Pool(pool.clone()), changes.clone());
+    Ok(Store {
+        db: Db::Postgres(pool),
+        writer,
+        changes,
+        changed_elsewhere,
+    })
+}
+
+/// Passes every notification on. A lost connection is re-made by the listener; what was
+/// changed meanwhile is unknown, so it says "maybe any".
+async fn follow(
+    mut listener: PgListener,
+    changes: Arc<AtomicU64>,
+    changed: broadcast::Sender<String>,
+) {
+    loop {
+        let release = match listener.try_recv().await {
+            Ok(Some(notification)) => notification.payload().to_string(),
+            Ok(None) => String::new(),
+            Err(error) => {
+                tracing::warn!(%error, "lost the database's change feed; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                String::new()
+            }
+        };
+        changes.fetch_add(1, Ordering::Release);
+        let _ = changed.send(release);
+    }
+}
