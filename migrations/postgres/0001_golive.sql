@@ -1,10 +1,9 @@
--- golive on PostgreSQL: the schema the SQLite migrations 0001-0018 build, as one file, for a
--- store several replicas share. The storage code runs the same statements on both databases, so
--- every column has the type its Rust value binds and decodes as: i64 is BIGINT (sqlx decodes no
--- INTEGER into i64), bool is BOOLEAN, f64 is DOUBLE PRECISION. Every time is unix milliseconds,
--- UTC. Text that is ordered or compared by range is COLLATE "C": SQLite compares bytes, and a
--- language collation (en_US, ICU) sorts ':' and ';' in among the letters, which breaks the key
--- ranges in `jobs` and reorders lists.
+-- golive on PostgreSQL, a store several replicas share: what the SQLite migrations 0001-0018
+-- build, in one file. The storage code runs the same statements on both, so each column has the
+-- type its Rust value binds and decodes as: i64 is BIGINT (sqlx decodes no INTEGER into i64), bool
+-- BOOLEAN, f64 DOUBLE PRECISION. Times are unix milliseconds, UTC. Text that is sorted or compared
+-- by range is COLLATE "C", bytes as in SQLite: a language collation (en_US, ICU) sorts ':' and
+-- ';' among the letters, which breaks the key ranges of `jobs`.
 
 -- One row per launch this bot runs; everything else hangs off release_id so one bot can run
 -- several launches in several channels.
