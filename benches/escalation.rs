@@ -158,16 +158,13 @@ async fn seed(
         jobs::schedule(&mut tx, &release.id, &root, since, &post)
             .await
             .unwrap();
-        jobs::complete(
-            &mut tx,
-            &release.id,
-            &root,
-            Some("C0LAUNCH"),
-            Some("1.0"),
-            since,
-        )
-        .await
-        .unwrap();
+        let posted = jobs::get(&mut tx, &release.id, &root)
+            .await
+            .unwrap()
+            .unwrap();
+        jobs::complete(&mut tx, &posted, Some("C0LAUNCH"), Some("1.0"), since)
+            .await
+            .unwrap();
         let key = format!("incident:{id}:l2");
         let payload = JobPayload::Escalation { incident: id.0 };
         jobs::schedule(&mut tx, &release.id, &key, at, &payload)

@@ -118,7 +118,8 @@ pub struct ServeArgs {
     /// Address for HTTP mode, /healthz and /metrics.
     #[arg(long, env = "GOLIVE_LISTEN", default_value = "0.0.0.0:3000")]
     pub listen: SocketAddr,
-    /// SQLite database URL (created if missing).
+    /// `sqlite://FILE` (created if missing; one process), or `postgres://…`, which several
+    /// replicas may share.
     #[arg(
         long = "database",
         env = "DATABASE_URL",
@@ -128,6 +129,17 @@ pub struct ServeArgs {
     /// Run the bot's clock N times faster than real time (rehearsals).
     #[arg(long, env = "GOLIVE_CLOCK_SPEED", default_value_t = 1.0)]
     pub clock_speed: f64,
+    /// The wall-clock instant at which the rehearsal clock reads --clock-start, so that
+    /// replicas started apart read the same time.
+    #[arg(long, env = "GOLIVE_CLOCK_ANCHOR", value_name = "RFC3339")]
+    pub clock_anchor: Option<DateTime<Utc>>,
+    /// Seconds within which another replica takes over the work of one that died (2 to 60).
+    #[arg(long = "lease-secs", env = "GOLIVE_LEASE_SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(2..=60))]
+    pub lease_secs: u64,
+    /// The name this replica's leases carry (default: host, pid and a random part).
+    #[arg(long, env = "GOLIVE_REPLICA_ID")]
+    pub replica_id: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -182,6 +194,11 @@ impl ServeArgs {
             board_token: env("GOLIVE_BOARD_TOKEN").map(Secret::new),
             public_url: env("GOLIVE_PUBLIC_URL").map(|url| url.trim_end_matches('/').to_string()),
             rollout: rollout_from_env(),
+            replica: crate::config::ReplicaConfig {
+                id: self.replica_id.clone(),
+                lease: std::time::Duration::from_secs(self.lease_secs),
+                clock_anchor: self.clock_anchor,
+            },
         }
     }
 }

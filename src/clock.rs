@@ -72,6 +72,21 @@ impl ScaledClock {
         }
     }
 
+    /// A clock that read `start` at the wall-clock instant `anchor` and has run at `speed`
+    /// since: replicas given the same three read the same time, whenever each started.
+    pub fn anchored(start: DateTime<Utc>, speed: f64, anchor: DateTime<Utc>) -> Self {
+        let clock = Self::stopped(start, speed);
+        let now = tokio::time::Instant::now();
+        let wall = Utc::now();
+        let since = match (wall - anchor).to_std() {
+            Ok(ago) => now.checked_sub(ago).unwrap_or(now),
+            // An anchor still to come: the clock waits at `start` until then.
+            Err(_) => now + (anchor - wall).to_std().unwrap_or_default(),
+        };
+        *clock.real_start.lock().unwrap_or_else(|e| e.into_inner()) = Some(since);
+        clock
+    }
+
     fn running_since(&self) -> Option<tokio::time::Instant> {
         *self.real_start.lock().unwrap_or_else(|e| e.into_inner())
     }

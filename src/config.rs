@@ -50,7 +50,7 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Plan files and folders, one launch each; none runs the embedded Summit v4 plan.
     pub plans: Vec<PathBuf>,
-    /// SQLite URL, e.g. `sqlite://golive.db`.
+    /// `sqlite://golive.db` (one process), or `postgres://…` (several replicas may share it).
     pub database_url: String,
     /// Sets or moves L-Day at start-up; with several plans only when `launch_date_for_all`.
     pub launch_date: Option<NaiveDate>,
@@ -68,6 +68,29 @@ pub struct Config {
     /// `GOLIVE_PUBLIC_URL`: where people reach golive's HTTP server, for links golive hands out.
     pub public_url: Option<String>,
     pub rollout: RolloutConfig,
+    pub replica: ReplicaConfig,
+}
+
+/// Settings of one replica among several on a shared store.
+#[derive(Debug, Clone)]
+pub struct ReplicaConfig {
+    /// `GOLIVE_REPLICA_ID`: the name this replica's leases carry (default: host, pid, random).
+    pub id: Option<String>,
+    /// `GOLIVE_LEASE_SECS`: within this time of a replica dying, another takes over its work.
+    pub lease: std::time::Duration,
+    /// `GOLIVE_CLOCK_ANCHOR`: the wall-clock instant at which a rehearsal clock reads its start,
+    /// so replicas started apart read the same time.
+    pub clock_anchor: Option<DateTime<Utc>>,
+}
+
+impl Default for ReplicaConfig {
+    fn default() -> Self {
+        Self {
+            id: None,
+            lease: crate::state::leases::DEFAULT_TERM,
+            clock_anchor: None,
+        }
+    }
 }
 
 /// Where the rollout's flag server and guards are; without them steps are recorded only and
@@ -100,6 +123,7 @@ impl Default for Config {
             board_token: None,
             public_url: None,
             rollout: RolloutConfig::default(),
+            replica: ReplicaConfig::default(),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! commits, by swapping in a new [`Snapshot`].
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -55,6 +56,8 @@ pub struct Release {
     /// The plan in force; a reload swaps it together with the timeline.
     plan: RwLock<Arc<Plan>>,
     snapshot: RwLock<Arc<Snapshot>>,
+    /// Bumped on every change to `snapshot`.
+    version: AtomicU64,
     slack_ids: RwLock<Arc<SlackIds>>,
 }
 
@@ -65,6 +68,7 @@ impl Release {
             id: plan.release.id(),
             plan: RwLock::new(plan),
             snapshot: RwLock::new(Arc::new(snapshot)),
+            version: AtomicU64::new(0),
             slack_ids: RwLock::new(Arc::default()),
         }
     }
@@ -100,6 +104,25 @@ impl Release {
     pub fn update(&self, change: impl FnOnce(&mut Snapshot)) {
         let mut guard = self.snapshot.write().unwrap_or_else(|e| e.into_inner());
         change(Arc::make_mut(&mut guard));
+        self.version.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Counts the changes applied: [`Release::replace_if_unchanged`] refuses a snapshot read
+    /// before the last of them.
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::Acquire)
+    }
+
+    /// Puts in a snapshot read from the store, unless a change was applied since `version`
+    /// (the read may predate it); false then.
+    pub fn replace_if_unchanged(&self, version: u64, snapshot: Snapshot) -> bool {
+        let mut guard = self.snapshot.write().unwrap_or_else(|e| e.into_inner());
+        if self.version.load(Ordering::Acquire) != version {
+            return false;
+        }
+        *guard = Arc::new(snapshot);
+        self.version.fetch_add(1, Ordering::AcqRel);
+        true
     }
 
     /// Sets L-Day, its resolved timeline and the occurrences that will not be posted.

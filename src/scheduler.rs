@@ -6,6 +6,7 @@
 //! messages run apart (see [`apart`]).
 
 pub mod apart;
+pub mod heartbeat;
 
 use std::time::Duration;
 
@@ -17,8 +18,8 @@ use crate::domain::incident::IncidentId;
 use crate::domain::job::JobPayload;
 use crate::state::scheduling::DueJob;
 use crate::state::AppState;
-use crate::storage::audit;
 use crate::storage::jobs;
+use crate::storage::{audit, StoreError};
 use crate::workflows::launch::setup::GOLIVE;
 use crate::workflows::{
     checklists, incidents::escalation, incidents::posts as incident_posts, incidents::runbooks,
@@ -37,11 +38,13 @@ pub async fn run_due(state: &AppState) -> Result<Option<DateTime<Utc>>, Workflow
     // Jobs a job queues for now (an escalation's pages) run in the same pass; each job runs at
     // most once per pass, so one that stays due cannot spin the loop.
     let mut seen = std::collections::HashSet::new();
-    let running = state.launches.ids();
+    let running = state.leases.held_of(state.launches.ids());
     loop {
         let due = {
             let mut conn = state.db.acquire().await?;
-            jobs::due(&mut conn, &running, state.clock.now(), BATCH).await?
+            let now = state.clock.now();
+            let claim = state.leases.claim(now);
+            jobs::claim_due(&mut conn, &running, now, BATCH, claim).await?
         };
         let fresh: Vec<jobs::Job> = due
             .into_iter()
@@ -68,7 +71,7 @@ pub async fn run_due(state: &AppState) -> Result<Option<DateTime<Utc>>, Workflow
         }
     }
     let mut conn = state.db.acquire().await?;
-    Ok(jobs::next_wakeup(&mut conn, &running).await?)
+    Ok(jobs::next_wakeup(&mut conn, &running, state.clock.now()).await?)
 }
 
 /// Due jobs with each launch channel's posts in plan order (by time, then as its plan lists
@@ -128,7 +131,7 @@ async fn decode(state: &AppState, due: Vec<jobs::Job>) -> Result<Vec<DueJob>, Wo
                 tracing::error!(%error, "unreadable job; finishing it");
                 let now = state.clock.now();
                 let mut tx = crate::storage::begin_write(&state.db).await?;
-                jobs::finish(&mut tx, &job.release_id, &job.key, now).await?;
+                jobs::finish(&mut tx, &job, now).await?;
                 let detail = error.to_string();
                 audit::record(
                     &mut tx,
@@ -146,7 +149,7 @@ async fn decode(state: &AppState, due: Vec<jobs::Job>) -> Result<Vec<DueJob>, Wo
     Ok(decoded)
 }
 
-/// Begins the attempts of `jobs` in one commit, then starts each on its own task.
+/// Begins the attempts of the claimed `jobs` in one commit, then starts each on its own task.
 async fn hand_over(state: &AppState, jobs: Vec<(Placement, DueJob)>) -> Result<(), WorkflowError> {
     if jobs.is_empty() {
         return Ok(());
@@ -154,9 +157,10 @@ async fn hand_over(state: &AppState, jobs: Vec<(Placement, DueJob)>) -> Result<(
     let now = state.clock.now();
     let mut tx = crate::storage::begin_write(&state.db).await?;
     for (_, due) in &jobs {
-        jobs::hand_over(&mut tx, &due.job.release_id, &due.job.key, now).await?;
+        jobs::begin_attempt(&mut tx, &due.job, now).await?;
     }
     tx.commit().await?;
+    // Each job goes as it was read: its state and attempts before this attempt began.
     for (placement, job) in jobs {
         apart::start(state, job, placement);
     }
@@ -170,7 +174,7 @@ async fn run_and_settle(state: &AppState, due: DueJob) -> Result<(), WorkflowErr
         return Ok(()); // its plan was removed: the job stays as it is, with the history
     };
     let DueJob { job, payload } = due;
-    let (release_id, key) = (job.release_id.clone(), job.key.clone());
+    let claimed = job.clone();
     let outcome = match payload {
         JobPayload::Post { .. } => posts::run(state, job).await,
         JobPayload::Escalation { incident } => {
@@ -208,24 +212,38 @@ async fn run_and_settle(state: &AppState, due: DueJob) -> Result<(), WorkflowErr
             rollout::notes::run(state, job, to, text, blocks).await
         }
     };
-    match outcome {
+    let settled = match outcome {
         Ok(()) => Ok(()),
-        Err(error) => park(state, &release_id, &key, &error.to_string()).await,
-    }
+        Err(WorkflowError::Store(StoreError::LeaseLost(job))) => {
+            lost(&job);
+            return Ok(());
+        }
+        Err(error) => park(state, &claimed, &error.to_string()).await,
+    };
+    // A job the run left unfinished (held, or waiting on something) is free for the next pass.
+    let mut conn = state.db.acquire().await?;
+    jobs::let_go(&mut conn, &claimed).await?;
+    settled
+}
+
+/// A job's outcome refused: its lease passed to another replica, which does the job.
+fn lost(job: &str) {
+    tracing::warn!(
+        job,
+        "the lease on a job ran out and another replica took it; its outcome here is dropped"
+    );
 }
 
 /// Retries a failed job in a minute, its outcome treated as unknown so the next attempt looks
 /// before it posts.
-async fn park(
-    state: &AppState,
-    release_id: &str,
-    key: &str,
-    error: &str,
-) -> Result<(), WorkflowError> {
-    tracing::error!(key, error, "job failed");
+async fn park(state: &AppState, job: &jobs::Job, error: &str) -> Result<(), WorkflowError> {
+    tracing::error!(key = job.key, error, "job failed");
     let retry_at = state.clock.now() + chrono::TimeDelta::minutes(1);
     let mut conn = state.db.acquire().await?;
-    jobs::retry_later(&mut conn, release_id, key, error, retry_at, true).await?;
+    match jobs::retry_later(&mut conn, job, error, retry_at, true).await {
+        Err(StoreError::LeaseLost(job)) => lost(&job),
+        done => done?,
+    }
     Ok(())
 }
 

@@ -61,12 +61,15 @@ pub enum StartError {
 
 /// The clock `config` asks for: real time, or a rehearsal clock.
 pub fn clock_for(config: &Config) -> SharedClock {
-    match config.clock_start {
-        Some(start) => Arc::new(ScaledClock::stopped(start, config.clock_speed)),
-        None if config.clock_speed != 1.0 => {
+    match (config.clock_start, config.replica.clock_anchor) {
+        (Some(start), Some(anchor)) => {
+            Arc::new(ScaledClock::anchored(start, config.clock_speed, anchor))
+        }
+        (Some(start), None) => Arc::new(ScaledClock::stopped(start, config.clock_speed)),
+        (None, _) if config.clock_speed != 1.0 => {
             Arc::new(ScaledClock::stopped(chrono::Utc::now(), config.clock_speed))
         }
-        None => Arc::new(SystemClock),
+        (None, _) => Arc::new(SystemClock),
     }
 }
 
@@ -108,6 +111,8 @@ pub struct Application {
     board_token: Option<String>,
     /// What the plans changed since the last start, for each launch's release managers.
     plan_notices: Vec<(Arc<Release>, String)>,
+    /// The launches other replicas change (a shared store only).
+    followed: tokio::sync::broadcast::Receiver<String>,
 }
 
 impl Application {
@@ -124,17 +129,28 @@ impl Application {
             return Err(StartError::LaunchDateForSeveral(files.len()));
         }
         let store = storage::connect(&config.database_url).await?;
+        let followed = store.changed_elsewhere.subscribe();
         let db = store.db.clone();
-        // No task of this process holds a job yet: any still in hand were held by one that died.
-        let taken_back =
-            storage::jobs::take_back_all(&mut db.acquire().await.map_err(StoreError::from)?)
-                .await?;
-        if taken_back > 0 {
-            tracing::warn!(
-                taken_back,
-                "jobs in hand at the last stop; they are retried"
-            );
+        if !db.is_shared() {
+            // One process opens a SQLite file: a job still leased was held by one that died.
+            let mut conn = db.acquire().await.map_err(StoreError::from)?;
+            let taken_back = storage::jobs::let_go_every_lease(&mut conn).await?;
+            if taken_back > 0 {
+                tracing::warn!(
+                    taken_back,
+                    "jobs in hand at the last stop; they are retried"
+                );
+            }
         }
+        let leases = Arc::new(crate::state::leases::Leases::new(
+            config
+                .replica
+                .id
+                .clone()
+                .unwrap_or_else(crate::state::leases::Leases::default_holder),
+            config.replica.lease,
+            db.is_shared(),
+        ));
         let metrics = Arc::new(Metrics::new());
         let client = match &config.slack.bot_token {
             Some(_) => Some(Arc::new(
@@ -203,6 +219,7 @@ impl Application {
             launches,
             metrics,
             scheduler: Arc::default(),
+            leases,
             bootstrap_release_managers: Arc::new(config.release_managers.clone()),
             refreshes: Arc::default(),
             background: Background::default(),
@@ -228,6 +245,7 @@ impl Application {
             plan_paths: config.plans.clone(),
             board_token: config.board_token.as_ref().map(|s| s.expose().to_string()),
             plan_notices,
+            followed,
         })
     }
 
@@ -284,9 +302,26 @@ impl Application {
                 for (release, text) in notices {
                     reload::tell_managers(&state, &release, &text).await;
                 }
-                scheduler::run(state, stopped).await;
+                if state.leases.shared {
+                    // The launches this replica holds, before its first pass.
+                    if let Err(error) = scheduler::heartbeat::beat(&state).await {
+                        tracing::warn!(%error, "first heartbeat failed; the next one tries again");
+                    }
+                    tokio::spawn(scheduler::heartbeat::run(state.clone(), stopped.clone()));
+                }
+                scheduler::run(state.clone(), stopped).await;
+                if state.leases.shared {
+                    if let Err(error) = scheduler::heartbeat::leave(&state).await {
+                        tracing::warn!(%error, "could not let go of the leases; they run out");
+                    }
+                }
             })
         };
+        let follower = tokio::spawn(crate::workflows::launch::follow::run(
+            state.clone(),
+            self.followed,
+            stopped.clone(),
+        ));
         let homes = tokio::spawn(crate::workflows::views::home::keep_fresh(
             state.clone(),
             stopped.clone(),
@@ -323,6 +358,7 @@ impl Application {
             tracing::warn!(cut_off, "stopped with acknowledged work still running");
         }
         let _ = scheduler.await;
+        let _ = follower.await;
         let _ = refusals.await;
         let _ = homes.await;
         Ok(())

@@ -66,13 +66,20 @@ CREATE INDEX jobs_open_retries ON jobs (next_attempt_at)
 CREATE INDEX jobs_open_leases ON jobs (lease_until)
     WHERE state IN ('pending', 'sending') AND lease_until IS NOT NULL;
 
--- Work only one replica may do at a time: who holds it, until when, and a fencing token that
--- grows with every new holder.
+-- The replicas alive: each renews its row a few times per lease time; a row that ran out is a
+-- replica that died (or stalled), whose launches the others may take.
+CREATE TABLE replicas (
+    holder   TEXT PRIMARY KEY,
+    until_ms BIGINT NOT NULL
+);
+
+-- Work only one replica may do at a time (a launch's scheduler pass and rollout step machine):
+-- who holds it, and a fencing token that grows with every new holder. A lease holds while its
+-- holder's row in `replicas` does, so keeping every lease is one write per beat.
 CREATE TABLE leases (
     name     TEXT PRIMARY KEY,
     holder   TEXT NOT NULL,
-    token    BIGINT NOT NULL,
-    until_ms BIGINT NOT NULL
+    token    BIGINT NOT NULL
 );
 
 -- Who did what, when: every state change a person or the scheduler makes.

@@ -12,11 +12,18 @@ CREATE INDEX jobs_open_leases ON jobs (lease_until)
 -- stopped is an attempt of unknown outcome like any other, looked up in Slack before it is sent.
 ALTER TABLE jobs DROP COLUMN in_hand;
 
--- Work only one process may do at a time: who holds it, until when, and a fencing token that
--- grows with every new holder.
+-- The replicas alive: each renews its row a few times per lease time; a row that ran out is a
+-- replica that died (or stalled), whose launches the others may take.
+CREATE TABLE replicas (
+    holder   TEXT PRIMARY KEY,
+    until_ms INTEGER NOT NULL
+);
+
+-- Work only one replica may do at a time (a launch's scheduler pass and rollout step machine):
+-- who holds it, and a fencing token that grows with every new holder. A lease holds while its
+-- holder's row in `replicas` does, so keeping every lease is one write per beat.
 CREATE TABLE leases (
     name     TEXT PRIMARY KEY,
     holder   TEXT NOT NULL,
-    token    INTEGER NOT NULL,
-    until_ms INTEGER NOT NULL
+    token    INTEGER NOT NULL
 );

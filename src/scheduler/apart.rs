@@ -2,8 +2,8 @@
 //!
 //! An incident's messages are sent on tasks of their own, so a slow or rate-limited Slack call
 //! never holds up the next escalation, and the pages of one step go out together. The pass
-//! begins each attempt (commits it `sending`, in hand) before handing the job over, so nothing
-//! reaches Slack before the store knows. Jobs that share a lane (one incident's posts and thread
+//! claims each job and begins its attempt (commits it `sending`) before handing it over, so
+//! nothing reaches Slack before the store knows. Jobs that share a lane (one incident's posts and thread
 //! notes) run one after another in the order they were handed over; the rest run at once, at
 //! most `state::scheduling::MAX_RUNNING` at a time.
 
@@ -48,7 +48,7 @@ async fn run_lane(state: &AppState, lane: String, first: DueJob) {
 async fn run_one(state: &AppState, job: DueJob) {
     let apart = &state.scheduler.apart;
     let permit = apart.permit().await;
-    let (release_id, key) = (job.job.release_id.clone(), job.job.key.clone());
+    let claimed = job.job.clone();
     // On a task of its own, so that even a panic ends here and the job is parked, not lost.
     let run = {
         let state = state.clone();
@@ -56,10 +56,13 @@ async fn run_one(state: &AppState, job: DueJob) {
     };
     match run.await {
         Ok(Ok(())) => {}
-        Ok(Err(error)) => tracing::error!(key, %error, "could not record a job's outcome"),
+        Ok(Err(error)) => {
+            tracing::error!(key = claimed.key, %error, "could not record a job's outcome")
+        }
         Err(error) => {
+            let key = &claimed.key;
             tracing::error!(key, %error, "a job's task failed; retrying it later");
-            if let Err(error) = super::park(state, &release_id, &key, &error.to_string()).await {
+            if let Err(error) = super::park(state, &claimed, &error.to_string()).await {
                 tracing::error!(key, %error, "could not park a failed job");
             }
         }

@@ -3,6 +3,7 @@
 pub mod ballot_queue;
 pub mod board_feeds;
 pub mod home_viewers;
+pub mod leases;
 pub mod refresh_claims;
 pub mod scheduling;
 pub mod status_cache;
@@ -45,6 +46,8 @@ pub struct AppState {
     pub ballots: Arc<ballot_queue::BallotBatch>,
     /// The job loop's wake-up call and pass lock.
     pub scheduler: Arc<Scheduler>,
+    /// This replica's name, lease time and launches held.
+    pub leases: Arc<leases::Leases>,
     /// Release managers from `GOLIVE_RELEASE_MANAGERS`: always allowed, so a bad role
     /// assignment can never lock everyone out.
     pub bootstrap_release_managers: Arc<Vec<String>>,

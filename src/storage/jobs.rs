@@ -6,13 +6,14 @@
 //! whether the post already exists. Moving L-Day re-times `pending` jobs and cancels the ones the
 //! new timeline no longer has.
 //!
-//! A job whose attempt runs on a task of its own is `in_hand` while it runs (see
-//! [`hand_over`]); the scheduler's queries skip it, and [`take_back_all`] clears the flag at start.
+//! Jobs are leased, not owned: a replica [`claim_due`]s a due job for a while (a lease it keeps
+//! renewing), and records the job's outcome only with the claim's fencing token, so a replica
+//! whose lease passed to another (it died, or was only slow) cannot overwrite the new holder's
+//! result: the late outcome is refused with [`StoreError::LeaseLost`].
 
-use super::AsConn;
 use chrono::{DateTime, Utc};
 
-use super::{from_millis, to_millis, StoreError};
+use super::{from_millis, to_millis, AsConn, Conn, StoreError};
 use crate::domain::job::JobPayload;
 
 /// Where a job is in its life.
@@ -52,6 +53,8 @@ pub struct Job {
     pub done_at: Option<DateTime<Utc>>,
     /// When a failed job is tried again (or a held one looked at again).
     pub next_attempt_at: Option<DateTime<Utc>>,
+    /// The fencing token of the last claim: what its outcome is recorded with.
+    pub lease: i64,
 }
 
 type JobRow = (
@@ -67,9 +70,10 @@ type JobRow = (
     Option<String>,
     Option<i64>,
     Option<i64>,
+    i64,
 );
 
-const COLUMNS: &str = "release_id, key, kind, due_at, state, payload, attempts, attempt_started_at, channel, ts, done_at, next_attempt_at";
+const COLUMNS: &str = "release_id, key, kind, due_at, state, payload, attempts, attempt_started_at, channel, ts, done_at, next_attempt_at, lease_token";
 
 fn from_row(row: JobRow) -> Result<Job, StoreError> {
     let (
@@ -85,6 +89,7 @@ fn from_row(row: JobRow) -> Result<Job, StoreError> {
         ts,
         done_at,
         next,
+        lease,
     ) = row;
     Ok(Job {
         release_id,
@@ -99,7 +104,25 @@ fn from_row(row: JobRow) -> Result<Job, StoreError> {
         ts,
         done_at: done_at.map(from_millis),
         next_attempt_at: next.map(from_millis),
+        lease,
     })
+}
+
+/// Who claims, on the lease clock: a job is held by `holder` until `until`; a lease that ran out
+/// before `now` has let go.
+#[derive(Debug, Clone, Copy)]
+pub struct Claim<'a> {
+    pub holder: &'a str,
+    pub now: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+}
+
+/// "This outcome was refused": the job's lease passed to another replica.
+fn fenced(done: u64, release_id: &str, key: &str) -> Result<(), StoreError> {
+    match done {
+        0 => Err(StoreError::LeaseLost(format!("{release_id}/{key}"))),
+        _ => Ok(()),
+    }
 }
 
 /// Schedules a job, or re-times it if it has not started; started and finished jobs are kept as
@@ -206,20 +229,21 @@ pub async fn waiting_retries(
 /// state and last error as they are.
 pub async fn hold_until(
     conn: &mut impl AsConn,
-    release_id: &str,
-    key: &str,
+    job: &Job,
     until: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     crate::on!(conn, |conn| {
-        sqlx::query(
-        "UPDATE jobs SET next_attempt_at = $1 WHERE release_id = $2 AND key = $3 AND state IN ('pending', 'sending')",
-    )
-    .bind(to_millis(until))
-    .bind(release_id)
-    .bind(key)
-    .execute(conn)
-    .await?;
-        Ok(())
+        let done = sqlx::query(
+            "UPDATE jobs SET next_attempt_at = $1, lease_until = NULL
+              WHERE release_id = $2 AND key = $3 AND lease_token = $4 AND state IN ('pending', 'sending')",
+        )
+        .bind(to_millis(until))
+        .bind(&job.release_id)
+        .bind(&job.key)
+        .bind(job.lease)
+        .execute(conn)
+        .await?;
+        fenced(done.rows_affected(), &job.release_id, &job.key)
     })
 }
 
@@ -241,58 +265,206 @@ pub async fn keys_not_cancelled(
     })
 }
 
-/// The release ids a query of the running launches binds: a JSON array, read with `json_each`.
+/// The release ids a query of the running launches binds: a JSON array.
 fn running(releases: &[String]) -> String {
     serde_json::to_string(releases).unwrap_or_else(|_| "[]".to_string())
 }
 
-/// When the scheduler must next wake up: the earliest unfinished job of the running
-/// `releases` (a launch whose plan was removed keeps its jobs, unrun). Two index lookups,
-/// however many jobs wait.
+/// When the scheduler must next wake up: the earliest unfinished, unleased job of the running
+/// `releases` (a launch whose plan was removed keeps its jobs, unrun). `now` is on the lease
+/// clock: a job whose lease ran out counts again. Index lookups, however many jobs wait.
 pub async fn next_wakeup(
     conn: &mut impl AsConn,
     releases: &[String],
+    now: DateTime<Utc>,
 ) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let free = "state IN ('pending', 'sending') AND (lease_until IS NULL OR lease_until <= $2)";
+    let (at,): (Option<i64>,) = match conn.conn() {
+        Conn::Sqlite(c) => {
+            let ours = "release_id IN (SELECT value FROM json_each($1))";
+            sqlx::query_as(&format!(
+                "SELECT MIN(at) FROM (
+                SELECT MIN(due_at) AS at FROM jobs WHERE {free} AND next_attempt_at IS NULL AND {ours}
+                UNION ALL
+                SELECT MIN(next_attempt_at) FROM jobs WHERE {free} AND next_attempt_at IS NOT NULL AND {ours})"
+            ))
+            .bind(running(releases))
+            .bind(to_millis(now))
+            .fetch_one(c)
+            .await?
+        }
+        Conn::Postgres(c) => {
+            // `= ANY (ARRAY(...))` lets the planner use the partial indexes; `IN (SELECT ...)`
+            // scans every open job.
+            let ours = "release_id = ANY (ARRAY(SELECT jsonb_array_elements_text($1::jsonb)))";
+            sqlx::query_as(&format!(
+                "SELECT MIN(at) FROM (
+                SELECT MIN(due_at) AS at FROM jobs WHERE {free} AND next_attempt_at IS NULL AND {ours}
+                UNION ALL
+                SELECT MIN(next_attempt_at) FROM jobs WHERE {free} AND next_attempt_at IS NOT NULL AND {ours}
+                ) AS earliest"
+            ))
+            .bind(running(releases))
+            .bind(to_millis(now))
+            .fetch_one(c)
+            .await?
+        }
+    };
+    Ok(at.map(from_millis))
+}
+
+/// Claims up to `limit` unfinished jobs of the running `releases` whose time `due_by` has come,
+/// and that nobody holds: a lease that ran out counts as let go, except the claimant's own (it
+/// is alive and still at work on them). Each claim makes a new fencing token. Oldest first.
+/// On PostgreSQL, rows another replica is claiming are skipped, not waited for.
+pub async fn claim_due(
+    conn: &mut impl AsConn,
+    releases: &[String],
+    due_by: DateTime<Utc>,
+    limit: i64,
+    claim: Claim<'_>,
+) -> Result<Vec<Job>, StoreError> {
+    // A retry is only ever set later than its job fell due, so `due_at <= now` holds for every
+    // due job, and lets the index skip the jobs still waiting.
+    let free = "state IN ('pending', 'sending')
+        AND (lease_until IS NULL OR (lease_until <= $4 AND COALESCE(lease_holder, '') <> $5))
+        AND due_at <= $1 AND COALESCE(next_attempt_at, due_at) <= $1";
+    let set = "SET lease_holder = $5, lease_token = lease_token + 1, lease_until = $6";
+    let rows: Vec<JobRow> = match conn.conn() {
+        Conn::Sqlite(c) => {
+            sqlx::query_as(&format!(
+                "UPDATE jobs {set} WHERE (release_id, key) IN (
+                    SELECT release_id, key FROM jobs WHERE {free}
+                       AND release_id IN (SELECT value FROM json_each($3))
+                     ORDER BY due_at, key LIMIT $2)
+                 RETURNING {COLUMNS}"
+            ))
+            .bind(to_millis(due_by))
+            .bind(limit)
+            .bind(running(releases))
+            .bind(to_millis(claim.now))
+            .bind(claim.holder)
+            .bind(to_millis(claim.until))
+            .fetch_all(c)
+            .await?
+        }
+        Conn::Postgres(c) => {
+            sqlx::query_as(&format!(
+                "UPDATE jobs {set} WHERE (release_id, key) IN (
+                    SELECT release_id, key FROM jobs WHERE {free}
+                       AND release_id = ANY (ARRAY(SELECT jsonb_array_elements_text($3::jsonb)))
+                     ORDER BY due_at, key LIMIT $2
+                       FOR UPDATE SKIP LOCKED)
+                 RETURNING {COLUMNS}"
+            ))
+            .bind(to_millis(due_by))
+            .bind(limit)
+            .bind(running(releases))
+            .bind(to_millis(claim.now))
+            .bind(claim.holder)
+            .bind(to_millis(claim.until))
+            .fetch_all(c)
+            .await?
+        }
+    };
+    let mut jobs = rows
+        .into_iter()
+        .map(from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    // RETURNING keeps no order.
+    jobs.sort_by(|a, b| (a.due_at, &a.key).cmp(&(b.due_at, &b.key)));
+    Ok(jobs)
+}
+
+/// Whether a job of the running `releases` is due by `due_by` and free at `now` on the lease
+/// clock (a look, not a claim).
+pub async fn any_due(
+    conn: &mut impl AsConn,
+    releases: &[String],
+    due_by: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let free = "state IN ('pending', 'sending') AND (lease_until IS NULL OR lease_until <= $2)
+        AND due_at <= $1 AND COALESCE(next_attempt_at, due_at) <= $1";
+    let found: Option<(i64,)> = match conn.conn() {
+        Conn::Sqlite(c) => {
+            sqlx::query_as(&format!(
+                "SELECT 1 FROM jobs WHERE {free} AND release_id IN (SELECT value FROM json_each($3)) LIMIT 1"
+            ))
+            .bind(to_millis(due_by))
+            .bind(to_millis(now))
+            .bind(running(releases))
+            .fetch_optional(c)
+            .await?
+        }
+        Conn::Postgres(c) => {
+            sqlx::query_as(&format!(
+                "SELECT 1::bigint FROM jobs WHERE {free}
+                    AND release_id = ANY (ARRAY(SELECT jsonb_array_elements_text($3::jsonb))) LIMIT 1"
+            ))
+            .bind(to_millis(due_by))
+            .bind(to_millis(now))
+            .bind(running(releases))
+            .fetch_optional(c)
+            .await?
+        }
+    };
+    Ok(found.is_some())
+}
+
+/// Extends every lease `holder` still has (one that ran out is lost, and stays lost); returns
+/// how many.
+pub async fn renew(conn: &mut impl AsConn, claim: Claim<'_>) -> Result<u64, StoreError> {
     crate::on!(conn, |conn| {
-        let (at,): (Option<i64>,) = sqlx::query_as(
-            "SELECT MIN(at) FROM (
-            SELECT MIN(due_at) AS at FROM jobs
-             WHERE state IN ('pending', 'sending') AND in_hand = 0 AND next_attempt_at IS NULL
-               AND release_id IN (SELECT value FROM json_each($1))
-            UNION ALL
-            SELECT MIN(next_attempt_at) FROM jobs
-             WHERE state IN ('pending', 'sending') AND in_hand = 0 AND next_attempt_at IS NOT NULL
-               AND release_id IN (SELECT value FROM json_each($1)))",
+        let done = sqlx::query(
+            "UPDATE jobs SET lease_until = $1
+              WHERE lease_holder = $2 AND lease_until > $3 AND state IN ('pending', 'sending')",
         )
-        .bind(running(releases))
-        .fetch_one(conn)
+        .bind(to_millis(claim.until))
+        .bind(claim.holder)
+        .bind(to_millis(claim.now))
+        .execute(conn)
         .await?;
-        Ok(at.map(from_millis))
+        Ok(done.rows_affected())
     })
 }
 
-/// Unfinished jobs of the running `releases` whose time has come, oldest first.
-pub async fn due(
-    conn: &mut impl AsConn,
-    releases: &[String],
-    now: DateTime<Utc>,
-    limit: i64,
-) -> Result<Vec<Job>, StoreError> {
+/// Lets go of `job` without recording an outcome (the pass is done with it for now).
+pub async fn let_go(conn: &mut impl AsConn, job: &Job) -> Result<(), StoreError> {
     crate::on!(conn, |conn| {
-        // A retry is only ever set later than its job fell due, so `due_at <= now` holds for every
-        // due job, and lets the index skip the jobs still waiting.
-        let rows: Vec<JobRow> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM jobs WHERE state IN ('pending', 'sending') AND in_hand = 0
-            AND due_at <= $1 AND COALESCE(next_attempt_at, due_at) <= $1
-            AND release_id IN (SELECT value FROM json_each($3))
-          ORDER BY due_at, key LIMIT $2"
-        ))
-        .bind(to_millis(now))
-        .bind(limit)
-        .bind(running(releases))
-        .fetch_all(conn)
+        sqlx::query(
+            "UPDATE jobs SET lease_until = NULL WHERE release_id = $1 AND key = $2 AND lease_token = $3",
+        )
+        .bind(&job.release_id)
+        .bind(&job.key)
+        .bind(job.lease)
+        .execute(conn)
         .await?;
-        rows.into_iter().map(from_row).collect()
+        Ok(())
+    })
+}
+
+/// Lets go of every job `holder` holds (a replica stopping); returns how many.
+pub async fn let_go_all(conn: &mut impl AsConn, holder: &str) -> Result<u64, StoreError> {
+    crate::on!(conn, |conn| {
+        let done = sqlx::query(
+            "UPDATE jobs SET lease_until = NULL WHERE lease_holder = $1 AND lease_until IS NOT NULL",
+        )
+        .bind(holder)
+        .execute(conn)
+        .await?;
+        Ok(done.rows_affected())
+    })
+}
+
+/// Lets go of every job anyone holds: for a store only one process opens (SQLite), where any
+/// lease found at start belongs to a process that is gone. Returns how many.
+pub async fn let_go_every_lease(conn: &mut impl AsConn) -> Result<u64, StoreError> {
+    crate::on!(conn, |conn| {
+        let done = sqlx::query("UPDATE jobs SET lease_until = NULL WHERE lease_until IS NOT NULL")
+            .execute(conn)
+            .await?;
+        Ok(done.rows_affected())
     })
 }
 
@@ -327,120 +499,79 @@ pub async fn list(conn: &mut impl AsConn, release_id: &str) -> Result<Vec<Job>, 
     })
 }
 
-/// Marks the start of an attempt; must be committed before the attempt touches Slack.
+/// Marks the start of an attempt on the claimed `job`; must be committed before the attempt
+/// touches Slack.
 pub async fn begin_attempt(
     conn: &mut impl AsConn,
-    release_id: &str,
-    key: &str,
+    job: &Job,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     crate::on!(conn, |conn| {
-        start_attempt(conn, release_id, key, now, false).await
+        let done = sqlx::query(
+            "UPDATE jobs SET state = 'sending', attempts = attempts + 1, attempt_started_at = $1
+              WHERE release_id = $2 AND key = $3 AND lease_token = $4
+                AND state IN ('pending', 'sending')",
+        )
+        .bind(to_millis(now))
+        .bind(&job.release_id)
+        .bind(&job.key)
+        .bind(job.lease)
+        .execute(conn)
+        .await?;
+        fenced(done.rows_affected(), &job.release_id, &job.key)
     })
 }
 
-/// Begins an attempt that a task of its own will make: as [`begin_attempt`], and the job is
-/// `in_hand` until [`complete`] or [`retry_later`] records how it went.
-pub async fn hand_over(
-    conn: &mut impl AsConn,
-    release_id: &str,
-    key: &str,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    crate::on!(conn, |conn| {
-        start_attempt(conn, release_id, key, now, true).await
-    })
-}
-
-async fn start_attempt(
-    conn: &mut impl AsConn,
-    release_id: &str,
-    key: &str,
-    now: DateTime<Utc>,
-    in_hand: bool,
-) -> Result<(), StoreError> {
-    crate::on!(conn, |conn| {
-        sqlx::query(
-        "UPDATE jobs SET state = 'sending', attempts = attempts + 1, attempt_started_at = $1, in_hand = $2
-          WHERE release_id = $3 AND key = $4 AND state IN ('pending', 'sending')",
-    )
-    .bind(to_millis(now))
-    .bind(in_hand)
-    .bind(release_id)
-    .bind(key)
-    .execute(conn)
-    .await?;
-        Ok(())
-    })
-}
-
-/// Takes back every job handed over: at start no task holds one. Returns how many.
-pub async fn take_back_all(conn: &mut impl AsConn) -> Result<u64, StoreError> {
-    crate::on!(conn, |conn| {
-        let done = sqlx::query("UPDATE jobs SET in_hand = 0 WHERE in_hand = 1")
-            .execute(conn)
-            .await?;
-        Ok(done.rows_affected())
-    })
-}
-
-/// Records a finished job and where its post landed.
+/// Records the claimed `job` finished and where its post landed.
 pub async fn complete(
     conn: &mut impl AsConn,
-    release_id: &str,
-    key: &str,
+    job: &Job,
     channel: Option<&str>,
     ts: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     crate::on!(conn, |conn| {
-        sqlx::query(
-        "UPDATE jobs SET state = 'done', channel = $1, ts = $2, done_at = $3, next_attempt_at = NULL, last_error = NULL,
-                in_hand = 0
-          WHERE release_id = $4 AND key = $5",
-    )
-    .bind(channel)
-    .bind(ts)
-    .bind(to_millis(now))
-    .bind(release_id)
-    .bind(key)
-    .execute(conn)
-    .await?;
-        Ok(())
+        let done = sqlx::query(
+            "UPDATE jobs SET state = 'done', channel = $1, ts = $2, done_at = $3, next_attempt_at = NULL,
+                    last_error = NULL, lease_until = NULL
+              WHERE release_id = $4 AND key = $5 AND lease_token = $6",
+        )
+        .bind(channel)
+        .bind(ts)
+        .bind(to_millis(now))
+        .bind(&job.release_id)
+        .bind(&job.key)
+        .bind(job.lease)
+        .execute(conn)
+        .await?;
+        fenced(done.rows_affected(), &job.release_id, &job.key)
     })
 }
 
-/// Records a job that finished without a post of its own (a decision, a reminder, a skip).
+/// Records the claimed `job` finished without a post of its own (a decision, a reminder, a
+/// skip).
 pub async fn finish(
+    conn: &mut impl AsConn,
+    job: &Job,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    complete(conn, job, None, None, now).await
+}
+
+/// Finishes the unfinished job `key`, which something else made moot (a vote closed by its
+/// last ballot ends its deadline job); a job finished already stays as it was.
+pub async fn close(
     conn: &mut impl AsConn,
     release_id: &str,
     key: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     crate::on!(conn, |conn| {
-        complete(conn, release_id, key, None, None, now).await
-    })
-}
-
-/// Records a failed attempt and when to try again. `reached_slack` says whether the outcome is
-/// unknown (the job stays `sending`, so the next attempt looks for the post first).
-pub async fn retry_later(
-    conn: &mut impl AsConn,
-    release_id: &str,
-    key: &str,
-    error: &str,
-    next_attempt_at: DateTime<Utc>,
-    reached_slack: bool,
-) -> Result<(), StoreError> {
-    crate::on!(conn, |conn| {
-        let state = if reached_slack { "sending" } else { "pending" };
         sqlx::query(
-            "UPDATE jobs SET state = $1, last_error = $2, next_attempt_at = $3, in_hand = 0
-          WHERE release_id = $4 AND key = $5",
+            "UPDATE jobs SET state = 'done', done_at = $1, next_attempt_at = NULL, lease_until = NULL
+              WHERE release_id = $2 AND key = $3 AND state IN ('pending', 'sending')",
         )
-        .bind(state)
-        .bind(error)
-        .bind(to_millis(next_attempt_at))
+        .bind(to_millis(now))
         .bind(release_id)
         .bind(key)
         .execute(conn)
@@ -449,8 +580,38 @@ pub async fn retry_later(
     })
 }
 
+/// Records a failed attempt of the claimed `job` and when to try again. `reached_slack` says
+/// whether the outcome is unknown (the job stays `sending`, so the next attempt looks for the
+/// post first).
+pub async fn retry_later(
+    conn: &mut impl AsConn,
+    job: &Job,
+    error: &str,
+    next_attempt_at: DateTime<Utc>,
+    reached_slack: bool,
+) -> Result<(), StoreError> {
+    crate::on!(conn, |conn| {
+        let state = if reached_slack { "sending" } else { "pending" };
+        let done = sqlx::query(
+            "UPDATE jobs SET state = $1, last_error = $2, next_attempt_at = $3, lease_until = NULL
+              WHERE release_id = $4 AND key = $5 AND lease_token = $6",
+        )
+        .bind(state)
+        .bind(error)
+        .bind(to_millis(next_attempt_at))
+        .bind(&job.release_id)
+        .bind(&job.key)
+        .bind(job.lease)
+        .execute(conn)
+        .await?;
+        fenced(done.rows_affected(), &job.release_id, &job.key)
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    use chrono::TimeDelta;
+
     use super::*;
     use crate::storage::{from_millis, test_store};
 
@@ -458,8 +619,20 @@ mod tests {
         JobPayload::VoteClose { vote }
     }
 
+    fn claim(holder: &str, now: DateTime<Utc>) -> Claim<'_> {
+        Claim {
+            holder,
+            now,
+            until: now + TimeDelta::seconds(10),
+        }
+    }
+
+    fn keys(jobs: &[Job]) -> Vec<&str> {
+        jobs.iter().map(|j| j.key.as_str()).collect()
+    }
+
     #[tokio::test]
-    async fn a_job_in_hand_is_neither_due_nor_waited_for_until_its_outcome_is_recorded() {
+    async fn a_claimed_job_is_neither_due_nor_waited_for_until_its_outcome_is_recorded() {
         let (_dir, pool) = test_store().await;
         let mut conn = pool.acquire().await.unwrap();
         let (early, late) = (from_millis(1_000), from_millis(5_000));
@@ -467,18 +640,95 @@ mod tests {
             .await
             .unwrap();
         schedule(&mut conn, "r", "b", late, &vote(2)).await.unwrap();
-        hand_over(&mut conn, "r", "a", early).await.unwrap();
-        let due_keys = |jobs: Vec<Job>| jobs.into_iter().map(|j| j.key).collect::<Vec<_>>();
         let r = ["r".to_string()];
-        assert!(due_keys(due(&mut conn, &r, late, 10).await.unwrap()) == ["b"]);
-        assert_eq!(next_wakeup(&mut conn, &r).await.unwrap(), Some(late));
-        let parked = from_millis(3_000);
-        retry_later(&mut conn, "r", "a", "503", parked, true)
+        let a = claim_due(&mut conn, &r, early, 10, claim("one", early))
             .await
             .unwrap();
-        assert_eq!(next_wakeup(&mut conn, &r).await.unwrap(), Some(parked));
+        assert_eq!(keys(&a), ["a"]);
+        begin_attempt(&mut conn, &a[0], early).await.unwrap();
+        let b = claim_due(&mut conn, &r, late, 10, claim("one", early))
+            .await
+            .unwrap();
+        assert_eq!(keys(&b), ["b"], "a is held");
+        let_go(&mut conn, &b[0]).await.unwrap();
+        assert_eq!(next_wakeup(&mut conn, &r, early).await.unwrap(), Some(late));
+        let parked = from_millis(3_000);
+        retry_later(&mut conn, &a[0], "503", parked, true)
+            .await
+            .unwrap();
+        assert_eq!(
+            next_wakeup(&mut conn, &r, early).await.unwrap(),
+            Some(parked)
+        );
         let again = &list(&mut conn, "r").await.unwrap()[0];
         assert_eq!((again.state, again.attempts), (JobState::Sending, 1));
+    }
+
+    #[tokio::test]
+    async fn a_lease_that_ran_out_passes_to_another_and_the_late_outcome_is_refused() {
+        let (_dir, pool) = test_store().await;
+        let mut conn = pool.acquire().await.unwrap();
+        let at = from_millis(1_000);
+        schedule(&mut conn, "r", "a", at, &vote(1)).await.unwrap();
+        let r = ["r".to_string()];
+        let slow = claim_due(&mut conn, &r, at, 10, claim("slow", at))
+            .await
+            .unwrap()
+            .remove(0);
+        let before = at + TimeDelta::seconds(9);
+        assert!(claim_due(&mut conn, &r, before, 10, claim("other", before))
+            .await
+            .unwrap()
+            .is_empty());
+        let after = at + TimeDelta::seconds(11);
+        assert_eq!(
+            renew(&mut conn, claim("slow", after)).await.unwrap(),
+            0,
+            "a lease that ran out stays lost"
+        );
+        let taken = claim_due(&mut conn, &r, after, 10, claim("other", after))
+            .await
+            .unwrap()
+            .remove(0);
+        assert!(taken.lease > slow.lease, "a new claim, a new token");
+        complete(&mut conn, &taken, Some("C1"), Some("2.2"), after)
+            .await
+            .unwrap();
+        let late = complete(&mut conn, &slow, Some("C1"), Some("1.1"), after).await;
+        assert!(matches!(late, Err(StoreError::LeaseLost(_))), "{late:?}");
+        let job = get(&mut conn, "r", "a").await.unwrap().unwrap();
+        assert_eq!(
+            job.ts.as_deref(),
+            Some("2.2"),
+            "the new holder's outcome stands"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_replica_never_claims_again_what_it_still_holds_and_renews_what_it_holds() {
+        let (_dir, pool) = test_store().await;
+        let mut conn = pool.acquire().await.unwrap();
+        let at = from_millis(1_000);
+        schedule(&mut conn, "r", "a", at, &vote(1)).await.unwrap();
+        let r = ["r".to_string()];
+        claim_due(&mut conn, &r, at, 10, claim("one", at))
+            .await
+            .unwrap();
+        let later = at + TimeDelta::seconds(5);
+        assert_eq!(renew(&mut conn, claim("one", later)).await.unwrap(), 1);
+        let long_after = at + TimeDelta::hours(1);
+        assert!(
+            claim_due(&mut conn, &r, long_after, 10, claim("one", long_after))
+                .await
+                .unwrap()
+                .is_empty(),
+            "its own task is still at work on it"
+        );
+        assert_eq!(let_go_all(&mut conn, "one").await.unwrap(), 1);
+        let again = claim_due(&mut conn, &r, long_after, 10, claim("one", long_after))
+            .await
+            .unwrap();
+        assert_eq!(keys(&again), ["a"]);
     }
 
     #[tokio::test]
@@ -494,35 +744,40 @@ mod tests {
             .unwrap();
         schedule(&mut conn, "r", "b", at, &vote(2)).await.unwrap();
         let r = ["r".to_string()];
-        let due_keys: Vec<String> = due(&mut conn, &r, at, 10)
+        let due = claim_due(&mut conn, &r, at, 10, claim("one", at))
             .await
-            .unwrap()
-            .into_iter()
-            .map(|j| j.key)
-            .collect();
-        assert_eq!(due_keys, ["b"]);
-        assert_eq!(next_wakeup(&mut conn, &[]).await.unwrap(), None);
+            .unwrap();
+        assert_eq!(keys(&due), ["b"]);
+        assert_eq!(next_wakeup(&mut conn, &[], at).await.unwrap(), None);
         assert_eq!(list(&mut conn, "gone").await.unwrap().len(), 1);
     }
 
     #[tokio::test]
-    async fn at_start_every_job_in_hand_is_taken_back_still_sending() {
+    async fn at_start_on_sqlite_every_job_in_hand_is_taken_back_still_sending() {
         let (_dir, pool) = test_store().await;
         let mut conn = pool.acquire().await.unwrap();
         let at = from_millis(1_000);
         for key in ["a", "b"] {
             schedule(&mut conn, "r", key, at, &vote(1)).await.unwrap();
-            hand_over(&mut conn, "r", key, at).await.unwrap();
         }
-        complete(&mut conn, "r", "b", Some("C1"), Some("1.1"), at)
+        let r = ["r".to_string()];
+        let held = claim_due(&mut conn, &r, at, 10, claim("gone", at))
             .await
             .unwrap();
-        assert!(due(&mut conn, &["r".to_string()], at, 10)
+        for job in &held {
+            begin_attempt(&mut conn, job, at).await.unwrap();
+        }
+        complete(&mut conn, &held[1], Some("C1"), Some("1.1"), at)
+            .await
+            .unwrap();
+        assert!(claim_due(&mut conn, &r, at, 10, claim("new", at))
             .await
             .unwrap()
             .is_empty());
-        assert_eq!(take_back_all(&mut conn).await.unwrap(), 1);
-        let due = due(&mut conn, &["r".to_string()], at, 10).await.unwrap();
+        assert_eq!(let_go_every_lease(&mut conn).await.unwrap(), 1);
+        let due = claim_due(&mut conn, &r, at, 10, claim("new", at))
+            .await
+            .unwrap();
         assert_eq!(due.len(), 1);
         assert_eq!(
             (due[0].key.as_str(), due[0].state),

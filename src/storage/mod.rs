@@ -10,6 +10,7 @@ pub mod deliveries;
 pub mod history;
 pub mod incidents;
 pub mod jobs;
+pub mod leases;
 pub mod metrics;
 pub mod releases;
 pub mod roles;

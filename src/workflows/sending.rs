@@ -8,7 +8,7 @@ use chrono::TimeDelta;
 
 use crate::slack::port::{Outgoing, PostTag, Posted};
 use crate::state::AppState;
-use crate::storage::{audit, jobs};
+use crate::storage::{audit, jobs, StoreError};
 use crate::workflows::launch::setup::GOLIVE;
 use crate::workflows::WorkflowError;
 
@@ -72,7 +72,7 @@ async fn finish(
     audited_as: &'static str,
 ) -> Result<(), WorkflowError> {
     let now = state.clock.now();
-    let (release_id, key) = (job.release_id.clone(), job.key.clone());
+    let job = job.clone();
     let posted = posted.cloned();
     state
         .writer
@@ -83,10 +83,18 @@ async fn finish(
                         Some(p) => (Some(p.channel.as_str()), Some(p.ts.as_str())),
                         None => (None, None),
                     };
-                    jobs::complete(conn, &release_id, &key, channel, ts, now).await?;
+                    // A refused outcome writes nothing, so it fails alone, not the batch.
+                    match jobs::complete(conn, &job, channel, ts, now).await {
+                        Err(StoreError::LeaseLost(lost)) => {
+                            tracing::warn!(job = lost, "lease ran out before the message's outcome was recorded; another replica has it");
+                            return Ok(());
+                        }
+                        done => done?,
+                    }
+                    let (release_id, key) = (&job.release_id, &job.key);
                     if let Some(ts) = ts {
                         let detail = format!("{key} sent (ts {ts})");
-                        audit::record(conn, &release_id, now, GOLIVE, audited_as, &detail).await?;
+                        audit::record(conn, release_id, now, GOLIVE, audited_as, &detail).await?;
                     }
                     Ok(())
                 })
@@ -110,8 +118,7 @@ pub async fn retry(
     let mut conn = state.db.acquire().await?;
     jobs::retry_later(
         &mut conn,
-        &job.release_id,
-        &job.key,
+        job,
         error,
         state.clock.now() + wait,
         outcome_unknown,

@@ -43,6 +43,8 @@ pub struct Options {
     pub channels: Vec<(&'static str, &'static str)>,
     /// The flag server and Prometheus (none by default: steps are recorded only).
     pub rollout: RolloutConfig,
+    /// The replica's name and lease time.
+    pub replica: golive::config::ReplicaConfig,
 }
 
 impl Default for Options {
@@ -54,6 +56,7 @@ impl Default for Options {
             plans: Vec::new(),
             channels: Vec::new(),
             rollout: RolloutConfig::default(),
+            replica: golive::config::ReplicaConfig::default(),
         }
     }
 }
@@ -116,6 +119,7 @@ async fn start(
         board_token: Some(Secret::new(BOARD_TOKEN)),
         public_url: Some(PUBLIC_URL.to_string()),
         rollout: options.rollout.clone(),
+        replica: options.replica.clone(),
     };
     let shared: SharedClock = clock.clone();
     let app = Application::build(config, shared, None)
@@ -247,12 +251,11 @@ impl TestApp {
     /// Whether a job of a running launch is due now and not in hand.
     async fn due_now(&self) -> bool {
         let mut conn = self.state.db.acquire().await.unwrap();
-        let running = self.state.launches.ids();
+        let running = self.state.leases.held_of(self.state.launches.ids());
         let now = self.state.clock.now();
-        !golive::storage::jobs::due(&mut conn, &running, now, 1)
+        golive::storage::jobs::any_due(&mut conn, &running, now, now)
             .await
             .unwrap()
-            .is_empty()
     }
 
     /// Posts a signed form body, the way Slack does.

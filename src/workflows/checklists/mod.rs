@@ -157,7 +157,7 @@ pub async fn remind(state: &AppState, job: Job, key: String) -> Result<(), Workf
     let now = state.clock.now();
     {
         let mut tx = crate::storage::begin_write(&state.db).await?;
-        jobs::finish(&mut tx, &job.release_id, &job.key, now).await?;
+        jobs::finish(&mut tx, &job, now).await?;
         tx.commit().await?;
     }
     let Ok(spec) = ChecklistSpec::from_plan(&state.release.plan(), &key) else {

@@ -30,7 +30,7 @@ pub async fn run(state: &AppState, job: jobs::Job, id: IncidentId) -> Result<(),
         let open_p0 = incidents::open_p0_count(&mut tx, &release_id).await?;
         let level = incident.level;
         // The job is finished first: `advance` may schedule this same key again.
-        jobs::finish(&mut tx, &release_id, &job.key, now).await?;
+        jobs::finish(&mut tx, &job, now).await?;
         advance(&mut tx, state, &mut incident, open_p0, now).await?;
         incidents::save(&mut tx, &release_id, &incident).await?;
         tx.commit().await?;
@@ -40,7 +40,7 @@ pub async fn run(state: &AppState, job: jobs::Job, id: IncidentId) -> Result<(),
         }
         return Ok(());
     }
-    jobs::finish(&mut tx, &release_id, &job.key, now).await?;
+    jobs::finish(&mut tx, &job, now).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -182,7 +182,7 @@ pub async fn run_clock(
     let release_id = job.release_id.clone();
     let now = state.clock.now();
     let mut tx = crate::storage::begin_write(&state.db).await?;
-    jobs::finish(&mut tx, &release_id, &job.key, now).await?;
+    jobs::finish(&mut tx, &job, now).await?;
     if let Some(incident) = incidents::load(&mut tx, &release_id, id).await? {
         notify(&mut tx, state, &incident, kind, deadline, now).await?;
     }

@@ -59,7 +59,7 @@ async fn step(state: &AppState, conn: &mut Pooled) -> Result<(), WorkflowError> 
     let id = incidents::insert(&mut tx, release_id, &incident).await?;
     if let Some(mut incident) = incidents::load(&mut tx, release_id, id).await? {
         let open_p0 = incidents::open_p0_count(&mut tx, release_id).await?;
-        jobs::finish(&mut tx, release_id, "warm-up", now).await?;
+        jobs::close(&mut tx, release_id, "warm-up", now).await?;
         advance(&mut tx, state, &mut incident, open_p0, now).await?;
         incidents::save(&mut tx, release_id, &incident).await?;
         incidents::incident_post(&mut tx, release_id, id).await?;
@@ -75,10 +75,11 @@ async fn step(state: &AppState, conn: &mut Pooled) -> Result<(), WorkflowError> 
             &incidents::message_key(id, 0),
         )?;
     }
-    for job in jobs::due(&mut tx, &ids, now, 10).await? {
-        jobs::hand_over(&mut tx, &job.release_id, &job.key, now).await?;
+    let claim = state.leases.claim(now);
+    for job in jobs::claim_due(&mut tx, &ids, now, 10, claim).await? {
+        jobs::begin_attempt(&mut tx, &job, now).await?;
     }
-    jobs::next_wakeup(&mut tx, &ids).await?;
+    jobs::next_wakeup(&mut tx, &ids, now).await?;
     tx.rollback().await?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! exactly once and in plan order, the gate on deployment, and the status of the launch.
 
 pub mod export;
+pub mod follow;
 pub mod gate;
 pub mod overview;
 pub mod plan_sync;

@@ -43,7 +43,7 @@ pub async fn held_until(
         .max();
     if let Some(until) = held {
         let mut conn = state.db.acquire().await?;
-        jobs::hold_until(&mut conn, &job.release_id, &job.key, until).await?;
+        jobs::hold_until(&mut conn, job, until).await?;
         tracing::info!(key = job.key, %until, "post waits for an earlier one being retried");
     }
     Ok(held)
@@ -64,7 +64,7 @@ pub async fn run(state: &AppState, job: Job) -> Result<(), WorkflowError> {
     let Some(occurrence) = snapshot.timeline.iter().find(|o| o.key == job.key) else {
         // The plan no longer has it (a plan edit): nothing to post.
         let mut conn = state.db.acquire().await?;
-        jobs::finish(&mut conn, &job.release_id, &job.key, state.clock.now()).await?;
+        jobs::finish(&mut conn, &job, state.clock.now()).await?;
         return Ok(());
     };
     let channel = release.channel();
@@ -85,7 +85,7 @@ pub async fn run(state: &AppState, job: Job) -> Result<(), WorkflowError> {
     let now = state.clock.now();
     {
         let mut conn = state.db.acquire().await?;
-        jobs::begin_attempt(&mut conn, &job.release_id, &job.key, now).await?;
+        jobs::begin_attempt(&mut conn, &job, now).await?;
     }
     let late_by = Some(now - job.due_at).filter(|late| *late > LATE_AFTER);
     let ids = release.slack_ids();
@@ -122,7 +122,7 @@ async fn give_up(state: &AppState, job: &Job, error: &str) -> Result<(), Workflo
     );
     let now = state.clock.now();
     let mut tx = crate::storage::begin_write(&state.db).await?;
-    jobs::finish(&mut tx, &job.release_id, &job.key, now).await?;
+    jobs::finish(&mut tx, job, now).await?;
     let detail = format!("{} refused by Slack ({error}); not posted", job.key);
     audit::record(
         &mut tx,
@@ -145,15 +145,7 @@ async fn record_posted(
 ) -> Result<(), WorkflowError> {
     let now = state.clock.now();
     let mut tx = crate::storage::begin_write(&state.db).await?;
-    jobs::complete(
-        &mut tx,
-        &job.release_id,
-        &job.key,
-        Some(&posted.channel),
-        Some(&posted.ts),
-        now,
-    )
-    .await?;
+    jobs::complete(&mut tx, job, Some(&posted.channel), Some(&posted.ts), now).await?;
     checklists::scheduled_post_made(&mut tx, state, &job.key, posted, now).await?;
     rollout::steps::scheduled_post_made(&mut tx, state, &job.key, now).await?;
     audit::record(
@@ -238,14 +230,6 @@ async fn retry_later(
     let next: DateTime<Utc> = state.clock.now() + backoff(job.attempts);
     tracing::warn!(key = job.key, error, %next, "post failed; will retry");
     let mut conn = state.db.acquire().await?;
-    jobs::retry_later(
-        &mut conn,
-        &job.release_id,
-        &job.key,
-        error,
-        next,
-        outcome_unknown,
-    )
-    .await?;
+    jobs::retry_later(&mut conn, job, error, next, outcome_unknown).await?;
     Ok(())
 }

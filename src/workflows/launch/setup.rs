@@ -68,7 +68,7 @@ pub fn role_map(pairs: Vec<(String, String)>) -> BTreeMap<Role, Vec<String>> {
     map
 }
 
-async fn posted(
+pub(crate) async fn posted(
     conn: &mut impl AsConn,
     release_id: &str,
 ) -> Result<HashMap<String, DateTime<Utc>>, WorkflowError> {

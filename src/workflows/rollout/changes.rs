@@ -38,7 +38,7 @@ pub async fn run(state: &AppState, job: Job, id: i64) -> Result<(), WorkflowErro
     };
     let Some(change) = change.filter(|c| c.state == ChangeState::Pending) else {
         let mut conn = state.db.acquire().await?;
-        jobs::finish(&mut conn, &release_id, &job.key, state.clock.now()).await?;
+        jobs::finish(&mut conn, &job, state.clock.now()).await?;
         return Ok(());
     };
     let plan = state.release.plan();
@@ -163,7 +163,7 @@ async fn call_failed(
         let now = state.clock.now();
         let mut tx = crate::storage::begin_write(&state.db).await?;
         let why = error.to_string();
-        jobs::retry_later(&mut tx, &state.release.id, &job.key, &why, next, false).await?;
+        jobs::retry_later(&mut tx, job, &why, next, false).await?;
         if job.attempts == 0 {
             let plain = format!(
                 "{} is not applied yet: {describe}: {error}. golive retries until it can (next at {}).",
@@ -199,7 +199,7 @@ async fn end(
     let plan = state.release.plan();
     let mut tx = crate::storage::begin_write(&state.db).await?;
     store::finish_change(&mut tx, release_id, change.id, &outcome, now).await?;
-    jobs::finish(&mut tx, release_id, &job.key, now).await?;
+    jobs::finish(&mut tx, job, now).await?;
     let applied = matches!(outcome, ChangeState::Applied { .. });
     if let ChangeState::Applied {
         read_back: Some(read),
@@ -230,7 +230,7 @@ async fn end(
         .await?;
         if applied {
             store::skip_below(&mut tx, release_id, percent).await?;
-            jobs::finish(&mut tx, release_id, &steps::reminder_key(percent), now).await?;
+            jobs::close(&mut tx, release_id, &steps::reminder_key(percent), now).await?;
         }
     }
     let hold = change

@@ -137,7 +137,7 @@ pub async fn watch(state: &AppState, job: Job, until: DateTime<Utc>) -> Result<(
     let now = state.clock.now();
     {
         let mut tx = crate::storage::begin_write(&state.db).await?;
-        jobs::finish(&mut tx, &state.release.id, &job.key, now).await?;
+        jobs::finish(&mut tx, &job, now).await?;
         if now + EVERY <= until && plan.rollout.is_some() {
             schedule_watch(&mut tx, state, now, until).await?;
         }

@@ -391,7 +391,7 @@ pub async fn on_hold(state: &AppState, action: &Action, percent: u8) -> Answered
         Some((user, now)),
     )
     .await?;
-    jobs::finish(&mut tx, release_id, &reminder_key(percent), now).await?;
+    jobs::close(&mut tx, release_id, &reminder_key(percent), now).await?;
     audit::record(
         &mut tx,
         release_id,
@@ -413,7 +413,7 @@ pub async fn remind(state: &AppState, job: jobs::Job, percent: u8) -> Result<(),
     let now = state.clock.now();
     let plan = state.release.plan();
     let mut tx = crate::storage::begin_write(&state.db).await?;
-    jobs::finish(&mut tx, release_id, &job.key, now).await?;
+    jobs::finish(&mut tx, &job, now).await?;
     let stored = store::steps(&mut tx, release_id).await?.remove(&percent);
     let waiting = stored.is_some_and(|s| s.state == StepState::Waiting);
     if let Some(rollout) = plan.rollout.as_ref().filter(|_| waiting) {

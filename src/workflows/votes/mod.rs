@@ -132,7 +132,7 @@ async fn post_vote(
             let mut tx = crate::storage::begin_write(&state.db).await?;
             votes::discard(&mut tx, id).await?;
             let release = &state.release.id;
-            jobs::finish(&mut tx, release, &close_key(id), now).await?;
+            jobs::close(&mut tx, release, &close_key(id), now).await?;
             tx.commit().await?;
             Err(error.into())
         }
@@ -215,7 +215,7 @@ pub async fn close(
     if !votes::close(&mut tx, id, outcome.decision, actor, now).await? {
         return Ok(None);
     }
-    jobs::finish(&mut tx, release, &close_key(id), now).await?;
+    jobs::close(&mut tx, release, &close_key(id), now).await?;
     let detail = format!(
         "vote {id}: {} ({})",
         choice_name(outcome.decision),
@@ -246,7 +246,7 @@ pub async fn close(
 pub async fn close_at_deadline(state: &AppState, job: Job, id: i64) -> Result<(), WorkflowError> {
     close(state, id, None).await?;
     let mut conn = state.db.acquire().await?;
-    jobs::finish(&mut conn, &job.release_id, &job.key, state.clock.now()).await?;
+    jobs::finish(&mut conn, &job, state.clock.now()).await?;
     Ok(())
 }
 

@@ -1,0 +1,46 @@
+//! The heartbeat of a replica on a shared store: every quarter of the lease time it renews its
+//! row and the jobs it holds, and takes the launches nobody alive holds (all of them, for the
+//! first replica up; a dead replica's, when its row runs out). Taking a launch wakes the job
+//! loop, which then runs that launch's due jobs, its dead holder's unfinished ones included.
+
+use tokio::sync::watch;
+
+use crate::state::AppState;
+use crate::storage::{jobs, leases, StoreError};
+
+/// Beats until `shutdown` turns true; then leaves, so the others take over at once.
+pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        if let Err(error) = beat(&state).await {
+            tracing::warn!(%error, "heartbeat failed; the next one tries again");
+        }
+        let next = state.clock.now() + state.leases.beat();
+        tokio::select! {
+            _ = state.clock.sleep_until(next) => {}
+            _ = shutdown.wait_for(|stop| *stop) => break,
+        }
+    }
+}
+
+/// One beat: renew, take, and wake the loop if a launch changed hands.
+pub async fn beat(state: &AppState) -> Result<(), StoreError> {
+    let leases = &state.leases;
+    let now = state.clock.now();
+    let claim = leases.claim(now);
+    let mut conn = state.db.acquire().await?;
+    leases::beat(&mut conn, &leases.holder, claim.until).await?;
+    jobs::renew(&mut conn, claim).await?;
+    let held = leases::take(&mut conn, &state.launches.ids(), &leases.holder, now).await?;
+    if leases.now_holding(held) {
+        tracing::info!(holder = leases.holder, "took over launches");
+        state.scheduler.wake();
+    }
+    Ok(())
+}
+
+/// A replica stopping lets go of its launches and of the jobs it holds.
+pub async fn leave(state: &AppState) -> Result<(), StoreError> {
+    let mut conn = state.db.acquire().await?;
+    jobs::let_go_all(&mut conn, &state.leases.holder).await?;
+    leases::leave(&mut conn, &state.leases.holder).await
+}

@@ -1,0 +1,90 @@
+//! This replica's name, its lease time, and the launches it holds.
+//!
+//! On a store only one process opens (SQLite) this process holds every launch. On a shared one
+//! (PostgreSQL) the heartbeat (`scheduler::heartbeat`) keeps the replica's row alive and takes the
+//! launches nobody alive holds; the scheduler's pass runs only the held launches' jobs.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::storage::jobs::Claim;
+
+/// The lease time golive runs with unless told otherwise.
+pub const DEFAULT_TERM: Duration = Duration::from_secs(10);
+
+/// Leases of one replica.
+#[derive(Debug)]
+pub struct Leases {
+    /// The name this replica's leases carry.
+    pub holder: String,
+    /// Within this time of a replica dying, another takes over its work.
+    pub term: Duration,
+    /// Whether other replicas share the store.
+    pub shared: bool,
+    /// The launches this replica holds (shared store only).
+    held: Mutex<Arc<HashSet<String>>>,
+}
+
+impl Leases {
+    pub fn new(holder: String, term: Duration, shared: bool) -> Self {
+        Self {
+            holder,
+            term,
+            shared,
+            held: Mutex::default(),
+        }
+    }
+
+    /// How long a lease runs once taken or renewed: three quarters of the term, so that with a
+    /// beat every quarter a dead holder's work is taken within the term.
+    pub fn ttl(&self) -> TimeDelta {
+        TimeDelta::from_std(self.term * 3 / 4).unwrap_or(TimeDelta::seconds(7))
+    }
+
+    /// How often the heartbeat beats.
+    pub fn beat(&self) -> TimeDelta {
+        TimeDelta::from_std(self.term / 4).unwrap_or(TimeDelta::seconds(2))
+    }
+
+    /// A claim made at `now`.
+    pub fn claim(&self, now: DateTime<Utc>) -> Claim<'_> {
+        Claim {
+            holder: &self.holder,
+            now,
+            until: now + self.ttl(),
+        }
+    }
+
+    /// Of the `running` launches, those whose jobs this replica runs.
+    pub fn held_of(&self, running: Vec<String>) -> Vec<String> {
+        if !self.shared {
+            return running;
+        }
+        let held = self.held.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        running.into_iter().filter(|r| held.contains(r)).collect()
+    }
+
+    /// Records the launches the store says this replica holds; true when it took new ones.
+    pub fn now_holding(&self, launches: Vec<String>) -> bool {
+        let launches: HashSet<String> = launches.into_iter().collect();
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        let took = launches.iter().any(|l| !held.contains(l));
+        *held = Arc::new(launches);
+        took
+    }
+
+    /// A name for this process: its host, pid and a random part, unless one was given.
+    pub fn default_holder() -> String {
+        let host = std::fs::read_to_string("/etc/hostname")
+            .map(|h| h.trim().to_string())
+            .unwrap_or_else(|_| "golive".into());
+        format!(
+            "{host}-{}-{:04x}",
+            std::process::id(),
+            rand::random::<u16>()
+        )
+    }
+}
