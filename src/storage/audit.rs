@@ -1,6 +1,6 @@
 //! The `audit_log` table: who did what, when.
 
-use super::AsConn;
+use super::{AsConn, Conn};
 use chrono::{DateTime, Utc};
 
 use super::{from_millis, to_millis, StoreError};
@@ -53,24 +53,40 @@ pub async fn record_all(
     conn: &mut impl AsConn,
     entries: &[NewEntry<'_>],
 ) -> Result<(), StoreError> {
-    crate::on!(conn, |conn| {
-        if entries.is_empty() {
-            return Ok(());
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<(&str, i64, &str, &str, &str)> = entries
+        .iter()
+        .map(|e| (e.release_id, to_millis(e.at), e.actor, e.action, e.detail))
+        .collect();
+    let rows = super::json_rows(&rows)?;
+    // The rows as one bound JSON array, read in their order: SQLite's json_each numbers them by
+    // `key`, PostgreSQL's jsonb_array_elements WITH ORDINALITY by `n`.
+    match conn.conn() {
+        Conn::Sqlite(conn) => {
+            sqlx::query(
+                "INSERT INTO audit_log (release_id, at, actor, action, detail)
+                 SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4
+                   FROM json_each($1) ORDER BY key",
+            )
+            .bind(rows)
+            .execute(conn)
+            .await?;
         }
-        let rows: Vec<(&str, i64, &str, &str, &str)> = entries
-            .iter()
-            .map(|e| (e.release_id, to_millis(e.at), e.actor, e.action, e.detail))
-            .collect();
-        sqlx::query(
-            "INSERT INTO audit_log (release_id, at, actor, action, detail)
-         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4
-           FROM json_each($1) ORDER BY key",
-        )
-        .bind(super::json_rows(&rows)?)
-        .execute(conn)
-        .await?;
-        Ok(())
-    })
+        Conn::Postgres(conn) => {
+            sqlx::query(
+                "INSERT INTO audit_log (release_id, at, actor, action, detail)
+                 SELECT r ->> 0, (r ->> 1)::bigint, r ->> 2, r ->> 3, r ->> 4
+                   FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j (r, n)
+                  ORDER BY n",
+            )
+            .bind(rows)
+            .execute(conn)
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 /// The whole log of a release, oldest first.

@@ -28,8 +28,8 @@ pub async fn record_post(
 ) -> Result<(), StoreError> {
     crate::on!(conn, |conn| {
         sqlx::query(
-            "INSERT OR IGNORE INTO checklist_posts (release_id, checklist, channel, ts, posted_at)
-         VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO checklist_posts (release_id, checklist, channel, ts, posted_at)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
         )
         .bind(release_id)
         .bind(checklist)
@@ -92,8 +92,9 @@ pub async fn confirm_item(
 ) -> Result<bool, StoreError> {
     crate::on!(conn, |conn| {
         let done = sqlx::query(
-            "INSERT OR IGNORE INTO checklist_confirmations
-            (release_id, checklist, item, confirmed_by, confirmed_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO checklist_confirmations
+            (release_id, checklist, item, confirmed_by, confirmed_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT DO NOTHING",
         )
         .bind(release_id)
         .bind(checklist)

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use super::AsConn;
+use super::{AsConn, Conn};
 use chrono::{DateTime, Utc};
 
 use super::{to_millis, StoreError};
@@ -14,57 +14,60 @@ pub async fn first_delivery(
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
     crate::on!(conn, |conn| {
-        let done =
-            sqlx::query("INSERT OR IGNORE INTO deliveries (id, received_at) VALUES ($1, $2)")
-                .bind(id)
-                .bind(to_millis(now))
-                .execute(conn)
-                .await?;
+        let done = sqlx::query(
+            "INSERT INTO deliveries (id, received_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(to_millis(now))
+        .execute(conn)
+        .await?;
         Ok(done.rows_affected() == 1)
     })
 }
 
-/// Records many delivery ids (each with when it arrived) in two statements, whatever their
+/// Records many delivery ids (each with when it arrived) in one statement, whatever their
 /// number. For each, in order: true the first time it is seen; an id given twice is new at most
-/// once, the first time. Meant for a write transaction, so that nothing lands in between.
+/// once, the first time. The statement inserts what nobody recorded before and returns those ids,
+/// so of two replicas recording the same id at once exactly one sees it as new.
 pub async fn first_deliveries(
     conn: &mut impl AsConn,
     deliveries: &[(&str, DateTime<Utc>)],
 ) -> Result<Vec<bool>, StoreError> {
-    crate::on!(conn, |conn| {
-        if deliveries.is_empty() {
-            return Ok(Vec::new());
-        }
-        let ids: Vec<&str> = deliveries.iter().map(|(id, _)| *id).collect();
-        // The ids seen before, as one JSON array: a row per id would be a message per id from the
-        // connection's thread.
-        let (seen,): (String,) = sqlx::query_as(
-            "SELECT json_group_array(id) FROM deliveries
-          WHERE id IN (SELECT value FROM json_each($1))",
-        )
-        .bind(super::json_rows(&ids)?)
-        .fetch_one(&mut *conn)
-        .await?;
-        let mut seen: HashSet<String> = serde_json::from_str(&seen)
-            .map_err(|e| StoreError::Corrupt(format!("seen delivery ids: {e}")))?;
-        let first: Vec<bool> = ids.iter().map(|id| seen.insert(id.to_string())).collect();
-        let new: Vec<(&str, i64)> = deliveries
-            .iter()
-            .zip(&first)
-            .filter(|(_, first)| **first)
-            .map(|((id, at), _)| (*id, to_millis(*at)))
-            .collect();
-        if !new.is_empty() {
-            sqlx::query(
-                "INSERT OR IGNORE INTO deliveries (id, received_at)
-             SELECT value ->> 0, value ->> 1 FROM json_each($1)",
+    if deliveries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(&str, i64)> = deliveries
+        .iter()
+        .map(|(id, at)| (*id, to_millis(*at)))
+        .collect();
+    let rows = super::json_rows(&rows)?;
+    // Every delivery as one bound JSON array, in order, so an id given twice keeps its first
+    // arrival. (SQLite needs the WHERE to read ON CONFLICT as the upsert's.)
+    let inserted: Vec<(String,)> = match conn.conn() {
+        Conn::Sqlite(conn) => {
+            sqlx::query_as(
+                "INSERT INTO deliveries (id, received_at)
+                 SELECT value ->> 0, value ->> 1 FROM json_each($1) WHERE true ORDER BY key
+                 ON CONFLICT DO NOTHING RETURNING id",
             )
-            .bind(super::json_rows(&new)?)
-            .execute(conn)
-            .await?;
+            .bind(rows)
+            .fetch_all(conn)
+            .await?
         }
-        Ok(first)
-    })
+        Conn::Postgres(conn) => {
+            sqlx::query_as(
+                "INSERT INTO deliveries (id, received_at)
+                 SELECT r ->> 0, (r ->> 1)::bigint
+                   FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j (r, n) ORDER BY n
+                 ON CONFLICT DO NOTHING RETURNING id",
+            )
+            .bind(rows)
+            .fetch_all(conn)
+            .await?
+        }
+    };
+    let mut new: HashSet<String> = inserted.into_iter().map(|(id,)| id).collect();
+    Ok(deliveries.iter().map(|(id, _)| new.remove(*id)).collect())
 }
 
 #[cfg(test)]

@@ -76,12 +76,14 @@ impl TryFrom<IncidentRow> for Incident {
     }
 }
 
-/// Stores a new incident under the next free number and returns that number.
+/// Stores a new incident under the next free number and returns that number. Incidents opened
+/// at once (by two replicas) get numbers one after the other.
 pub async fn insert(
     conn: &mut impl AsConn,
     release_id: &str,
     incident: &Incident,
 ) -> Result<IncidentId, StoreError> {
+    super::releases::lock(conn, release_id).await?;
     crate::on!(conn, |conn| {
         let (number,): (i64,) = sqlx::query_as(
         "INSERT INTO incidents (release_id, number, severity, summary, opened_by, opened_at, level, level_since)

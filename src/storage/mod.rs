@@ -70,8 +70,9 @@ pub async fn connect(url: &str) -> Result<Store, StoreError> {
     }
 }
 
-/// Rows for a statement that reads them with `json_each(?)`: one bound JSON array, so a batch of
-/// any size is one prepared statement and one round trip to the connection.
+/// Rows for a statement that reads them from one bound JSON array (SQLite's `json_each($1)`,
+/// PostgreSQL's `jsonb_array_elements($1::jsonb)`), so a batch of any size is one prepared
+/// statement and one round trip to the connection.
 pub(crate) fn json_rows<T: serde::Serialize>(rows: &[T]) -> Result<String, StoreError> {
     serde_json::to_string(rows).map_err(|e| StoreError::Write(format!("cannot encode rows: {e}")))
 }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::AsConn;
+use super::{AsConn, Conn};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{to_millis, StoreError};
@@ -62,6 +62,23 @@ pub async fn load(conn: &mut impl AsConn, id: &str) -> Result<StoredRelease, Sto
             launch_date,
         })
     })
+}
+
+/// Holds release `id` until the transaction ends, so that changes of one launch that read
+/// before they write (the next incident number, a pause unless one is in force, a role's holders)
+/// queue up rather than interleave. On PostgreSQL, which several replicas share, this locks the
+/// release's row; on SQLite a write transaction holds the whole file already.
+pub async fn lock(conn: &mut impl AsConn, id: &str) -> Result<(), StoreError> {
+    match conn.conn() {
+        Conn::Sqlite(_) => {}
+        Conn::Postgres(conn) => {
+            sqlx::query("SELECT 1 FROM releases WHERE id = $1 FOR UPDATE")
+                .bind(id)
+                .execute(conn)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Sets or moves L-Day.

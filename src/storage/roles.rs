@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 
 use super::{to_millis, StoreError};
 
-/// Makes `users` the holders of `role`, replacing whoever held it.
+/// Makes `users` the holders of `role`, replacing whoever held it. Two replacements at once
+/// (from two replicas) leave one of them, not both.
 pub async fn replace_holders(
     conn: &mut impl AsConn,
     release_id: &str,
@@ -14,6 +15,7 @@ pub async fn replace_holders(
     assigned_by: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    super::releases::lock(conn, release_id).await?;
     crate::on!(conn, |conn| {
         sqlx::query("DELETE FROM role_assignments WHERE release_id = $1 AND role = $2")
             .bind(release_id)
@@ -22,16 +24,16 @@ pub async fn replace_holders(
             .await?;
         for user in users {
             sqlx::query(
-            "INSERT OR IGNORE INTO role_assignments (release_id, role, user_id, assigned_by, assigned_at)
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(release_id)
-        .bind(role)
-        .bind(user)
-        .bind(assigned_by)
-        .bind(to_millis(now))
-        .execute(&mut *conn)
-        .await?;
+                "INSERT INTO role_assignments (release_id, role, user_id, assigned_by, assigned_at)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            )
+            .bind(release_id)
+            .bind(role)
+            .bind(user)
+            .bind(assigned_by)
+            .bind(to_millis(now))
+            .execute(&mut *conn)
+            .await?;
         }
         Ok(())
     })

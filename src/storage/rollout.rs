@@ -170,7 +170,7 @@ type ChangeRow = (
     i64,
     String,
     Option<String>,
-    i64,
+    bool,
     Option<String>,
     Option<i64>,
 );
@@ -191,7 +191,7 @@ fn change_from(row: ChangeRow) -> Result<Change, StoreError> {
         "pending" => ChangeState::Pending,
         "applied" => ChangeState::Applied {
             read_back: read_back.as_deref().and_then(FlagTarget::decode),
-            recorded_only: recorded_only != 0,
+            recorded_only,
         },
         "blocked" => ChangeState::Blocked(detail),
         "failed" => ChangeState::Failed(detail),
@@ -391,7 +391,8 @@ pub struct RolloutPause {
     pub at: DateTime<Utc>,
 }
 
-/// Records a rollout pause unless one is already in force; returns whether it was recorded.
+/// Records a rollout pause unless one is already in force; returns whether it was recorded. Of
+/// two pauses recorded at once (by two replicas), one is.
 pub async fn pause(
     conn: &mut impl AsConn,
     release_id: &str,
@@ -400,6 +401,7 @@ pub async fn pause(
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
+    super::releases::lock(conn, release_id).await?;
     crate::on!(conn, |conn| {
         if pause_in_force(conn, release_id).await?.is_some() {
             return Ok(false);

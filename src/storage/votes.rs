@@ -1,6 +1,6 @@
 //! The `votes` and `ballots` tables: go/no-go votes, each voter's current ballot, decisions.
 
-use super::AsConn;
+use super::{AsConn, Conn};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -70,24 +70,22 @@ pub async fn open(
             })
             .collect();
         let voters = serde_json::to_string(&voters).unwrap_or_else(|_| "[]".into());
-        let inserted: Result<(i64,), _> = sqlx::query_as(
+        // Nothing inserted is the open vote's conflict: no error, which on PostgreSQL would
+        // abort the caller's transaction.
+        let inserted: Option<(i64,)> = sqlx::query_as(
             "INSERT INTO votes (release_id, state, voters, rule, deadline, opened_by, opened_at)
-         VALUES ($1, 'open', $2, 'unanimous', $3, $4, $5) RETURNING id",
+         VALUES ($1, 'open', $2, 'unanimous', $3, $4, $5)
+         ON CONFLICT (release_id) WHERE state = 'open' DO NOTHING RETURNING id",
         )
         .bind(release_id)
         .bind(voters)
         .bind(to_millis(vote.deadline))
         .bind(opened_by)
         .bind(to_millis(now))
-        .fetch_one(conn)
-        .await;
-        match inserted {
-            Ok((id,)) => Ok(id),
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                Err(VoteStoreError::AlreadyOpen)
-            }
-            Err(e) => Err(StoreError::from(e).into()),
-        }
+        .fetch_optional(conn)
+        .await
+        .map_err(StoreError::from)?;
+        inserted.map(|(id,)| id).ok_or(VoteStoreError::AlreadyOpen)
     })
 }
 
@@ -151,37 +149,59 @@ pub async fn record_ballots(
     conn: &mut impl AsConn,
     ballots: &[(i64, &Ballot)],
 ) -> Result<(), StoreError> {
-    crate::on!(conn, |conn| {
-        if ballots.is_empty() {
-            return Ok(());
+    if ballots.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<(i64, &str, &str, Option<&str>, i64)> = ballots
+        .iter()
+        .map(|(vote, b)| {
+            let reason = b.reason.as_deref();
+            (
+                *vote,
+                b.voter.as_str(),
+                b.choice.key(),
+                reason,
+                to_millis(b.at),
+            )
+        })
+        .collect();
+    let rows = super::json_rows(&rows)?;
+    match conn.conn() {
+        // SQLite upserts the rows one after the other, in order: a voter's last ballot stays.
+        Conn::Sqlite(conn) => {
+            sqlx::query(
+                "INSERT INTO ballots (vote_id, voter, choice, reason, cast_at)
+                 SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4
+                   FROM json_each($1)
+                  WHERE EXISTS (SELECT 1 FROM votes WHERE id = value ->> 0 AND state = 'open')
+                  ORDER BY key
+                 ON CONFLICT (vote_id, voter) DO UPDATE
+                    SET choice = excluded.choice, reason = excluded.reason, cast_at = excluded.cast_at",
+            )
+            .bind(rows)
+            .execute(conn)
+            .await?;
         }
-        let rows: Vec<(i64, &str, &str, Option<&str>, i64)> = ballots
-            .iter()
-            .map(|(vote, b)| {
-                let reason = b.reason.as_deref();
-                (
-                    *vote,
-                    b.voter.as_str(),
-                    b.choice.key(),
-                    reason,
-                    to_millis(b.at),
-                )
-            })
-            .collect();
-        sqlx::query(
-            "INSERT INTO ballots (vote_id, voter, choice, reason, cast_at)
-         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4
-           FROM json_each($1)
-          WHERE EXISTS (SELECT 1 FROM votes WHERE id = value ->> 0 AND state = 'open')
-          ORDER BY key
-         ON CONFLICT (vote_id, voter) DO UPDATE
-            SET choice = excluded.choice, reason = excluded.reason, cast_at = excluded.cast_at",
-        )
-        .bind(super::json_rows(&rows)?)
-        .execute(conn)
-        .await?;
-        Ok(())
-    })
+        // PostgreSQL refuses to upsert one row twice in a statement: each voter's last ballot
+        // of the batch is picked first.
+        Conn::Postgres(conn) => {
+            sqlx::query(
+                "INSERT INTO ballots (vote_id, voter, choice, reason, cast_at)
+                 SELECT DISTINCT ON (vote_id, voter) vote_id, voter, choice, reason, cast_at
+                   FROM (SELECT (r ->> 0)::bigint AS vote_id, r ->> 1 AS voter, r ->> 2 AS choice,
+                                r ->> 3 AS reason, (r ->> 4)::bigint AS cast_at, n
+                           FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j (r, n)) AS given
+                  WHERE EXISTS (SELECT 1 FROM votes WHERE id = given.vote_id AND state = 'open')
+                  ORDER BY vote_id, voter, n DESC
+                 ON CONFLICT (vote_id, voter) DO UPDATE
+                    SET choice = excluded.choice, reason = excluded.reason, cast_at = excluded.cast_at",
+            )
+            .bind(rows)
+            .execute(conn)
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Closes an open vote with its decision; false when it was closed already.
@@ -317,32 +337,45 @@ fn from_row(row: VoteRow) -> Result<StoredVote, StoreError> {
 }
 
 async fn ballots(conn: &mut impl AsConn, id: i64) -> Result<Vec<Ballot>, StoreError> {
-    crate::on!(conn, |conn| {
+    type BallotRow = (String, String, Option<String>, i64);
+    let rows: Vec<BallotRow> = match conn.conn() {
         // One row holding every ballot as JSON: a row each would be a message each from the
         // connection's thread, and a vote message is rendered again after every burst of clicks.
-        let (rows,): (String,) = sqlx::query_as(
-            "SELECT json_group_array(json_array(voter, choice, reason, cast_at)
-                                 ORDER BY cast_at, voter)
-           FROM ballots WHERE vote_id = $1",
-        )
-        .bind(id)
-        .fetch_one(conn)
-        .await?;
-        let rows: Vec<(String, String, Option<String>, i64)> = serde_json::from_str(&rows)
-            .map_err(|_| StoreError::Corrupt(format!("vote {id}: ballots")))?;
-        rows.into_iter()
-            .map(|(voter, choice, reason, at)| {
-                let choice = Choice::parse(&choice)
-                    .ok_or_else(|| StoreError::Corrupt(format!("vote {id}: ballot {voter}")))?;
-                Ok(Ballot {
-                    voter,
-                    choice,
-                    reason,
-                    at: from_millis(at),
-                })
+        Conn::Sqlite(conn) => {
+            let (rows,): (String,) = sqlx::query_as(
+                "SELECT json_group_array(json_array(voter, choice, reason, cast_at)
+                                         ORDER BY cast_at, voter)
+                   FROM ballots WHERE vote_id = $1",
+            )
+            .bind(id)
+            .fetch_one(conn)
+            .await?;
+            serde_json::from_str(&rows)
+                .map_err(|_| StoreError::Corrupt(format!("vote {id}: ballots")))?
+        }
+        // Over the network the rows come in one answer anyway.
+        Conn::Postgres(conn) => {
+            sqlx::query_as(
+                "SELECT voter, choice, reason, cast_at FROM ballots WHERE vote_id = $1
+                  ORDER BY cast_at, voter",
+            )
+            .bind(id)
+            .fetch_all(conn)
+            .await?
+        }
+    };
+    rows.into_iter()
+        .map(|(voter, choice, reason, at)| {
+            let choice = Choice::parse(&choice)
+                .ok_or_else(|| StoreError::Corrupt(format!("vote {id}: ballot {voter}")))?;
+            Ok(Ballot {
+                voter,
+                choice,
+                reason,
+                at: from_millis(at),
             })
-            .collect()
-    })
+        })
+        .collect()
 }
 
 #[cfg(test)]
