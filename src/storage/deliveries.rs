@@ -69,25 +69,3 @@ pub async fn first_deliveries(
     let mut new: HashSet<String> = inserted.into_iter().map(|(id,)| id).collect();
     Ok(deliveries.iter().map(|(id, _)| new.remove(*id)).collect())
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn many_deliveries_are_new_once_each_in_order() {
-        let (_dir, pool) = crate::storage::test_store().await;
-        let mut conn = pool.acquire().await.unwrap();
-        let now = Utc::now();
-        assert!(first_delivery(&mut conn, "seen", now).await.unwrap());
-        let given = [("a", now), ("seen", now), ("b", now), ("a", now)];
-        let new = first_deliveries(&mut conn, &given).await.unwrap();
-        assert_eq!(new, [true, false, true, false]);
-        assert!(!first_delivery(&mut conn, "b", now).await.unwrap());
-        let sql = "SELECT received_at FROM deliveries WHERE id = 'a'";
-        let (at,): (i64,) =
-            crate::on!(&mut conn, |c| sqlx::query_as(sql).fetch_one(c).await).unwrap();
-        assert_eq!(at, to_millis(now));
-        assert!(first_deliveries(&mut conn, &[]).await.unwrap().is_empty());
-    }
-}

@@ -65,30 +65,3 @@ pub async fn latest(
             .collect())
     })
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::storage::test_store;
-
-    #[tokio::test]
-    async fn the_newest_actual_of_each_metric_is_its_actual() {
-        let (_dir, pool) = test_store().await;
-        let mut conn = pool.acquire().await.unwrap();
-        let (early, late) = (from_millis(1_000), from_millis(2_000));
-        record(&mut conn, "r", "nps", "40", "U1", early)
-            .await
-            .unwrap();
-        record(&mut conn, "r", "nps", "55", "U2", late)
-            .await
-            .unwrap();
-        record(&mut conn, "r", "errors", "0.4%", "U1", early)
-            .await
-            .unwrap();
-        let newest = latest(&mut conn, "r").await.unwrap();
-        assert_eq!(newest.len(), 2);
-        assert_eq!(newest["nps"].value, "55");
-        assert_eq!(newest["nps"].entered_by, "U2");
-        assert!(latest(&mut conn, "other").await.unwrap().is_empty());
-    }
-}

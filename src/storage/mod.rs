@@ -99,31 +99,3 @@ pub(crate) async fn test_store() -> (tempfile::TempDir, Db) {
         .expect("the release is stored");
     (dir, pool)
 }
-
-#[cfg(test)]
-mod tests {
-    use std::sync::atomic::Ordering;
-
-    use super::*;
-
-    #[tokio::test]
-    async fn every_commit_on_any_connection_is_counted() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = connect(&format!("sqlite://{}", dir.path().join("c.db").display()))
-            .await
-            .unwrap();
-        let before = store.changes.load(Ordering::Acquire);
-        let mut conn = store.db.acquire().await.unwrap();
-        releases::ensure(&mut conn, "r", "R", "1", "#c", None, Utc::now())
-            .await
-            .unwrap();
-        assert!(store.changes.load(Ordering::Acquire) > before);
-        let read = store.changes.load(Ordering::Acquire);
-        releases::load(&mut conn, "r").await.unwrap();
-        assert_eq!(
-            store.changes.load(Ordering::Acquire),
-            read,
-            "a read is not a change"
-        );
-    }
-}

@@ -29,6 +29,7 @@ mod servers;
 mod servers_selftest;
 mod signatures;
 mod socket_mode;
+mod storage;
 mod templates;
 mod votes;
 mod warm_up;

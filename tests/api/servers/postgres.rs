@@ -6,7 +6,8 @@
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::{missing, poll, ServerProcess, Signal};
@@ -121,6 +122,47 @@ impl Postgres {
             return postgres;
         }
         unreachable!("the last attempt panics")
+    }
+
+    /// The server this test binary shares, started on first use (blocks then): each test that
+    /// needs a database of its own takes one with [`Self::fresh_database`]. It stops when the
+    /// process exits: by an exit hook that also removes its files, or else by the parent death
+    /// signal. If it fails to start (PostgreSQL missing, say), every caller panics with the same
+    /// message, the install hint included.
+    pub fn shared() -> &'static Postgres {
+        static SHARED: OnceLock<Result<Postgres, String>> = OnceLock::new();
+        extern "C" fn stop_shared() {
+            let _ = std::panic::catch_unwind(|| {
+                if let Some(Ok(postgres)) = SHARED.get() {
+                    postgres.stop();
+                }
+            });
+        }
+        let shared = SHARED.get_or_init(|| {
+            let started = std::panic::catch_unwind(Postgres::start).map_err(|panic| {
+                panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "postgres failed to start".into())
+            });
+            if started.is_ok() {
+                super::at_exit(stop_shared);
+            }
+            started
+        });
+        match shared {
+            Ok(postgres) => postgres,
+            Err(message) => panic!("the shared PostgreSQL did not start: {message}"),
+        }
+    }
+
+    /// Creates a database no other test of this process uses and returns its URL.
+    pub fn fresh_database(&self, what: &str) -> String {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let name = format!("{what}_{}", NEXT.fetch_add(1, Ordering::Relaxed));
+        self.create_database(&name);
+        self.url(&name)
     }
 
     pub fn port(&self) -> u16 {
