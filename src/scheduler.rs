@@ -43,8 +43,7 @@ pub async fn run_due(state: &AppState) -> Result<Option<DateTime<Utc>>, Workflow
         let due = {
             let mut conn = state.db.acquire().await?;
             let now = state.clock.now();
-            let claim = state.leases.claim(now);
-            jobs::claim_due(&mut conn, &running, now, BATCH, claim).await?
+            jobs::claim_due(&mut conn, &running, now, BATCH, state.leases.claim()).await?
         };
         let fresh: Vec<jobs::Job> = due
             .into_iter()
@@ -71,7 +70,7 @@ pub async fn run_due(state: &AppState) -> Result<Option<DateTime<Utc>>, Workflow
         }
     }
     let mut conn = state.db.acquire().await?;
-    Ok(jobs::next_wakeup(&mut conn, &running, state.clock.now()).await?)
+    Ok(jobs::next_wakeup(&mut conn, &running, state.leases.now()).await?)
 }
 
 /// Due jobs with each launch channel's posts in plan order (by time, then as its plan lists

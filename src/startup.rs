@@ -150,6 +150,13 @@ impl Application {
                 .unwrap_or_else(crate::state::leases::Leases::default_holder),
             config.replica.lease,
             db.is_shared(),
+            // Leases run on real time, unless the clock is a test's: a rehearsal clock may run
+            // an hour a second, and a replica dies in real time.
+            if config.clock_start.is_some() || config.clock_speed != 1.0 {
+                Arc::new(SystemClock)
+            } else {
+                clock.clone()
+            },
         ));
         let metrics = Arc::new(Metrics::new());
         let client = match &config.slack.bot_token {

@@ -14,9 +14,10 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
         if let Err(error) = beat(&state).await {
             tracing::warn!(%error, "heartbeat failed; the next one tries again");
         }
-        let next = state.clock.now() + state.leases.beat();
+        let leases = &state.leases;
+        let next = leases.now() + leases.beat();
         tokio::select! {
-            _ = state.clock.sleep_until(next) => {}
+            _ = leases.clock.sleep_until(next) => {}
             _ = shutdown.wait_for(|stop| *stop) => break,
         }
     }
@@ -25,8 +26,8 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
 /// One beat: renew, take, and wake the loop if a launch changed hands.
 pub async fn beat(state: &AppState) -> Result<(), StoreError> {
     let leases = &state.leases;
-    let now = state.clock.now();
-    let claim = leases.claim(now);
+    let claim = leases.claim();
+    let now = claim.now;
     let mut conn = state.db.acquire().await?;
     leases::beat(&mut conn, &leases.holder, claim.until).await?;
     jobs::renew(&mut conn, claim).await?;

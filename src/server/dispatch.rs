@@ -1,8 +1,11 @@
 //! Routes a parsed [`Inbound`] to its workflow and produces the acknowledgement, always within
 //! Slack's 3-second limit: work that may take longer continues after the ack.
 //!
-//! Clicks and events are acknowledged first and handled after, as tracked background work;
-//! at most `background::MAX_RUNNING` of them are in hand at once.
+//! Events are acknowledged first and handled after, as tracked background work; at most
+//! `background::MAX_RUNNING` of them are in hand at once. A click runs the same way, but its
+//! acknowledgement waits for the click's work (its ballot or confirmation stored) up to
+//! [`ACK_BUDGET`]: Slack never sends a click again, so one acknowledged and then lost to a crash
+//! would be lost for good.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,10 +48,15 @@ pub async fn handle(state: &AppState, inbound: Inbound) -> Ack {
             Ack::Empty
         }
         Inbound::Action(action) => {
-            // Clicks are answered by ephemeral message or chat.update, so ack at once.
+            // Clicks are answered by ephemeral message or chat.update: the ack carries nothing.
             let worker = state.clone();
-            let work = async move { interactions::on_action(&worker, action).await };
+            let (done, handled) = tokio::sync::oneshot::channel::<()>();
+            let work = async move {
+                interactions::on_action(&worker, action).await;
+                drop(done);
+            };
             state.background.spawn(work).await;
+            let _ = tokio::time::timeout(ACK_BUDGET, handled).await;
             Ack::Empty
         }
         Inbound::Submission(submission) => {

@@ -10,13 +10,14 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+use crate::clock::SharedClock;
 use crate::storage::jobs::Claim;
 
 /// The lease time golive runs with unless told otherwise.
 pub const DEFAULT_TERM: Duration = Duration::from_secs(10);
 
-/// Leases of one replica.
-#[derive(Debug)]
+/// Leases of one replica. They run on real time (a replica dies in real time, however fast a
+/// rehearsal's clock runs), or on a test's clock.
 pub struct Leases {
     /// The name this replica's leases carry.
     pub holder: String,
@@ -24,16 +25,18 @@ pub struct Leases {
     pub term: Duration,
     /// Whether other replicas share the store.
     pub shared: bool,
+    pub clock: SharedClock,
     /// The launches this replica holds (shared store only).
     held: Mutex<Arc<HashSet<String>>>,
 }
 
 impl Leases {
-    pub fn new(holder: String, term: Duration, shared: bool) -> Self {
+    pub fn new(holder: String, term: Duration, shared: bool, clock: SharedClock) -> Self {
         Self {
             holder,
             term,
             shared,
+            clock,
             held: Mutex::default(),
         }
     }
@@ -49,13 +52,19 @@ impl Leases {
         TimeDelta::from_std(self.term / 4).unwrap_or(TimeDelta::seconds(2))
     }
 
-    /// A claim made at `now`.
-    pub fn claim(&self, now: DateTime<Utc>) -> Claim<'_> {
+    /// A claim made now.
+    pub fn claim(&self) -> Claim<'_> {
+        let now = self.now();
         Claim {
             holder: &self.holder,
             now,
             until: now + self.ttl(),
         }
+    }
+
+    /// Now, on the leases' clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 
     /// Of the `running` launches, those whose jobs this replica runs.

@@ -48,6 +48,26 @@ pub enum StoreError {
     LeaseLost(String),
 }
 
+impl StoreError {
+    /// Whether the database could not be reached (down, restarting, out of connections), as
+    /// opposed to refusing the statement: the same change may pass in a minute.
+    pub fn is_unreachable(&self) -> bool {
+        match self {
+            StoreError::Database(error) => match error {
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+                // Class 08 is "connection exception"; 57P01-03, the server shutting down or
+                // starting.
+                sqlx::Error::Database(db) => db
+                    .code()
+                    .is_some_and(|c| c.starts_with("08") || c.starts_with("57P0")),
+                _ => false,
+            },
+            StoreError::Write(why) => why.starts_with(writer::UNREACHABLE),
+            _ => false,
+        }
+    }
+}
+
 /// The store: a pool for reads and occasional writes, and the single writer for changes people make.
 #[derive(Clone)]
 pub struct Store {

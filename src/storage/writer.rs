@@ -19,6 +19,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{Connection, StoreError};
 
+/// How a batch that found no connection fails.
+pub const UNREACHABLE: &str = "the database is unreachable";
+
 /// How many queued changes one transaction takes at most.
 const MAX_BATCH: usize = 512;
 
@@ -119,7 +122,7 @@ async fn run(
                 }
                 Err(error) => {
                     tracing::error!(%error, "no database connection for a write batch");
-                    let message = format!("the database is unreachable: {error}");
+                    let message = format!("{UNREACHABLE}: {error}");
                     batch.into_iter().for_each(|q| (q.fail)(message.clone()));
                 }
             },
@@ -163,7 +166,10 @@ async fn commit_batch(conn: &mut Connection, batch: Vec<Queued>) -> bool {
         }
         Err(error) => {
             tracing::error!(%error, "write batch rolled back");
-            let message = error.to_string();
+            let message = match error.is_unreachable() {
+                true => format!("{UNREACHABLE}: {error}"),
+                false => error.to_string(),
+            };
             failures.into_iter().for_each(|fail| fail(message.clone()));
             false
         }

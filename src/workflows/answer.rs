@@ -53,6 +53,17 @@ pub struct Text {
 /// The apology for an internal error; the cause is in the log.
 pub const APOLOGY: &str = "Sorry, golive could not do that because of an internal error; nothing was changed. The error is in golive's log.";
 
+/// The answer while the database cannot be reached: the change waits for it, not for a fix.
+pub const UNREACHABLE: &str = "golive cannot save this right now: its database is unreachable. Nothing was changed; try again in a minute.";
+
+/// What an error that reached the person says.
+fn apology_for(error: &WorkflowError) -> &'static str {
+    match error {
+        WorkflowError::Store(store) if store.is_unreachable() => UNREACHABLE,
+        _ => APOLOGY,
+    }
+}
+
 impl Text {
     /// Text that may hold what someone typed: escaped, so Slack reads no markup in it.
     pub fn plain(text: impl Into<String>) -> Self {
@@ -150,7 +161,8 @@ pub fn reply(
         Ok(answer) => answer.message(templates),
         Err(error) => {
             log(&error);
-            let apology = notice(templates, Tone::Error, APOLOGY.to_string(), APOLOGY);
+            let apology = apology_for(&error);
+            let apology = notice(templates, Tone::Error, apology.to_string(), apology);
             Some(Arc::new(apology))
         }
     }
@@ -164,7 +176,7 @@ pub fn input_error(answered: Answered, log: impl FnOnce(&WorkflowError)) -> Opti
         Ok(Answer::Message(_) | Answer::Shared(_) | Answer::Done(_) | Answer::Shown) => None,
         Err(error) => {
             log(&error);
-            Some(APOLOGY.to_string())
+            Some(apology_for(&error).to_string())
         }
     }
 }
@@ -266,6 +278,13 @@ mod tests {
             logged.iter().all(|e| e.contains("disk on fire")),
             "{logged:?}"
         );
+    }
+
+    #[test]
+    fn a_database_out_of_reach_is_said_as_such() {
+        let error = WorkflowError::Store(StoreError::Database(sqlx::Error::PoolTimedOut));
+        let sent = reply(&templates(), Err(error), |_| {}).expect("an answer");
+        assert_eq!(sent.text, UNREACHABLE);
     }
 
     #[test]

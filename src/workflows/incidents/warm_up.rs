@@ -75,11 +75,10 @@ async fn step(state: &AppState, conn: &mut Pooled) -> Result<(), WorkflowError> 
             &incidents::message_key(id, 0),
         )?;
     }
-    let claim = state.leases.claim(now);
-    for job in jobs::claim_due(&mut tx, &ids, now, 10, claim).await? {
+    for job in jobs::claim_due(&mut tx, &ids, now, 10, state.leases.claim()).await? {
         jobs::begin_attempt(&mut tx, &job, now).await?;
     }
-    jobs::next_wakeup(&mut tx, &ids, now).await?;
+    jobs::next_wakeup(&mut tx, &ids, state.leases.now()).await?;
     tx.rollback().await?;
     Ok(())
 }
