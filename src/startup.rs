@@ -158,6 +158,12 @@ impl Application {
                 clock.clone()
             },
         ));
+        if leases.shared {
+            // Jobs leased under this replica's name were held by an earlier run of it that died
+            // (a restart under a fixed name): nobody else may take them until they run out.
+            let mut conn = db.acquire().await.map_err(StoreError::from)?;
+            storage::jobs::let_go_all(&mut conn, &leases.holder).await?;
+        }
         let metrics = Arc::new(Metrics::new());
         let client = match &config.slack.bot_token {
             Some(_) => Some(Arc::new(

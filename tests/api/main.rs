@@ -8,6 +8,7 @@ mod calendar;
 mod checklists;
 mod commands;
 mod doctor;
+mod failover;
 mod fake_flags;
 mod fake_slack;
 mod fake_slack_selftest;
