@@ -69,6 +69,11 @@ async fn answer(state: &AppState, request: &CommandRequest) -> Answered {
         },
     };
     let state = &state.for_release(release);
+    if state.leases.shared && !matches!(command, Command::Status | Command::Help) {
+        // Another replica may have changed the launch a moment ago: decide on the store's state,
+        // not on a copy that follows it within moments.
+        crate::workflows::launch::follow::reload(state, &state.release).await?;
+    }
     answer_for(state, request, command).await
 }
 
