@@ -241,7 +241,7 @@ pub async fn export(args: ExportArgs) -> Result<ExitCode, StartError> {
         .trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:");
     let path = path.split('?').next().unwrap_or(path);
-    if !std::path::Path::new(path).exists() {
+    if !crate::storage::is_postgres(&args.database_url) && !std::path::Path::new(path).exists() {
         eprintln!(
             "There is no database at {path}: give the one golive serve uses with --database."
         );
