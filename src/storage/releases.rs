@@ -67,12 +67,13 @@ pub async fn load(conn: &mut impl AsConn, id: &str) -> Result<StoredRelease, Sto
 /// Holds release `id` until the transaction ends, so that changes of one launch that read
 /// before they write (the next incident number, a pause unless one is in force, a role's holders)
 /// queue up rather than interleave. On PostgreSQL, which several replicas share, this locks the
-/// release's row; on SQLite a write transaction holds the whole file already.
+/// release's row, as an update of it would: rows that only refer to the release (audit entries,
+/// jobs) are still written meanwhile. On SQLite a write transaction holds the whole file already.
 pub async fn lock(conn: &mut impl AsConn, id: &str) -> Result<(), StoreError> {
     match conn.conn() {
         Conn::Sqlite(_) => {}
         Conn::Postgres(conn) => {
-            sqlx::query("SELECT 1 FROM releases WHERE id = $1 FOR UPDATE")
+            sqlx::query("SELECT 1 FROM releases WHERE id = $1 FOR NO KEY UPDATE")
                 .bind(id)
                 .execute(conn)
                 .await?;
