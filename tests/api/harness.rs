@@ -1,5 +1,8 @@
-//! `spawn_app()`: golive in process on port 0 with a temp SQLite file, a fake Slack and a manual
+//! `spawn_app()`: golive in process on port 0 with a fresh store, a fake Slack and a manual
 //! clock, plus verbs tests read like sentences with.
+//!
+//! The store is a temporary SQLite file, or with `GOLIVE_TEST_STORE=postgres` a fresh database on
+//! the PostgreSQL server the test binary shares (`scripts/test` runs this suite both ways).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +17,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::fake_slack::{self, FakeSlack};
+use crate::servers::postgres::Postgres;
 
 pub const SIGNING_SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
 pub const BOT_TOKEN: &str = "xoxb-test-token";
@@ -61,12 +65,46 @@ impl Default for Options {
     }
 }
 
+/// The store the apps of this test run use, from `GOLIVE_TEST_STORE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestStore {
+    /// A SQLite file in the app's temporary folder: the default (unset or empty).
+    Sqlite,
+    /// A database of the app's own on the shared test PostgreSQL.
+    Postgres,
+}
+
+impl TestStore {
+    /// `GOLIVE_TEST_STORE`: `sqlite` (or unset) or `postgres`; anything else fails the test.
+    pub fn from_env() -> TestStore {
+        let value = std::env::var_os("GOLIVE_TEST_STORE").unwrap_or_default();
+        match value.to_str() {
+            Some("" | "sqlite") => TestStore::Sqlite,
+            Some("postgres") => TestStore::Postgres,
+            _ => panic!(
+                "GOLIVE_TEST_STORE={value:?} names no store: use `sqlite` (the default) or `postgres`"
+            ),
+        }
+    }
+}
+
+/// Where a new app keeps its store: a fresh SQLite file in `dir`, or a fresh database on the
+/// shared test PostgreSQL (which starts then, or fails the test saying how to install it).
+fn fresh_database_url(dir: &std::path::Path) -> String {
+    match TestStore::from_env() {
+        TestStore::Sqlite => format!("sqlite://{}", dir.join("golive.db").display()),
+        TestStore::Postgres => Postgres::shared().fresh_database("app"),
+    }
+}
+
 /// A running golive with its fake Slack and clock.
 pub struct TestApp {
     pub state: AppState,
     pub clock: Arc<ManualClock>,
     pub fake: FakeSlack,
     pub address: String,
+    /// The store's URL: a restart opens the same one.
+    pub database_url: String,
     _dir: Arc<tempfile::TempDir>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
@@ -89,22 +127,25 @@ pub async fn spawn_app(options: Options) -> TestApp {
         fake.add_channel(id, name);
     }
     let clock = ManualClock::new(options.clock_start);
-    start(options, dir, fake, clock, 0).await
+    let database_url = fresh_database_url(dir.path());
+    let app = start(options, dir, database_url, fake, clock, 0).await;
+    app.until_it_holds_its_launches().await;
+    app
 }
 
 /// Starts golive; `port` 0 takes any free one.
 async fn start(
     options: Options,
     dir: Arc<tempfile::TempDir>,
+    database_url: String,
     fake: FakeSlack,
     clock: Arc<ManualClock>,
     port: u16,
 ) -> TestApp {
-    let database = dir.path().join("golive.db");
     let config = Config {
         listen: ([127, 0, 0, 1], port).into(),
         plans: options.plans.clone(),
-        database_url: format!("sqlite://{}", database.display()),
+        database_url: database_url.clone(),
         launch_date: options.launch_date,
         launch_date_for_all: false,
         clock_start: None,
@@ -140,6 +181,7 @@ async fn start(
         clock,
         fake,
         address,
+        database_url,
         _dir: dir,
         stop: Some(stop),
         task: Some(task),
@@ -188,7 +230,10 @@ impl TestApp {
         self.shutdown().await;
         let dir = self._dir.clone();
         let port = self.port();
-        start(options, dir, self.fake.clone(), self.clock.clone(), port).await
+        let (database_url, fake) = (self.database_url.clone(), self.fake.clone());
+        let app = start(options, dir, database_url, fake, self.clock.clone(), port).await;
+        app.until_it_holds_its_launches().await;
+        app
     }
 
     /// golive's HTTP port.
@@ -219,6 +264,20 @@ impl TestApp {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         panic!("golive never resolved the launch channel");
+    }
+
+    /// Waits until golive holds every launch it runs. On SQLite it does from the start; on
+    /// PostgreSQL its heartbeat takes them just after start, and until then a scheduler pass
+    /// runs nothing of theirs.
+    async fn until_it_holds_its_launches(&self) {
+        for _ in 0..1000 {
+            let launches = self.state.launches.ids();
+            if self.state.leases.held_of(launches.clone()).len() == launches.len() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        panic!("golive never took its launches");
     }
 
     /// Moves the clock and runs whatever fell due.
