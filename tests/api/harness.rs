@@ -133,6 +133,18 @@ pub async fn spawn_app(options: Options) -> TestApp {
     app
 }
 
+/// golive on a fresh database of the shared test PostgreSQL, whatever `GOLIVE_TEST_STORE` says:
+/// for what only a shared store does (replicas).
+pub async fn spawn_app_on_postgres(options: Options) -> TestApp {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let fake = fake_workspace().await;
+    let clock = ManualClock::new(options.clock_start);
+    let database_url = Postgres::shared().fresh_database("replicas");
+    let app = start(options, dir, database_url, fake, clock, 0).await;
+    app.until_it_holds_its_launches().await;
+    app
+}
+
 /// Starts golive; `port` 0 takes any free one.
 async fn start(
     options: Options,
@@ -236,6 +248,21 @@ impl TestApp {
         app
     }
 
+    /// Another replica on this app's store, fake Slack and clock, on a port of its own;
+    /// `options.replica` names it.
+    pub async fn replica(&self, options: Options) -> TestApp {
+        let (database_url, fake) = (self.database_url.clone(), self.fake.clone());
+        start(
+            options,
+            self._dir.clone(),
+            database_url,
+            fake,
+            self.clock.clone(),
+            0,
+        )
+        .await
+    }
+
     /// golive's HTTP port.
     pub fn port(&self) -> u16 {
         self.address
@@ -312,7 +339,8 @@ impl TestApp {
         let mut conn = self.state.db.acquire().await.unwrap();
         let running = self.state.leases.held_of(self.state.launches.ids());
         let now = self.state.clock.now();
-        golive::storage::jobs::any_due(&mut conn, &running, now, now)
+        let lease_now = self.state.leases.now();
+        golive::storage::jobs::any_due(&mut conn, &running, now, lease_now)
             .await
             .unwrap()
     }

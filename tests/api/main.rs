@@ -22,6 +22,7 @@ mod metrics;
 mod plan_changes;
 mod plan_files;
 mod record;
+mod replicas;
 mod restarts;
 mod rollout;
 mod rollout_real;

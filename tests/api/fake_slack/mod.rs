@@ -282,6 +282,18 @@ impl FakeSlack {
             .insert(channel.to_string(), by);
     }
 
+    /// Makes every `chat.postMessage` to `channel` take effect at once but answer only when
+    /// the returned gate is sent `true`: the message is in Slack while its sender still waits
+    /// to hear so.
+    pub fn hold_answers(&self, channel: &str) -> tokio::sync::watch::Sender<bool> {
+        let (gate, held) = tokio::sync::watch::channel(false);
+        self.shared
+            .lock()
+            .held_answers
+            .insert(channel.to_string(), held);
+        gate
+    }
+
     /// Whether a Socket Mode client is connected (its `hello` was sent) within `timeout`.
     pub async fn socket_connected(&self, timeout: Duration) -> bool {
         let connected = |state: &state::State| (!state.sockets.is_empty()).then_some(());

@@ -40,6 +40,8 @@ pub(super) struct State {
     pub faults_to: HashMap<String, VecDeque<Fault>>,
     /// `chat.postMessage` to these channels waits this long before it takes effect.
     pub slow_channels: HashMap<String, Duration>,
+    /// Channels whose posts are stored at once but answered only once the gate opens.
+    pub held_answers: HashMap<String, tokio::sync::watch::Receiver<bool>>,
     /// Messages and views refused for breaking Block Kit limits: (method, refusal).
     pub refused: Vec<(String, Refusal)>,
     pub sockets: Vec<Socket>,

@@ -63,7 +63,16 @@ async fn web_api_call(
                     tokio::time::sleep(by).await;
                 }
             }
-            methods::call(&shared, &method, &params)
+            let done = methods::call(&shared, &method, &params);
+            if method == "chat.postMessage" {
+                let channel = params.text("channel").unwrap_or_default();
+                let held = shared.lock().held_answers.get(&channel).cloned();
+                if let Some(mut held) = held {
+                    shared.notify_changed();
+                    let _ = held.wait_for(|open| *open).await;
+                }
+            }
+            done
         }
         Err(error) => Err(error),
     };
