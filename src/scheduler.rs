@@ -45,10 +45,16 @@ pub async fn run_due(state: &AppState) -> Result<Option<DateTime<Utc>>, Workflow
             let now = state.clock.now();
             jobs::claim_due(&mut conn, &running, now, BATCH, state.leases.claim()).await?
         };
-        let fresh: Vec<jobs::Job> = due
+        let (fresh, again): (Vec<jobs::Job>, Vec<jobs::Job>) = due
             .into_iter()
-            .filter(|job| seen.insert((job.release_id.clone(), job.key.clone())))
-            .collect();
+            .partition(|job| seen.insert((job.release_id.clone(), job.key.clone())));
+        // Run once per pass: one claimed again is let go, for the next pass.
+        if !again.is_empty() {
+            let mut conn = state.db.acquire().await?;
+            for job in &again {
+                jobs::let_go(&mut conn, job).await?;
+            }
+        }
         if fresh.is_empty() {
             break;
         }

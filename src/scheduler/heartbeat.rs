@@ -18,6 +18,7 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
         let next = leases.now() + leases.beat();
         tokio::select! {
             _ = leases.clock.sleep_until(next) => {}
+            _ = leases.beat_asked() => {}
             _ = shutdown.wait_for(|stop| *stop) => break,
         }
     }
@@ -36,6 +37,7 @@ pub async fn beat(state: &AppState) -> Result<(), StoreError> {
         tracing::info!(holder = leases.holder, "took over launches");
         state.scheduler.wake();
     }
+    leases.beaten();
     Ok(())
 }
 

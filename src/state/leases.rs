@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
+use tokio::sync::{watch, Notify};
 
 use crate::clock::SharedClock;
 use crate::storage::jobs::Claim;
@@ -28,6 +29,9 @@ pub struct Leases {
     pub clock: SharedClock,
     /// The launches this replica holds (shared store only).
     held: Mutex<Arc<HashSet<String>>>,
+    /// Asks the heartbeat to beat now; it counts the beats it made.
+    beat_asked: Notify,
+    beats: watch::Sender<u64>,
 }
 
 impl Leases {
@@ -38,7 +42,32 @@ impl Leases {
             shared,
             clock,
             held: Mutex::default(),
+            beat_asked: Notify::new(),
+            beats: watch::Sender::new(0),
         }
+    }
+
+    /// Has the heartbeat beat now (launches were added) and waits for that beat, for at most
+    /// a beat's time. Nothing to wait for on a store of one process.
+    pub async fn beat_now(&self) {
+        if !self.shared {
+            return;
+        }
+        let mut beats = self.beats.subscribe();
+        let made = *beats.borrow_and_update();
+        self.beat_asked.notify_one();
+        let wait = self.beat().to_std().unwrap_or_default();
+        let _ = tokio::time::timeout(wait, beats.wait_for(|n| *n > made)).await;
+    }
+
+    /// Resolves when someone calls [`Leases::beat_now`].
+    pub async fn beat_asked(&self) {
+        self.beat_asked.notified().await;
+    }
+
+    /// Counts a beat made.
+    pub fn beaten(&self) {
+        self.beats.send_modify(|n| *n += 1);
     }
 
     /// How long a lease runs once taken or renewed: three quarters of the term, so that with a

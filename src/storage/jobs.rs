@@ -376,15 +376,16 @@ pub async fn claim_due(
     Ok(jobs)
 }
 
-/// Whether a job of the running `releases` is due by `due_by` and free at `now` on the lease
-/// clock (a look, not a claim).
+/// Whether a job of the running `releases` is due by `due_by` and not held by another replica
+/// (free, its lease run out, or held by `claim.holder` itself): a look, not a claim.
 pub async fn any_due(
     conn: &mut impl AsConn,
     releases: &[String],
     due_by: DateTime<Utc>,
-    now: DateTime<Utc>,
+    claim: Claim<'_>,
 ) -> Result<bool, StoreError> {
-    let free = "state IN ('pending', 'sending') AND (lease_until IS NULL OR lease_until <= $2)
+    let free = "state IN ('pending', 'sending')
+        AND (lease_until IS NULL OR lease_until <= $2 OR lease_holder = $4)
         AND due_at <= $1 AND COALESCE(next_attempt_at, due_at) <= $1";
     let found: Option<(i64,)> = match conn.conn() {
         Conn::Sqlite(c) => {
@@ -392,8 +393,9 @@ pub async fn any_due(
                 "SELECT 1 FROM jobs WHERE {free} AND release_id IN (SELECT value FROM json_each($3)) LIMIT 1"
             ))
             .bind(to_millis(due_by))
-            .bind(to_millis(now))
+            .bind(to_millis(claim.now))
             .bind(running(releases))
+            .bind(claim.holder)
             .fetch_optional(c)
             .await?
         }
@@ -403,8 +405,9 @@ pub async fn any_due(
                     AND release_id = ANY (ARRAY(SELECT jsonb_array_elements_text($3::jsonb))) LIMIT 1"
             ))
             .bind(to_millis(due_by))
-            .bind(to_millis(now))
+            .bind(to_millis(claim.now))
             .bind(running(releases))
+            .bind(claim.holder)
             .fetch_optional(c)
             .await?
         }

@@ -4,7 +4,11 @@
 //! from the store, never patched, and at most one chat.update per message is in flight: a request
 //! arriving meanwhile only marks the message dirty, and the update in flight renders it once more
 //! when it finishes. A burst of clicks thus costs a few updates, and the last one to land always
-//! shows the latest state.
+//! shows the latest state. Replicas sharing a store do not see each other's claims, so on a
+//! shared store an update during which the store changed renders once more: whichever replica's
+//! update lands last then shows the latest state.
+
+use std::sync::atomic::Ordering;
 
 pub use crate::state::refresh_claims::{Refreshes, Target};
 use crate::state::AppState;
@@ -16,15 +20,27 @@ pub async fn request(state: &AppState, target: Target) {
     if !state.refreshes.claim(&state.release.id, &target) {
         return;
     }
+    let mut rerenders = 0;
     loop {
-        if let Err(error) = update(state, &target).await {
+        let seen = state.store_changes.load(Ordering::Acquire);
+        let updated = update(state, &target).await;
+        if let Err(error) = &updated {
             tracing::warn!(?target, %error, "could not update an interactive message");
+        }
+        // Bounded: on a busy store other launches' changes count too.
+        let moved = state.store_changes.load(Ordering::Acquire) != seen;
+        if state.leases.shared && updated.is_ok() && moved && rerenders < MAX_RERENDERS {
+            rerenders += 1;
+            continue;
         }
         if !state.refreshes.again(&state.release.id, &target) {
             return;
         }
     }
 }
+
+/// How many times in a row an update renders again because the shared store changed meanwhile.
+const MAX_RERENDERS: usize = 3;
 
 /// Runs [`request`] in the background, for callers that must answer Slack first.
 pub fn spawn(state: &AppState, target: Target) {

@@ -339,8 +339,8 @@ impl TestApp {
         let mut conn = self.state.db.acquire().await.unwrap();
         let running = self.state.leases.held_of(self.state.launches.ids());
         let now = self.state.clock.now();
-        let lease_now = self.state.leases.now();
-        golive::storage::jobs::any_due(&mut conn, &running, now, lease_now)
+        let claim = self.state.leases.claim();
+        golive::storage::jobs::any_due(&mut conn, &running, now, claim)
             .await
             .unwrap()
     }

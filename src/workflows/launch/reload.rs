@@ -84,6 +84,8 @@ pub async fn reload(state: &AppState, paths: &[PathBuf]) -> Result<Reloaded, Rel
         }
     }
     state.launches.replace(running);
+    // On a shared store a launch added is taken (or left to the replica that has it) at once.
+    state.leases.beat_now().await;
     state.scheduler.wake();
     tracing::info!(?done, "plans reloaded");
     Ok(done)
