@@ -71,6 +71,9 @@ pub struct Config {
     pub replica: ReplicaConfig,
 }
 
+/// The lease time golive runs with unless told otherwise.
+pub const DEFAULT_LEASE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Settings of one replica among several on a shared store.
 #[derive(Debug, Clone)]
 pub struct ReplicaConfig {
@@ -87,7 +90,7 @@ impl Default for ReplicaConfig {
     fn default() -> Self {
         Self {
             id: None,
-            lease: crate::state::leases::DEFAULT_TERM,
+            lease: DEFAULT_LEASE,
             clock_anchor: None,
         }
     }

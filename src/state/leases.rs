@@ -14,9 +14,6 @@ use tokio::sync::{watch, Notify};
 use crate::clock::SharedClock;
 use crate::storage::jobs::Claim;
 
-/// The lease time golive runs with unless told otherwise.
-pub const DEFAULT_TERM: Duration = Duration::from_secs(10);
-
 /// Leases of one replica. They run on real time (a replica dies in real time, however fast a
 /// rehearsal's clock runs), or on a test's clock.
 pub struct Leases {

@@ -202,3 +202,49 @@ async fn a_replica_that_stops_hands_its_launch_over_at_the_next_beat() {
         "no wait for a lease to run out"
     );
 }
+
+#[tokio::test]
+async fn in_socket_mode_each_replica_holds_a_connection_and_a_redelivered_event_counts_once() {
+    let socket = |name| Options {
+        socket_mode: true,
+        ..named(name)
+    };
+    let a = spawn_app_on_postgres(socket("replica-a")).await;
+    let b = a.replica(socket("replica-b")).await;
+    let fake = a.fake.clone();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while fake.socket_connections() < 2 {
+        assert!(Instant::now() < deadline, "both replicas connect");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // Slack spreads envelopes over the connections: both replicas answer commands.
+    for _ in 0..4 {
+        let payload =
+            fake_slack::slash_command_payload(MEMBER, CHANNEL, "status", &fake.response_url("s"));
+        let ack = fake.send_envelope("slash_commands", payload, true).await;
+        let text = ack["payload"]["text"].as_str().unwrap_or_default();
+        assert!(text.contains("Summit 4.0.0"), "{ack}");
+    }
+    for app in [&a, &b] {
+        let metrics = app.state.metrics.render();
+        assert!(
+            metrics.contains("command=\"status\""),
+            "each replica answered some: {metrics}"
+        );
+    }
+    // Slack's redelivery of an event reaches the other replica: Home is published once.
+    let opened = serde_json::json!({"type": "app_home_opened", "user": MEMBER,
+        "channel": "D0HOME", "tab": "home", "event_ts": "1773150000.000100"});
+    for _ in 0..2 {
+        let envelope = fake_slack::event_callback("Ev0REDELIVERED", opened.clone());
+        fake.send_envelope("events_api", envelope, false).await;
+    }
+    a.settled().await;
+    b.settled().await;
+    let published = fake
+        .views_published()
+        .into_iter()
+        .filter(|(user, _)| user == MEMBER)
+        .count();
+    assert_eq!(published, 1);
+}
