@@ -13,7 +13,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{from_millis, to_millis, AsConn, Conn, StoreError};
+use super::{among, from_millis, to_millis, AsConn, Conn, StoreError};
 use crate::domain::job::JobPayload;
 
 /// Where a job is in its life.
@@ -279,37 +279,21 @@ pub async fn next_wakeup(
     now: DateTime<Utc>,
 ) -> Result<Option<DateTime<Utc>>, StoreError> {
     let free = "state IN ('pending', 'sending') AND (lease_until IS NULL OR lease_until <= $2)";
-    let (at,): (Option<i64>,) = match conn.conn() {
-        Conn::Sqlite(c) => {
-            let ours = "release_id IN (SELECT value FROM json_each($1))";
-            sqlx::query_as(&format!(
-                "SELECT MIN(at) FROM (
-                SELECT MIN(due_at) AS at FROM jobs WHERE {free} AND next_attempt_at IS NULL AND {ours}
-                UNION ALL
-                SELECT MIN(next_attempt_at) FROM jobs WHERE {free} AND next_attempt_at IS NOT NULL AND {ours})"
-            ))
+    let ours = among(conn, "release_id", 1);
+    let sql = format!(
+        "SELECT MIN(at) FROM (
+            SELECT MIN(due_at) AS at FROM jobs WHERE {free} AND next_attempt_at IS NULL AND {ours}
+            UNION ALL
+            SELECT MIN(next_attempt_at) FROM jobs WHERE {free} AND next_attempt_at IS NOT NULL AND {ours}
+         ) AS earliest"
+    );
+    let (at,): (Option<i64>,) = crate::on!(conn, |c| {
+        sqlx::query_as(&sql)
             .bind(running(releases))
             .bind(to_millis(now))
             .fetch_one(c)
             .await?
-        }
-        Conn::Postgres(c) => {
-            // `= ANY (ARRAY(...))` lets the planner use the partial indexes; `IN (SELECT ...)`
-            // scans every open job.
-            let ours = "release_id = ANY (ARRAY(SELECT jsonb_array_elements_text($1::jsonb)))";
-            sqlx::query_as(&format!(
-                "SELECT MIN(at) FROM (
-                SELECT MIN(due_at) AS at FROM jobs WHERE {free} AND next_attempt_at IS NULL AND {ours}
-                UNION ALL
-                SELECT MIN(next_attempt_at) FROM jobs WHERE {free} AND next_attempt_at IS NOT NULL AND {ours}
-                ) AS earliest"
-            ))
-            .bind(running(releases))
-            .bind(to_millis(now))
-            .fetch_one(c)
-            .await?
-        }
-    };
+    });
     Ok(at.map(from_millis))
 }
 
@@ -329,44 +313,29 @@ pub async fn claim_due(
     let free = "state IN ('pending', 'sending')
         AND (lease_until IS NULL OR (lease_until <= $4 AND COALESCE(lease_holder, '') <> $5))
         AND due_at <= $1 AND COALESCE(next_attempt_at, due_at) <= $1";
-    let set = "SET lease_holder = $5, lease_token = lease_token + 1, lease_until = $6";
-    let rows: Vec<JobRow> = match conn.conn() {
-        Conn::Sqlite(c) => {
-            sqlx::query_as(&format!(
-                "UPDATE jobs {set} WHERE (release_id, key) IN (
-                    SELECT release_id, key FROM jobs WHERE {free}
-                       AND release_id IN (SELECT value FROM json_each($3))
-                     ORDER BY due_at, key LIMIT $2)
-                 RETURNING {COLUMNS}"
-            ))
-            .bind(to_millis(due_by))
-            .bind(limit)
-            .bind(running(releases))
-            .bind(to_millis(claim.now))
-            .bind(claim.holder)
-            .bind(to_millis(claim.until))
-            .fetch_all(c)
-            .await?
-        }
-        Conn::Postgres(c) => {
-            sqlx::query_as(&format!(
-                "UPDATE jobs {set} WHERE (release_id, key) IN (
-                    SELECT release_id, key FROM jobs WHERE {free}
-                       AND release_id = ANY (ARRAY(SELECT jsonb_array_elements_text($3::jsonb)))
-                     ORDER BY due_at, key LIMIT $2
-                       FOR UPDATE SKIP LOCKED)
-                 RETURNING {COLUMNS}"
-            ))
-            .bind(to_millis(due_by))
-            .bind(limit)
-            .bind(running(releases))
-            .bind(to_millis(claim.now))
-            .bind(claim.holder)
-            .bind(to_millis(claim.until))
-            .fetch_all(c)
-            .await?
-        }
+    let ours = among(conn, "release_id", 3);
+    let skip_locked = match conn.conn() {
+        Conn::Sqlite(_) => "",
+        Conn::Postgres(_) => "FOR UPDATE SKIP LOCKED",
     };
+    let sql = format!(
+        "UPDATE jobs SET lease_holder = $5, lease_token = lease_token + 1, lease_until = $6
+          WHERE (release_id, key) IN (
+            SELECT release_id, key FROM jobs WHERE {free} AND {ours}
+             ORDER BY due_at, key LIMIT $2 {skip_locked})
+         RETURNING {COLUMNS}"
+    );
+    let rows: Vec<JobRow> = crate::on!(conn, |c| {
+        sqlx::query_as(&sql)
+            .bind(to_millis(due_by))
+            .bind(limit)
+            .bind(running(releases))
+            .bind(to_millis(claim.now))
+            .bind(claim.holder)
+            .bind(to_millis(claim.until))
+            .fetch_all(c)
+            .await?
+    });
     let mut jobs = rows
         .into_iter()
         .map(from_row)
@@ -384,35 +353,22 @@ pub async fn any_due(
     due_by: DateTime<Utc>,
     claim: Claim<'_>,
 ) -> Result<bool, StoreError> {
-    let free = "state IN ('pending', 'sending')
-        AND (lease_until IS NULL OR lease_until <= $2 OR lease_holder = $4)
-        AND due_at <= $1 AND COALESCE(next_attempt_at, due_at) <= $1";
-    let found: Option<(i64,)> = match conn.conn() {
-        Conn::Sqlite(c) => {
-            sqlx::query_as(&format!(
-                "SELECT 1 FROM jobs WHERE {free} AND release_id IN (SELECT value FROM json_each($3)) LIMIT 1"
-            ))
+    let ours = among(conn, "release_id", 3);
+    let sql = format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM jobs WHERE state IN ('pending', 'sending')
+            AND (lease_until IS NULL OR lease_until <= $2 OR lease_holder = $4)
+            AND due_at <= $1 AND COALESCE(next_attempt_at, due_at) <= $1 AND {ours} LIMIT 1) AS due"
+    );
+    let (found,): (i64,) = crate::on!(conn, |c| {
+        sqlx::query_as(&sql)
             .bind(to_millis(due_by))
             .bind(to_millis(claim.now))
             .bind(running(releases))
             .bind(claim.holder)
-            .fetch_optional(c)
+            .fetch_one(c)
             .await?
-        }
-        Conn::Postgres(c) => {
-            sqlx::query_as(&format!(
-                "SELECT 1::bigint FROM jobs WHERE {free}
-                    AND release_id = ANY (ARRAY(SELECT jsonb_array_elements_text($3::jsonb))) LIMIT 1"
-            ))
-            .bind(to_millis(due_by))
-            .bind(to_millis(claim.now))
-            .bind(running(releases))
-            .bind(claim.holder)
-            .fetch_optional(c)
-            .await?
-        }
-    };
-    Ok(found.is_some())
+    });
+    Ok(found > 0)
 }
 
 /// Extends every lease `holder` still has (one that ran out is lost, and stays lost); returns

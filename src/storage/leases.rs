@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{to_millis, AsConn, Conn, StoreError};
+use super::{among, to_millis, AsConn, Conn, StoreError};
 
 /// Renews `holder`'s row until `until`.
 pub async fn beat(
@@ -39,43 +39,29 @@ pub async fn take(
     let upsert = "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, token = leases.token + 1
          WHERE leases.holder <> excluded.holder
            AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.holder = leases.holder AND r.until_ms > $3)";
-    let held = "SELECT name FROM leases WHERE holder = $2 AND name IN";
-    let rows: Vec<(String,)> = match conn.conn() {
-        Conn::Sqlite(c) => {
-            // `WHERE true` tells SQLite's parser the upsert is not a join's ON.
-            sqlx::query(&format!(
-                "INSERT INTO leases (name, holder, token) SELECT value, $2, 1 FROM json_each($1) WHERE true {upsert}"
-            ))
+    let given = match conn.conn() {
+        // `WHERE true` tells SQLite's parser the upsert is not a join's ON.
+        Conn::Sqlite(_) => "SELECT value, $2, 1 FROM json_each($1) WHERE true",
+        Conn::Postgres(_) => "SELECT value, $2, 1 FROM jsonb_array_elements_text($1::jsonb)",
+    };
+    let insert = format!("INSERT INTO leases (name, holder, token) {given} {upsert}");
+    let held = format!(
+        "SELECT name FROM leases WHERE holder = $2 AND {}",
+        among(conn, "name", 1)
+    );
+    let rows: Vec<(String,)> = crate::on!(conn, |c| {
+        sqlx::query(&insert)
             .bind(&names)
             .bind(holder)
             .bind(to_millis(now))
             .execute(&mut *c)
             .await?;
-            sqlx::query_as(&format!("{held} (SELECT value FROM json_each($1))"))
-                .bind(&names)
-                .bind(holder)
-                .fetch_all(c)
-                .await?
-        }
-        Conn::Postgres(c) => {
-            sqlx::query(&format!(
-                "INSERT INTO leases (name, holder, token)
-                 SELECT value, $2, 1 FROM jsonb_array_elements_text($1::jsonb) {upsert}"
-            ))
-            .bind(&names)
-            .bind(holder)
-            .bind(to_millis(now))
-            .execute(&mut *c)
-            .await?;
-            sqlx::query_as(&format!(
-                "{held} (SELECT jsonb_array_elements_text($1::jsonb))"
-            ))
+        sqlx::query_as(&held)
             .bind(&names)
             .bind(holder)
             .fetch_all(c)
             .await?
-        }
-    };
+    });
     Ok(rows.into_iter().map(|(name,)| name).collect())
 }
 

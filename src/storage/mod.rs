@@ -98,6 +98,18 @@ pub(crate) fn json_rows<T: serde::Serialize>(rows: &[T]) -> Result<String, Store
     serde_json::to_string(rows).map_err(|e| StoreError::Write(format!("cannot encode rows: {e}")))
 }
 
+/// "`column` is one of the JSON array bound as `$param`", in the store's dialect. On
+/// PostgreSQL `= ANY (ARRAY(...))` lets the planner use the partial indexes, where
+/// `IN (SELECT ...)` scans every row.
+pub(crate) fn among(conn: &mut impl AsConn, column: &str, param: usize) -> String {
+    match conn.conn() {
+        Conn::Sqlite(_) => format!("{column} IN (SELECT value FROM json_each(${param}))"),
+        Conn::Postgres(_) => {
+            format!("{column} = ANY (ARRAY(SELECT jsonb_array_elements_text(${param}::jsonb)))")
+        }
+    }
+}
+
 /// An instant as stored: unix milliseconds.
 pub fn to_millis(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()
