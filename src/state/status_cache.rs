@@ -51,6 +51,12 @@ impl StatusExtrasCache {
         fresh.then(|| entry.extras.clone())
     }
 
+    /// The lines of `release` last computed, however old.
+    pub fn last(&self, release: &str) -> Option<Arc<StatusExtras>> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.get(release).map(|entry| entry.extras.clone())
+    }
+
     /// Keeps the lines of `release` computed at `changes` in `second`.
     pub fn keep(&self, release: &str, changes: u64, second: i64, extras: Arc<StatusExtras>) {
         let entry = Entry {

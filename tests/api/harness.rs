@@ -136,10 +136,14 @@ pub async fn spawn_app(options: Options) -> TestApp {
 /// golive on a fresh database of the shared test PostgreSQL, whatever `GOLIVE_TEST_STORE` says:
 /// for what only a shared store does (replicas).
 pub async fn spawn_app_on_postgres(options: Options) -> TestApp {
+    spawn_app_on(options, Postgres::shared().fresh_database("replicas")).await
+}
+
+/// golive on the store at `database_url`.
+pub async fn spawn_app_on(options: Options, database_url: String) -> TestApp {
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let fake = fake_workspace().await;
     let clock = ManualClock::new(options.clock_start);
-    let database_url = Postgres::shared().fresh_database("replicas");
     let app = start(options, dir, database_url, fake, clock, 0).await;
     app.until_it_holds_its_launches().await;
     app

@@ -19,6 +19,7 @@ mod incidents;
 mod launches;
 mod limits;
 mod metrics;
+mod outage;
 mod plan_changes;
 mod plan_files;
 mod record;

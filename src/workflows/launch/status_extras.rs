@@ -35,12 +35,31 @@ pub async fn load(state: &AppState) -> Result<Arc<StatusExtras>, WorkflowError> 
     if let Some(extras) = cache.fresh(&state.release.id, changes, second, MAX_AGE) {
         return Ok(extras);
     }
-    let extras = Arc::new(StatusExtras {
+    let extras = match read(state).await {
+        Ok(extras) => Arc::new(extras),
+        Err(WorkflowError::Store(error)) if error.is_unreachable() => {
+            // Status still answers from memory, and says what it could not read.
+            tracing::warn!(%error, "status without the store");
+            let mut last = cache.last(&state.release.id).unwrap_or_default();
+            let extras = Arc::make_mut(&mut last);
+            extras.incidents.insert(0, UNREACHABLE.to_string());
+            return Ok(last);
+        }
+        Err(error) => return Err(error),
+    };
+    cache.keep(&state.release.id, changes, second, extras.clone());
+    Ok(extras)
+}
+
+/// The first status line while the store cannot be read.
+pub const UNREACHABLE: &str =
+    "golive's database is unreachable: incidents, checklists, the vote and the rollout as last read";
+
+async fn read(state: &AppState) -> Result<StatusExtras, WorkflowError> {
+    Ok(StatusExtras {
         incidents: incident_reports::status_lines(state).await?,
         checklists: checklists::open_lines(state).await?,
         gonogo: votes::status_line(state).await?,
         rollout: rollout::status_lines(state).await?,
-    });
-    cache.keep(&state.release.id, changes, second, extras.clone());
-    Ok(extras)
+    })
 }
