@@ -76,7 +76,7 @@ pub async fn run_due(state: &AppState) -> Result<Option<DateTime<Utc>>, Workflow
         }
     }
     let mut conn = state.db.acquire().await?;
-    Ok(jobs::next_wakeup(&mut conn, &running, state.leases.now()).await?)
+    Ok(jobs::next_wakeup(&mut conn, &running, state.leases.claim()).await?)
 }
 
 /// Due jobs with each launch channel's posts in plan order (by time, then as its plan lists

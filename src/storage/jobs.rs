@@ -270,15 +270,17 @@ fn running(releases: &[String]) -> String {
     serde_json::to_string(releases).unwrap_or_else(|_| "[]".to_string())
 }
 
-/// When the scheduler must next wake up: the earliest unfinished, unleased job of the running
-/// `releases` (a launch whose plan was removed keeps its jobs, unrun). `now` is on the lease
-/// clock: a job whose lease ran out counts again. Index lookups, however many jobs wait.
+/// When the scheduler must next wake up: the earliest unfinished job of the running `releases`
+/// that [`claim_due`] could claim (a launch whose plan was removed keeps its jobs, unrun). A job
+/// whose lease ran out counts again, except one the claimant itself still holds: it wakes the
+/// loop when it finishes. Index lookups, however many jobs wait.
 pub async fn next_wakeup(
     conn: &mut impl AsConn,
     releases: &[String],
-    now: DateTime<Utc>,
+    claim: Claim<'_>,
 ) -> Result<Option<DateTime<Utc>>, StoreError> {
-    let free = "state IN ('pending', 'sending') AND (lease_until IS NULL OR lease_until <= $2)";
+    let free = "state IN ('pending', 'sending')
+        AND (lease_until IS NULL OR (lease_until <= $2 AND COALESCE(lease_holder, '') <> $3))";
     let ours = among(conn, "release_id", 1);
     let sql = format!(
         "SELECT MIN(at) FROM (
@@ -290,7 +292,8 @@ pub async fn next_wakeup(
     let (at,): (Option<i64>,) = crate::on!(conn, |c| {
         sqlx::query_as(&sql)
             .bind(running(releases))
-            .bind(to_millis(now))
+            .bind(to_millis(claim.now))
+            .bind(claim.holder)
             .fetch_one(c)
             .await?
     });
@@ -610,13 +613,20 @@ mod tests {
             .unwrap();
         assert_eq!(keys(&b), ["b"], "a is held");
         let_go(&mut conn, &b[0]).await.unwrap();
-        assert_eq!(next_wakeup(&mut conn, &r, early).await.unwrap(), Some(late));
+        assert_eq!(
+            next_wakeup(&mut conn, &r, claim("one", early))
+                .await
+                .unwrap(),
+            Some(late)
+        );
         let parked = from_millis(3_000);
         retry_later(&mut conn, &a[0], "503", parked, true)
             .await
             .unwrap();
         assert_eq!(
-            next_wakeup(&mut conn, &r, early).await.unwrap(),
+            next_wakeup(&mut conn, &r, claim("one", early))
+                .await
+                .unwrap(),
             Some(parked)
         );
         let again = &list(&mut conn, "r").await.unwrap()[0];
@@ -683,6 +693,20 @@ mod tests {
                 .is_empty(),
             "its own task is still at work on it"
         );
+        assert_eq!(
+            next_wakeup(&mut conn, &r, claim("one", long_after))
+                .await
+                .unwrap(),
+            None,
+            "nor does it wake for it"
+        );
+        assert_eq!(
+            next_wakeup(&mut conn, &r, claim("other", long_after))
+                .await
+                .unwrap(),
+            Some(at),
+            "another replica may take it"
+        );
         assert_eq!(let_go_all(&mut conn, "one").await.unwrap(), 1);
         let again = claim_due(&mut conn, &r, long_after, 10, claim("one", long_after))
             .await
@@ -707,7 +731,10 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(keys(&due), ["b"]);
-        assert_eq!(next_wakeup(&mut conn, &[], at).await.unwrap(), None);
+        assert_eq!(
+            next_wakeup(&mut conn, &[], claim("one", at)).await.unwrap(),
+            None
+        );
         assert_eq!(list(&mut conn, "gone").await.unwrap().len(), 1);
     }
 

@@ -78,7 +78,7 @@ async fn step(state: &AppState, conn: &mut Pooled) -> Result<(), WorkflowError> 
     for job in jobs::claim_due(&mut tx, &ids, now, 10, state.leases.claim()).await? {
         jobs::begin_attempt(&mut tx, &job, now).await?;
     }
-    jobs::next_wakeup(&mut tx, &ids, state.leases.now()).await?;
+    jobs::next_wakeup(&mut tx, &ids, state.leases.claim()).await?;
     tx.rollback().await?;
     Ok(())
 }
