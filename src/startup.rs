@@ -330,11 +330,14 @@ impl Application {
                 }
             })
         };
-        let follower = tokio::spawn(crate::workflows::launch::follow::run(
-            state.clone(),
-            self.followed,
-            stopped.clone(),
-        ));
+        // Only a shared store has others' changes to follow.
+        let follower = state.leases.shared.then(|| {
+            tokio::spawn(crate::workflows::launch::follow::run(
+                state.clone(),
+                self.followed,
+                stopped.clone(),
+            ))
+        });
         let homes = tokio::spawn(crate::workflows::views::home::keep_fresh(
             state.clone(),
             stopped.clone(),
@@ -371,7 +374,9 @@ impl Application {
             tracing::warn!(cut_off, "stopped with acknowledged work still running");
         }
         let _ = scheduler.await;
-        let _ = follower.await;
+        if let Some(follower) = follower {
+            let _ = follower.await;
+        }
         let _ = refusals.await;
         let _ = homes.await;
         Ok(())

@@ -27,6 +27,9 @@ pub async fn run(
             message = changed.recv() => message,
             _ = shutdown.wait_for(|stop| *stop) => break,
         };
+        if matches!(first, Err(broadcast::error::RecvError::Closed)) {
+            break; // a store nobody else changes: nothing to follow
+        }
         let mut which = HashSet::new();
         let mut every = false;
         let mut note = |message: Result<String, broadcast::error::RecvError>| match message {
