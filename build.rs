@@ -1,7 +1,9 @@
-//! Link options for the `golive` binary.
+//! Link options for the `golive` binary, and rebuilding when a migration changes.
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    // The migrations are embedded at compile time.
+    println!("cargo:rerun-if-changed=migrations");
     let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let env = std::env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
     if os == "linux" && env == "gnu" {

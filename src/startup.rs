@@ -113,6 +113,8 @@ pub struct Application {
     plan_notices: Vec<(Arc<Release>, String)>,
     /// The launches other replicas change (a shared store only).
     followed: tokio::sync::broadcast::Receiver<String>,
+    /// The launches other replicas asked this one's messages of (a shared store only).
+    asked: tokio::sync::broadcast::Receiver<String>,
 }
 
 impl Application {
@@ -130,6 +132,7 @@ impl Application {
         }
         let store = storage::connect(&config.database_url).await?;
         let followed = store.changed_elsewhere.subscribe();
+        let asked = store.refresh_asked.subscribe();
         let db = store.db.clone();
         if !db.is_shared() {
             // One process opens a SQLite file: a job still leased was held by one that died.
@@ -259,6 +262,7 @@ impl Application {
             board_token: config.board_token.as_ref().map(|s| s.expose().to_string()),
             plan_notices,
             followed,
+            asked,
         })
     }
 
@@ -332,11 +336,14 @@ impl Application {
         };
         // Only a shared store has others' changes to follow.
         let follower = state.leases.shared.then(|| {
-            tokio::spawn(crate::workflows::launch::follow::run(
+            let asks =
+                crate::workflows::refresh::follow_asks(state.clone(), self.asked, stopped.clone());
+            let changes = crate::workflows::launch::follow::run(
                 state.clone(),
                 self.followed,
                 stopped.clone(),
-            ))
+            );
+            tokio::spawn(async move { tokio::join!(asks, changes) })
         });
         let homes = tokio::spawn(crate::workflows::views::home::keep_fresh(
             state.clone(),

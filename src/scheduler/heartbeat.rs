@@ -24,7 +24,8 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
-/// One beat: renew, take, and wake the loop if a launch changed hands.
+/// One beat: renew, take, and wake the loop (and render the refreshes asked) if a launch
+/// changed hands.
 pub async fn beat(state: &AppState) -> Result<(), StoreError> {
     let leases = &state.leases;
     let claim = leases.claim();
@@ -33,9 +34,17 @@ pub async fn beat(state: &AppState) -> Result<(), StoreError> {
     leases::beat(&mut conn, &leases.holder, claim.until).await?;
     jobs::renew(&mut conn, claim).await?;
     let held = leases::take(&mut conn, &state.launches.ids(), &leases.holder, now).await?;
-    if leases.now_holding(held) {
-        tracing::info!(holder = leases.holder, "took over launches");
+    let took = leases.now_holding(held);
+    if !took.is_empty() {
+        tracing::info!(
+            holder = leases.holder,
+            launches = took.len(),
+            "took over launches"
+        );
         state.scheduler.wake();
+        // What was asked of the last holder is this one's to render now.
+        drop(conn);
+        crate::workflows::refresh::take_asks(state, took).await;
     }
     leases.beaten();
     Ok(())

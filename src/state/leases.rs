@@ -102,11 +102,21 @@ impl Leases {
         running.into_iter().filter(|r| held.contains(r)).collect()
     }
 
-    /// Records the launches the store says this replica holds; true when it took new ones.
-    pub fn now_holding(&self, launches: Vec<String>) -> bool {
+    /// Whether this replica runs `release`'s jobs and updates its messages.
+    pub fn holds(&self, release: &str) -> bool {
+        !self.shared
+            || self
+                .held
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .contains(release)
+    }
+
+    /// Records the launches the store says this replica holds; returns those it took just now.
+    pub fn now_holding(&self, launches: Vec<String>) -> Vec<String> {
         let launches: HashSet<String> = launches.into_iter().collect();
         let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
-        let took = launches.iter().any(|l| !held.contains(l));
+        let took = launches.difference(&held).cloned().collect();
         *held = Arc::new(launches);
         took
     }

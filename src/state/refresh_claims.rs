@@ -2,6 +2,8 @@
 //! message (see `workflows::refresh`, which does the updating).
 
 use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
 use std::sync::Mutex;
 
 use tokio::sync::Semaphore;
@@ -21,6 +23,37 @@ pub enum Target {
     Scorecard(String),
     /// A feature flag step's post, by the step's percentage.
     RolloutStep(u8),
+}
+
+/// As stored in `refresh_asks`: `vote:3`, `checklist:l-1`, and so on.
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Checklist(key) => write!(f, "checklist:{key}"),
+            Target::Vote(id) => write!(f, "vote:{id}"),
+            Target::Incident(id) => write!(f, "incident:{}", id.0),
+            Target::Scorecard(key) => write!(f, "scorecard:{key}"),
+            Target::RolloutStep(percent) => write!(f, "step:{percent}"),
+        }
+    }
+}
+
+impl FromStr for Target {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let unknown = || format!("not a message golive keeps up to date: {text:?}");
+        let (kind, id) = text.split_once(':').ok_or_else(unknown)?;
+        let number = |id: &str| id.parse::<i64>().map_err(|_| unknown());
+        Ok(match kind {
+            "checklist" => Target::Checklist(id.to_string()),
+            "vote" => Target::Vote(number(id)?),
+            "incident" => Target::Incident(IncidentId(number(id)?)),
+            "scorecard" => Target::Scorecard(id.to_string()),
+            "step" => Target::RolloutStep(id.parse().map_err(|_| unknown())?),
+            _ => return Err(unknown()),
+        })
+    }
 }
 
 /// Messages with an update in flight, each with whether it changed again since.
@@ -76,6 +109,28 @@ impl Refreshes {
                 in_flight.remove(&key);
                 false
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_target_reads_back_as_written() {
+        let targets = [
+            Target::Checklist("l-1:final".into()),
+            Target::Vote(3),
+            Target::Incident(IncidentId(12)),
+            Target::Scorecard("l+7-scorecard".into()),
+            Target::RolloutStep(25),
+        ];
+        for target in targets {
+            assert_eq!(target.to_string().parse::<Target>(), Ok(target));
+        }
+        for bad in ["", "vote", "vote:x", "step:300", "poll:1"] {
+            assert!(bad.parse::<Target>().is_err(), "{bad}");
         }
     }
 }

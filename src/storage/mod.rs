@@ -12,6 +12,7 @@ pub mod incidents;
 pub mod jobs;
 pub mod leases;
 pub mod metrics;
+pub mod refresh_asks;
 pub mod releases;
 pub mod roles;
 pub mod rollout;
@@ -79,6 +80,9 @@ pub struct Store {
     /// The launches another replica changed (on PostgreSQL): a release id, or `""` for "maybe
     /// any" after the notification connection was lost.
     pub changed_elsewhere: broadcast::Sender<String>,
+    /// The launches whose interactive messages a replica asked their holder to render again
+    /// (on PostgreSQL; see `storage::refresh_asks`), or `""` for "maybe any".
+    pub refresh_asked: broadcast::Sender<String>,
 }
 
 /// Opens the store at `url`: `postgres://…` for PostgreSQL, anything else for a SQLite file

@@ -37,36 +37,58 @@ pub async fn connect(url: &str) -> Result<Store, StoreError> {
     sqlx::migrate!("./migrations/postgres").run(&pool).await?;
     let changes = Arc::new(AtomicU64::new(0));
     let (changed_elsewhere, _) = broadcast::channel(4096);
+    let (refresh_asked, _) = broadcast::channel(4096);
     let mut listener = PgListener::connect_with(&pool).await?;
-    listener.listen(CHANNEL).await?;
-    tokio::spawn(follow(listener, changes.clone(), changed_elsewhere.clone()));
+    listener
+        .listen_all([CHANNEL, super::refresh_asks::CHANNEL])
+        .await?;
+    let feeds = Feeds {
+        changes: changes.clone(),
+        changed: changed_elsewhere.clone(),
+        refresh_asked: refresh_asked.clone(),
+    };
+    tokio::spawn(follow(listener, feeds));
     let writer = writer::Writer::start(writer::Source::Pool(pool.clone()), changes.clone());
     Ok(Store {
         db: Db::Postgres(pool),
         writer,
         changes,
         changed_elsewhere,
+        refresh_asked,
     })
 }
 
-/// Passes every notification on. A lost connection is re-made by the listener; what was
-/// changed meanwhile is unknown, so it says "maybe any".
-async fn follow(
-    mut listener: PgListener,
+/// Where the notifications go.
+struct Feeds {
     changes: Arc<AtomicU64>,
     changed: broadcast::Sender<String>,
-) {
+    refresh_asked: broadcast::Sender<String>,
+}
+
+/// Passes every notification on. A lost connection is re-made by the listener; what was
+/// notified meanwhile is unknown, so it says "maybe any" on both feeds.
+async fn follow(mut listener: PgListener, feeds: Feeds) {
     loop {
-        let release = match listener.try_recv().await {
-            Ok(Some(notification)) => notification.payload().to_string(),
-            Ok(None) => String::new(),
+        let notification = match listener.try_recv().await {
+            Ok(notification) => notification,
             Err(error) => {
                 tracing::warn!(%error, "lost the database's change feed; retrying");
                 tokio::time::sleep(Duration::from_secs(1)).await;
-                String::new()
+                None
             }
         };
-        changes.fetch_add(1, Ordering::Release);
-        let _ = changed.send(release);
+        let Some(notification) = notification else {
+            feeds.changes.fetch_add(1, Ordering::Release);
+            let _ = feeds.changed.send(String::new());
+            let _ = feeds.refresh_asked.send(String::new());
+            continue;
+        };
+        let release = notification.payload().to_string();
+        if notification.channel() == super::refresh_asks::CHANNEL {
+            let _ = feeds.refresh_asked.send(release);
+        } else {
+            feeds.changes.fetch_add(1, Ordering::Release);
+            let _ = feeds.changed.send(release);
+        }
     }
 }

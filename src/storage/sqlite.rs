@@ -64,6 +64,7 @@ pub async fn connect(url: &str) -> Result<Store, StoreError> {
         changes,
         // One process owns the file: nobody else changes it.
         changed_elsewhere: broadcast::channel(1).0,
+        refresh_asked: broadcast::channel(1).0,
     })
 }
 

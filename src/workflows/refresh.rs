@@ -4,43 +4,104 @@
 //! from the store, never patched, and at most one chat.update per message is in flight: a request
 //! arriving meanwhile only marks the message dirty, and the update in flight renders it once more
 //! when it finishes. A burst of clicks thus costs a few updates, and the last one to land always
-//! shows the latest state. Replicas sharing a store do not see each other's claims, so on a
-//! shared store an update during which the store changed renders once more: whichever replica's
-//! update lands last then shows the latest state.
+//! shows the latest state.
+//!
+//! That holds only while one process updates a message, so on a shared store a replica that does
+//! not hold the launch asks its holder instead (`storage::refresh_asks`): the holder hears, and
+//! refreshes as if the change were its own. Asks outlive a holder dying: the replica taking the
+//! launch over renders what was asked.
 
-use std::sync::atomic::Ordering;
+use tokio::sync::{broadcast, watch};
 
 pub use crate::state::refresh_claims::{Refreshes, Target};
 use crate::state::AppState;
+use crate::storage::refresh_asks;
 use crate::workflows::{checklists, incidents::escalation, metrics, rollout, votes};
 
 /// Brings `target`'s message up to date with the store. Failures are logged: the next change
 /// renders the whole message again.
 pub async fn request(state: &AppState, target: Target) {
-    if !state.refreshes.claim(&state.release.id, &target) {
+    let release = &state.release.id;
+    if !state.leases.holds(release) {
+        if let Err(error) = ask_holder(state, &target).await {
+            tracing::warn!(?target, %error, "could not ask the launch's holder for a refresh");
+        }
         return;
     }
-    let mut rerenders = 0;
+    if !state.refreshes.claim(release, &target) {
+        return;
+    }
     loop {
-        let seen = state.store_changes.load(Ordering::Acquire);
-        let updated = update(state, &target).await;
-        if let Err(error) = &updated {
+        if let Err(error) = update(state, &target).await {
             tracing::warn!(?target, %error, "could not update an interactive message");
         }
-        // Bounded: on a busy store other launches' changes count too.
-        let moved = state.store_changes.load(Ordering::Acquire) != seen;
-        if state.leases.shared && updated.is_ok() && moved && rerenders < MAX_RERENDERS {
-            rerenders += 1;
-            continue;
-        }
-        if !state.refreshes.again(&state.release.id, &target) {
+        if !state.refreshes.again(release, &target) {
             return;
         }
     }
 }
 
-/// How many times in a row an update renders again because the shared store changed meanwhile.
-const MAX_RERENDERS: usize = 3;
+async fn ask_holder(state: &AppState, target: &Target) -> Result<(), crate::storage::StoreError> {
+    let mut conn = state.db.acquire().await?;
+    refresh_asks::ask(&mut conn, &state.release.id, &target.to_string()).await
+}
+
+/// On a shared store: renders what other replicas asked of the launches this one holds, as
+/// they ask, until `shutdown` turns true.
+pub async fn follow_asks(
+    state: AppState,
+    mut asked: broadcast::Receiver<String>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        let release = tokio::select! {
+            message = asked.recv() => message,
+            _ = shutdown.wait_for(|stop| *stop) => break,
+        };
+        let releases = match release {
+            Ok(id) if !id.is_empty() => vec![id],
+            // The feed was lost for a moment, or fell behind: anything may have been asked.
+            Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => state.launches.ids(),
+            Err(broadcast::error::RecvError::Closed) => break,
+        };
+        take_asks(&state, releases).await;
+    }
+}
+
+/// Renders every ask waiting for those of `releases` this replica holds: as they are heard, and
+/// when it takes a launch over.
+pub async fn take_asks(state: &AppState, releases: Vec<String>) {
+    let held: Vec<String> = releases
+        .into_iter()
+        .filter(|r| state.leases.holds(r))
+        .collect();
+    if held.is_empty() {
+        return;
+    }
+    let asks = match state.db.acquire().await {
+        Ok(mut conn) => refresh_asks::take(&mut conn, &held).await,
+        Err(error) => Err(error.into()),
+    };
+    let asks = match asks {
+        Ok(asks) => asks,
+        Err(error) => {
+            // They stay asked: the next ask, or the next holder, takes them.
+            tracing::warn!(%error, "could not read the refreshes other replicas asked for");
+            return;
+        }
+    };
+    for (release, target) in asks {
+        let (Some(state), Ok(target)) = (state.for_release_id(&release), target.parse()) else {
+            tracing::warn!(
+                release,
+                target,
+                "dropped a refresh asked for nothing golive runs"
+            );
+            continue;
+        };
+        spawn(&state, target);
+    }
+}
 
 /// Runs [`request`] in the background, for callers that must answer Slack first.
 pub fn spawn(state: &AppState, target: Target) {

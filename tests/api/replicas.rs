@@ -47,6 +47,103 @@ async fn status_until(app: &TestApp, within: Duration, shows: impl Fn(&str) -> b
     }
 }
 
+/// Waits for both replicas to settle until message `ts` is as `shows` wants, for at most 10 s:
+/// what b asks of a's messages reaches a by a notification.
+async fn message_until(apps: [&TestApp; 2], ts: &str, shows: impl Fn(&Message) -> bool) -> Message {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        for app in apps {
+            app.settled().await;
+        }
+        let message = apps[0].message(ts);
+        if shows(&message) {
+            return message;
+        }
+        assert!(Instant::now() < deadline, "never shown: {}", message.text);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// The six roles the go/no-go vote needs, and who holds each.
+const VOTERS: [(&str, &str); 6] = [
+    ("engineering-lead", "U0ENG"),
+    ("qa-lead", "U0QA"),
+    ("sre-lead", "U0SRELEAD"),
+    ("security-lead", "U0SEC"),
+    ("product-manager", "U0PM"),
+    ("support-lead", "U0SUP"),
+];
+
+/// Assigns the voters' roles on `roles` and opens the go/no-go vote on `opener`; returns its
+/// message.
+async fn open_vote(roles: &TestApp, opener: &TestApp) -> Message {
+    for (role, user) in VOTERS {
+        roles.command(RM, &format!("role {role} <@{user}>")).await;
+    }
+    let opened = opener.command(RM, "gonogo open").await.text();
+    assert!(opened.contains("Go/no-go vote opened"), "{opened}");
+    opener
+        .fake
+        .messages(CHANNEL)
+        .into_iter()
+        .find(|m| m.text.starts_with("Go/no-go vote:"))
+        .expect("the vote is posted")
+}
+
+fn go_click(app: &TestApp, voter: &str, vote: &Message) -> serde_json::Value {
+    let url = app.fake.response_url("click");
+    fake_slack::block_actions_payload(voter, vote, "vote", "vote.go", &go_value(vote), &url)
+}
+
+#[tokio::test]
+async fn only_the_holder_updates_a_message_and_it_renders_what_the_other_replica_changed() {
+    let (a, b) = two_replicas().await;
+    let vote = open_vote(&b, &b).await;
+    let updates = || a.fake.calls("chat.update");
+    a.settled().await;
+    b.settled().await;
+    let before = updates();
+    assert_eq!(b.interact(&go_click(&b, "U0ENG", &vote)).await.status, 200);
+    let shown = message_until([&a, &b], &vote.ts, |m| m.text.contains("Go 1 ·")).await;
+    assert!(shown.text.contains("not voted 5"), "{}", shown.text);
+    let made = updates() - before;
+    assert_eq!(made, 1, "one chat.update, by a, for b's click");
+}
+
+#[tokio::test]
+async fn what_was_asked_of_a_holder_that_stopped_is_rendered_by_the_one_taking_over() {
+    let (mut a, b) = two_replicas().await;
+    let vote = open_vote(&a, &a).await;
+    a.shutdown().await;
+    // b has not beaten since: it still takes a for the holder, and asks a to show the ballot.
+    assert_eq!(b.interact(&go_click(&b, "U0ENG", &vote)).await.status, 200);
+    b.settled().await;
+    assert!(
+        b.message(&vote.ts).text.contains("Go 0 ·"),
+        "b updates nothing it does not hold"
+    );
+    heartbeat::beat(&b.state).await.unwrap();
+    message_until([&b, &b], &vote.ts, |m| m.text.contains("Go 1 ·")).await;
+}
+
+#[tokio::test]
+async fn a_page_queued_on_the_other_replica_goes_out_from_the_holder_at_once() {
+    let (a, b) = two_replicas().await;
+    b.command(RM, &format!("role on-call <@{ON_CALL}>")).await;
+    b.command(MEMBER, "escalate P2 slow exports").await;
+    // Nobody wakes a and the clock stands still: only b's change tells a there is a page due.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !a
+        .fake
+        .messages(ON_CALL)
+        .iter()
+        .any(|m| m.text.contains("You are paged"))
+    {
+        assert!(Instant::now() < deadline, "a never sent the page b queued");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 fn database(app: &TestApp) -> String {
     app.database_url.rsplit('/').next().unwrap().to_string()
 }
@@ -71,43 +168,16 @@ async fn what_one_replica_changes_the_other_shows_in_its_status_within_a_second(
 #[tokio::test]
 async fn clicks_on_two_replicas_make_one_tally_and_a_redelivery_to_the_other_counts_once() {
     let (a, b) = two_replicas().await;
-    let voters = ["U0ENG", "U0QA", "U0SRELEAD", "U0SEC", "U0PM", "U0SUP"];
-    let roles = [
-        "engineering-lead",
-        "qa-lead",
-        "sre-lead",
-        "security-lead",
-        "product-manager",
-        "support-lead",
-    ];
-    for (role, user) in roles.iter().zip(voters) {
-        a.command(RM, &format!("role {role} <@{user}>")).await;
-    }
-    let opened = b.command(RM, "gonogo open").await.text();
-    assert!(opened.contains("Go/no-go vote opened"), "{opened}");
-    let vote = a
-        .fake
-        .messages(CHANNEL)
-        .into_iter()
-        .find(|m| m.text.starts_with("Go/no-go vote:"))
-        .expect("the vote is posted");
-    let value = go_value(&vote);
-    let clicks = voters.iter().enumerate().map(|(n, user)| {
-        let payload = fake_slack::block_actions_payload(
-            user,
-            &vote,
-            "vote",
-            "vote.go",
-            &value,
-            &a.fake.response_url("click"),
-        );
+    let vote = open_vote(&a, &b).await;
+    let clicks = VOTERS.iter().enumerate().map(|(n, (_, user))| {
+        let payload = go_click(&a, user, &vote);
         let (first, again) = if n % 2 == 0 { (&a, &b) } else { (&b, &a) };
         async move { tokio::join!(first.interact(&payload), again.interact(&payload)) }
     });
     for (one, two) in futures_util::future::join_all(clicks).await {
         assert_eq!((one.status, two.status), (200, 200));
     }
-    a.wait_for_message(&vote.ts, |m| {
+    message_until([&a, &b], &vote.ts, |m| {
         m.text.contains("Go 6 · No-Go 0 · not voted 0")
     })
     .await;
@@ -154,6 +224,12 @@ async fn a_holder_only_slow_past_its_lease_has_its_late_outcome_refused_and_noth
         "UPDATE replicas SET until_ms = 0 WHERE holder = 'replica-a'",
     );
     heartbeat::beat(&b.state).await.unwrap();
+    // Only a stalls: b's row outlives the jump past a's page lease, so a's heartbeat, which the
+    // jump wakes, cannot take the launch back from a b that looks dead too.
+    Postgres::shared().psql(
+        &database(&a),
+        "UPDATE replicas SET until_ms = 9000000000000 WHERE holder = 'replica-b'",
+    );
     b.clock.advance(TimeDelta::seconds(10));
     b.run_due_jobs().await;
     // b found a's page in the DM by its tag and recorded it; then a hears back from Slack.

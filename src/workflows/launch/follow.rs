@@ -1,5 +1,6 @@
 //! Following a store other replicas share: a launch another replica changed is read again, so
-//! `/golive status` here shows what was done there within moments of its commit.
+//! `/golive status` here shows what was done there within moments of its commit, and the job
+//! loop of the replica holding it looks for work the change queued.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -51,12 +52,19 @@ pub async fn run(
                 Err(_) => break,
             }
         }
+        let mut wake = false;
         for release in state.launches.all().iter() {
             if every || which.contains(&release.id) {
                 if let Err(error) = reload(&state, release).await {
                     tracing::warn!(release = release.id, %error, "could not read a launch again");
                 }
+                wake |= state.leases.holds(&release.id);
             }
+        }
+        // Another replica may have queued work for a launch this one runs (a page, a vote's
+        // deadline): the loop's next wake-up was reckoned without it.
+        if wake {
+            state.scheduler.wake();
         }
     }
 }
