@@ -14,6 +14,7 @@ mod checklists;
 mod deliveries;
 mod incidents;
 mod metrics;
+mod refresh_asks;
 mod roles;
 mod rollout;
 mod votes;
