@@ -140,6 +140,10 @@ pub struct ServeArgs {
     /// The name this replica's leases carry (default: host, pid and a random part).
     #[arg(long, env = "GOLIVE_REPLICA_ID")]
     pub replica_id: Option<String>,
+    /// Seconds one Slack call may go unanswered before its outcome counts as unknown (1 to 120).
+    #[arg(long = "slack-timeout-secs", env = "GOLIVE_SLACK_TIMEOUT_SECS", default_value_t = 15,
+          value_parser = clap::value_parser!(u64).range(1..=120))]
+    pub slack_timeout_secs: u64,
 }
 
 #[derive(Debug, Args)]
@@ -190,7 +194,10 @@ impl ServeArgs {
             clock_start: self.run.clock_start,
             clock_speed: self.clock_speed,
             release_managers: release_managers_from_env(),
-            slack: slack_from_env(),
+            slack: SlackConfig {
+                call_timeout: std::time::Duration::from_secs(self.slack_timeout_secs),
+                ..slack_from_env()
+            },
             board_token: env("GOLIVE_BOARD_TOKEN").map(Secret::new),
             public_url: env("GOLIVE_PUBLIC_URL").map(|url| url.trim_end_matches('/').to_string()),
             rollout: rollout_from_env(),
@@ -236,6 +243,7 @@ fn slack_from_env() -> SlackConfig {
         signing_secret: env("SLACK_SIGNING_SECRET").map(Secret::new),
         app_token: env("SLACK_APP_TOKEN").map(Secret::new),
         api_url: env("SLACK_API_URL").unwrap_or_else(|| SLACK_API_URL.to_string()),
+        ..SlackConfig::default()
     }
 }
 

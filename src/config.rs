@@ -3,6 +3,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -28,7 +29,7 @@ impl fmt::Debug for Secret {
 }
 
 /// Slack credentials and endpoint.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SlackConfig {
     /// `SLACK_BOT_TOKEN` (xoxb-…): without it golive prints posts to the console.
     pub bot_token: Option<Secret>,
@@ -38,10 +39,28 @@ pub struct SlackConfig {
     pub app_token: Option<Secret>,
     /// `SLACK_API_URL`: Web API base URL, e.g. a local Slack-compatible server in tests.
     pub api_url: String,
+    /// `GOLIVE_SLACK_TIMEOUT_SECS`: how long one Web API call may go unanswered before its
+    /// outcome counts as unknown, so a hung connection cannot stall the scheduler.
+    pub call_timeout: Duration,
 }
 
 /// The default Web API base URL.
 pub const SLACK_API_URL: &str = "https://slack.com/api";
+
+/// Slack answers in well under a second; this is for a connection that will never answer.
+pub const DEFAULT_SLACK_TIMEOUT: Duration = Duration::from_secs(15);
+
+impl Default for SlackConfig {
+    fn default() -> Self {
+        Self {
+            bot_token: None,
+            signing_secret: None,
+            app_token: None,
+            api_url: SLACK_API_URL.to_string(),
+            call_timeout: DEFAULT_SLACK_TIMEOUT,
+        }
+    }
+}
 
 /// Everything `golive serve` needs to start.
 #[derive(Debug, Clone)]
@@ -72,7 +91,7 @@ pub struct Config {
 }
 
 /// The lease time golive runs with unless told otherwise.
-pub const DEFAULT_LEASE: std::time::Duration = std::time::Duration::from_secs(10);
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(10);
 
 /// Settings of one replica among several on a shared store.
 #[derive(Debug, Clone)]
@@ -80,7 +99,7 @@ pub struct ReplicaConfig {
     /// `GOLIVE_REPLICA_ID`: the name this replica's leases carry (default: host, pid, random).
     pub id: Option<String>,
     /// `GOLIVE_LEASE_SECS`: within this time of a replica dying, another takes over its work.
-    pub lease: std::time::Duration,
+    pub lease: Duration,
     /// `GOLIVE_CLOCK_ANCHOR`: the wall-clock instant at which a rehearsal clock reads its start,
     /// so replicas started apart read the same time.
     pub clock_anchor: Option<DateTime<Utc>>,
@@ -119,10 +138,7 @@ impl Default for Config {
             clock_start: None,
             clock_speed: 1.0,
             release_managers: Vec::new(),
-            slack: SlackConfig {
-                api_url: SLACK_API_URL.to_string(),
-                ..SlackConfig::default()
-            },
+            slack: SlackConfig::default(),
             board_token: None,
             public_url: None,
             rollout: RolloutConfig::default(),

@@ -18,7 +18,7 @@ use crate::slack::console::Console;
 use crate::slack::port::SlackPort;
 use crate::slack::reduced::{Reducing, Refused};
 use crate::slack::render::Templates;
-use crate::slack::web::{hyper_client, HyperClient, WebApi};
+use crate::slack::web::{hyper_client, HyperClient, RetryPolicy, WebApi};
 use crate::state::AppState;
 use crate::storage::{self, StoreError};
 use crate::workflows::{
@@ -177,7 +177,12 @@ impl Application {
         let slack: Arc<dyn SlackPort> = match (slack, &client, &config.slack.bot_token) {
             (Some(slack), _, _) => slack,
             (None, Some(client), Some(token)) => {
-                Arc::new(WebApi::new(client.clone(), token.expose(), metrics.clone()))
+                let retry = RetryPolicy {
+                    call_timeout: config.slack.call_timeout,
+                    ..RetryPolicy::default()
+                };
+                let web = WebApi::new(client.clone(), token.expose(), metrics.clone());
+                Arc::new(web.with_retry(retry))
             }
             _ => Arc::new(Console::new(
                 Box::new(std::io::stdout()),

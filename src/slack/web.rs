@@ -28,6 +28,8 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     pub first_backoff: Duration,
     pub max_backoff: Duration,
+    /// How long one attempt may go unanswered; then its outcome is unknown.
+    pub call_timeout: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -36,6 +38,7 @@ impl Default for RetryPolicy {
             max_attempts: 5,
             first_backoff: Duration::from_millis(250),
             max_backoff: Duration::from_secs(8),
+            call_timeout: crate::config::DEFAULT_SLACK_TIMEOUT,
         }
     }
 }
@@ -115,9 +118,13 @@ impl WebApi {
         let mut backoff = self.retry.first_backoff;
         let mut attempt = 1;
         loop {
-            let error = match call().await {
-                Ok(value) => return Ok(value),
-                Err(e) => classify(e),
+            let error = match tokio::time::timeout(self.retry.call_timeout, call()).await {
+                Ok(Ok(value)) => return Ok(value),
+                Ok(Err(e)) => classify(e),
+                // The request may have reached Slack: as unknown as a dropped connection.
+                Err(_) => {
+                    SlackError::Unknown(format!("no answer within {:?}", self.retry.call_timeout))
+                }
             };
             let wait = match &error {
                 SlackError::RateLimited(after) => *after,

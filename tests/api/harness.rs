@@ -49,6 +49,8 @@ pub struct Options {
     pub rollout: RolloutConfig,
     /// The replica's name and lease time.
     pub replica: golive::config::ReplicaConfig,
+    /// How long one Slack call may go unanswered.
+    pub slack_timeout: Duration,
 }
 
 impl Default for Options {
@@ -61,6 +63,7 @@ impl Default for Options {
             channels: Vec::new(),
             rollout: RolloutConfig::default(),
             replica: golive::config::ReplicaConfig::default(),
+            slack_timeout: golive::config::DEFAULT_SLACK_TIMEOUT,
         }
     }
 }
@@ -172,6 +175,7 @@ async fn start(
             signing_secret: Some(Secret::new(SIGNING_SECRET)),
             app_token: options.socket_mode.then(|| Secret::new(APP_TOKEN)),
             api_url: fake.api_url(),
+            call_timeout: options.slack_timeout,
         },
         board_token: Some(Secret::new(BOARD_TOKEN)),
         public_url: Some(PUBLIC_URL.to_string()),

@@ -104,6 +104,36 @@ async fn a_post_whose_answer_was_lost_is_found_not_repeated() {
 }
 
 #[tokio::test]
+async fn a_post_slack_never_answers_is_given_up_on_in_time_and_found_not_repeated() {
+    let app = spawn_app(Options {
+        slack_timeout: Duration::from_millis(300),
+        ..launch_day("05:59")
+    })
+    .await;
+    let answers = app.fake.hold_answers(crate::harness::CHANNEL);
+    // The pass returns although Slack never answers: the call's outcome became unknown.
+    app.advance_to(pacific("2026-03-10", "06:00")).await;
+    assert_eq!(
+        app.fake.all_posts().len(),
+        1,
+        "Slack has it, golive never heard"
+    );
+    answers.send_replace(true);
+    app.advance(TimeDelta::minutes(2)).await;
+    assert_eq!(
+        app.fake.all_posts().len(),
+        1,
+        "history showed the post, so it was not sent again"
+    );
+    assert!(app.fake.calls("conversations.history") >= 1);
+    let status = app.command(RM, "status").await.text();
+    assert!(
+        status.contains("Last: Tue 2026-03-10 06:00 PDT · Final deployment verification"),
+        "{status}"
+    );
+}
+
+#[tokio::test]
 async fn a_server_error_is_retried_until_the_post_lands_once() {
     let app = spawn_app(launch_day("05:59")).await;
     app.fake
