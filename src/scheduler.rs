@@ -135,7 +135,7 @@ async fn decode(state: &AppState, due: Vec<jobs::Job>) -> Result<Vec<DueJob>, Wo
             Err(error) => {
                 tracing::error!(%error, "unreadable job; finishing it");
                 let now = state.clock.now();
-                let mut tx = crate::storage::begin_write(&state.db).await?;
+                let mut tx = state.db.begin().await?;
                 jobs::finish(&mut tx, &job, now).await?;
                 let detail = error.to_string();
                 audit::record(
@@ -160,7 +160,7 @@ async fn hand_over(state: &AppState, jobs: Vec<(Placement, DueJob)>) -> Result<(
         return Ok(());
     }
     let now = state.clock.now();
-    let mut tx = crate::storage::begin_write(&state.db).await?;
+    let mut tx = state.db.begin().await?;
     for (_, due) in &jobs {
         jobs::begin_attempt(&mut tx, &due.job, now).await?;
     }

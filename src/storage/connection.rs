@@ -189,8 +189,3 @@ impl Db {
         }
     }
 }
-
-/// Starts a transaction that will write (see [`Db::begin`]).
-pub async fn begin_write(db: &Db) -> Result<Tx<'static>, sqlx::Error> {
-    db.begin().await
-}

@@ -233,16 +233,14 @@ pub async fn hold_until(
     until: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     crate::on!(conn, |conn| {
-        let done = sqlx::query(
-            "UPDATE jobs SET next_attempt_at = $1, lease_until = NULL
-              WHERE release_id = $2 AND key = $3 AND lease_token = $4 AND state IN ('pending', 'sending')",
-        )
-        .bind(to_millis(until))
-        .bind(&job.release_id)
-        .bind(&job.key)
-        .bind(job.lease)
-        .execute(conn)
-        .await?;
+        let sql = fenced_update("next_attempt_at = $1, lease_until = NULL", 2);
+        let done = sqlx::query(&format!("{sql} AND state IN ('pending', 'sending')"))
+            .bind(to_millis(until))
+            .bind(&job.release_id)
+            .bind(&job.key)
+            .bind(job.lease)
+            .execute(conn)
+            .await?;
         fenced(done.rows_affected(), &job.release_id, &job.key)
     })
 }
@@ -265,6 +263,22 @@ pub async fn keys_not_cancelled(
     })
 }
 
+/// Unfinished and held by nobody, as the claimant (holder `$holder`, at `$now`) sees it: a lease
+/// that ran out counts as let go, except the claimant's own (it is alive and still at work).
+fn unheld(now: usize, holder: usize) -> String {
+    format!(
+        "state IN ('pending', 'sending')
+         AND (lease_until IS NULL OR (lease_until <= ${now} AND COALESCE(lease_holder, '') <> ${holder}))"
+    )
+}
+
+/// An update of the claimed job `$first`, `$first + 1` (release, key) that takes effect only
+/// under its lease's fencing token, `$first + 2`.
+fn fenced_update(set: &str, first: usize) -> String {
+    let (key, token) = (first + 1, first + 2);
+    format!("UPDATE jobs SET {set} WHERE release_id = ${first} AND key = ${key} AND lease_token = ${token}")
+}
+
 /// The release ids a query of the running launches binds: a JSON array.
 fn running(releases: &[String]) -> String {
     serde_json::to_string(releases).unwrap_or_else(|_| "[]".to_string())
@@ -279,8 +293,7 @@ pub async fn next_wakeup(
     releases: &[String],
     claim: Claim<'_>,
 ) -> Result<Option<DateTime<Utc>>, StoreError> {
-    let free = "state IN ('pending', 'sending')
-        AND (lease_until IS NULL OR (lease_until <= $2 AND COALESCE(lease_holder, '') <> $3))";
+    let free = unheld(2, 3);
     let ours = among(conn, "release_id", 1);
     let sql = format!(
         "SELECT MIN(at) FROM (
@@ -313,9 +326,10 @@ pub async fn claim_due(
 ) -> Result<Vec<Job>, StoreError> {
     // A retry is only ever set later than its job fell due, so `due_at <= now` holds for every
     // due job, and lets the index skip the jobs still waiting.
-    let free = "state IN ('pending', 'sending')
-        AND (lease_until IS NULL OR (lease_until <= $4 AND COALESCE(lease_holder, '') <> $5))
-        AND due_at <= $1 AND COALESCE(next_attempt_at, due_at) <= $1";
+    let free = format!(
+        "{} AND due_at <= $1 AND COALESCE(next_attempt_at, due_at) <= $1",
+        unheld(4, 5)
+    );
     let ours = among(conn, "release_id", 3);
     let skip_locked = match conn.conn() {
         Conn::Sqlite(_) => "",
@@ -394,14 +408,12 @@ pub async fn renew(conn: &mut impl AsConn, claim: Claim<'_>) -> Result<u64, Stor
 /// Lets go of `job` without recording an outcome (the pass is done with it for now).
 pub async fn let_go(conn: &mut impl AsConn, job: &Job) -> Result<(), StoreError> {
     crate::on!(conn, |conn| {
-        sqlx::query(
-            "UPDATE jobs SET lease_until = NULL WHERE release_id = $1 AND key = $2 AND lease_token = $3",
-        )
-        .bind(&job.release_id)
-        .bind(&job.key)
-        .bind(job.lease)
-        .execute(conn)
-        .await?;
+        sqlx::query(&fenced_update("lease_until = NULL", 1))
+            .bind(&job.release_id)
+            .bind(&job.key)
+            .bind(job.lease)
+            .execute(conn)
+            .await?;
         Ok(())
     })
 }
@@ -469,11 +481,11 @@ pub async fn begin_attempt(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     crate::on!(conn, |conn| {
-        let done = sqlx::query(
-            "UPDATE jobs SET state = 'sending', attempts = attempts + 1, attempt_started_at = $1
-              WHERE release_id = $2 AND key = $3 AND lease_token = $4
-                AND state IN ('pending', 'sending')",
-        )
+        let set = "state = 'sending', attempts = attempts + 1, attempt_started_at = $1";
+        let done = sqlx::query(&format!(
+            "{} AND state IN ('pending', 'sending')",
+            fenced_update(set, 2)
+        ))
         .bind(to_millis(now))
         .bind(&job.release_id)
         .bind(&job.key)
@@ -493,19 +505,17 @@ pub async fn complete(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     crate::on!(conn, |conn| {
-        let done = sqlx::query(
-            "UPDATE jobs SET state = 'done', channel = $1, ts = $2, done_at = $3, next_attempt_at = NULL,
-                    last_error = NULL, lease_until = NULL
-              WHERE release_id = $4 AND key = $5 AND lease_token = $6",
-        )
-        .bind(channel)
-        .bind(ts)
-        .bind(to_millis(now))
-        .bind(&job.release_id)
-        .bind(&job.key)
-        .bind(job.lease)
-        .execute(conn)
-        .await?;
+        let set = "state = 'done', channel = $1, ts = $2, done_at = $3, next_attempt_at = NULL,
+                   last_error = NULL, lease_until = NULL";
+        let done = sqlx::query(&fenced_update(set, 4))
+            .bind(channel)
+            .bind(ts)
+            .bind(to_millis(now))
+            .bind(&job.release_id)
+            .bind(&job.key)
+            .bind(job.lease)
+            .execute(conn)
+            .await?;
         fenced(done.rows_affected(), &job.release_id, &job.key)
     })
 }
@@ -554,18 +564,16 @@ pub async fn retry_later(
 ) -> Result<(), StoreError> {
     crate::on!(conn, |conn| {
         let state = if reached_slack { "sending" } else { "pending" };
-        let done = sqlx::query(
-            "UPDATE jobs SET state = $1, last_error = $2, next_attempt_at = $3, lease_until = NULL
-              WHERE release_id = $4 AND key = $5 AND lease_token = $6",
-        )
-        .bind(state)
-        .bind(error)
-        .bind(to_millis(next_attempt_at))
-        .bind(&job.release_id)
-        .bind(&job.key)
-        .bind(job.lease)
-        .execute(conn)
-        .await?;
+        let set = "state = $1, last_error = $2, next_attempt_at = $3, lease_until = NULL";
+        let done = sqlx::query(&fenced_update(set, 4))
+            .bind(state)
+            .bind(error)
+            .bind(to_millis(next_attempt_at))
+            .bind(&job.release_id)
+            .bind(&job.key)
+            .bind(job.lease)
+            .execute(conn)
+            .await?;
         fenced(done.rows_affected(), &job.release_id, &job.key)
     })
 }

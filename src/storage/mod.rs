@@ -24,7 +24,7 @@ mod connection;
 mod postgres;
 mod sqlite;
 
-pub use connection::{begin_write, AsConn, Conn, Connection, Db, Pooled, Tx};
+pub use connection::{AsConn, Conn, Connection, Db, Pooled, Tx};
 pub use postgres::is_postgres;
 pub use sqlite::{count_commits, POOL_SIZE};
 

@@ -7,8 +7,8 @@
 //! shows the latest state.
 //!
 //! That holds only while one process updates a message, so on a shared store a replica that does
-//! not hold the launch asks its holder instead (`storage::refresh_asks`): the holder hears, and
-//! refreshes as if the change were its own. Asks outlive a holder dying: the replica taking the
+//! not hold the launch asks its holder instead (`storage::refresh_asks`), one ask in flight per
+//! message as for updates: the holder hears, and refreshes as if the change were its own. Asks outlive a holder dying: the replica taking the
 //! launch over renders what was asked.
 
 use tokio::sync::{broadcast, watch};
@@ -22,18 +22,16 @@ use crate::workflows::{checklists, incidents::escalation, metrics, rollout, vote
 /// renders the whole message again.
 pub async fn request(state: &AppState, target: Target) {
     let release = &state.release.id;
-    if !state.leases.holds(release) {
-        if let Err(error) = ask_holder(state, &target).await {
-            tracing::warn!(?target, %error, "could not ask the launch's holder for a refresh");
-        }
-        return;
-    }
     if !state.refreshes.claim(release, &target) {
         return;
     }
     loop {
-        if let Err(error) = update(state, &target).await {
-            tracing::warn!(?target, %error, "could not update an interactive message");
+        if state.leases.holds(release) {
+            if let Err(error) = update(state, &target).await {
+                tracing::warn!(?target, %error, "could not update an interactive message");
+            }
+        } else if let Err(error) = ask_holder(state, &target).await {
+            tracing::warn!(?target, %error, "could not ask the launch's holder for a refresh");
         }
         if !state.refreshes.again(release, &target) {
             return;

@@ -86,7 +86,7 @@ pub async fn post_on_demand(state: &AppState, user: &str, key: &str) -> Answered
     let message = message(state, spec).await?;
     let posted = state.slack.post(&state.release.channel(), &message).await?;
     let now = state.clock.now();
-    let mut tx = crate::storage::begin_write(&state.db).await?;
+    let mut tx = state.db.begin().await?;
     record_post(&mut tx, state, key, &posted, now).await?;
     audit::record(&mut tx, &state.release.id, now, user, "checklist-post", key).await?;
     tx.commit().await?;
@@ -156,7 +156,7 @@ pub async fn scheduled_post_made(
 pub async fn remind(state: &AppState, job: Job, key: String) -> Result<(), WorkflowError> {
     let now = state.clock.now();
     {
-        let mut tx = crate::storage::begin_write(&state.db).await?;
+        let mut tx = state.db.begin().await?;
         jobs::finish(&mut tx, &job, now).await?;
         tx.commit().await?;
     }

@@ -25,7 +25,7 @@ use crate::workflows::WorkflowError;
 pub async fn run(state: &AppState, job: jobs::Job, id: IncidentId) -> Result<(), WorkflowError> {
     let release_id = job.release_id.clone();
     let now = state.clock.now();
-    let mut tx = crate::storage::begin_write(&state.db).await?;
+    let mut tx = state.db.begin().await?;
     if let Some(mut incident) = incidents::load(&mut tx, &release_id, id).await? {
         let open_p0 = incidents::open_p0_count(&mut tx, &release_id).await?;
         let level = incident.level;

@@ -65,7 +65,7 @@ pub async fn raise(
         &plan.escalation,
         now,
     );
-    let mut tx = crate::storage::begin_write(&state.db).await?;
+    let mut tx = state.db.begin().await?;
     incident.id = incidents::insert(&mut tx, release_id, &incident).await?;
     let id = incident.id;
     incident.runbook = runbook.map(str::to_string);
@@ -254,7 +254,7 @@ async fn change(
 ) -> Answered {
     let release_id = &state.release.id;
     let now = state.clock.now();
-    let mut tx = crate::storage::begin_write(&state.db).await?;
+    let mut tx = state.db.begin().await?;
     let Some(mut incident) = incidents::load(&mut tx, release_id, id).await? else {
         return Ok(Answer::refused(Text::plain(format!(
             "There is no incident {id}."

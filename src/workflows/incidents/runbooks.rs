@@ -92,7 +92,7 @@ pub async fn attach(state: &AppState, user: &str, id: IncidentId, key: &str) -> 
     };
     let release_id = &state.release.id;
     let now = state.clock.now();
-    let mut tx = crate::storage::begin_write(&state.db).await?;
+    let mut tx = state.db.begin().await?;
     let Some(mut incident) = incidents::load(&mut tx, release_id, id).await? else {
         return refuse(format!("There is no incident {id}."));
     };
@@ -123,7 +123,7 @@ pub async fn attach(state: &AppState, user: &str, id: IncidentId, key: &str) -> 
 pub async fn confirm_step(state: &AppState, user: &str, id: IncidentId, step: usize) -> Answered {
     let release_id = &state.release.id;
     let now = state.clock.now();
-    let mut tx = crate::storage::begin_write(&state.db).await?;
+    let mut tx = state.db.begin().await?;
     let Some(incident) = incidents::load(&mut tx, release_id, id).await? else {
         return refuse(format!("There is no incident {id}."));
     };
@@ -181,7 +181,7 @@ pub async fn run_clock(
 ) -> Result<(), WorkflowError> {
     let release_id = job.release_id.clone();
     let now = state.clock.now();
-    let mut tx = crate::storage::begin_write(&state.db).await?;
+    let mut tx = state.db.begin().await?;
     jobs::finish(&mut tx, &job, now).await?;
     if let Some(incident) = incidents::load(&mut tx, &release_id, id).await? {
         notify(&mut tx, state, &incident, kind, deadline, now).await?;

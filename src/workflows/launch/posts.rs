@@ -121,7 +121,7 @@ async fn give_up(state: &AppState, job: &Job, error: &str) -> Result<(), Workflo
         "Slack refused a post even as plain text; not retrying"
     );
     let now = state.clock.now();
-    let mut tx = crate::storage::begin_write(&state.db).await?;
+    let mut tx = state.db.begin().await?;
     jobs::finish(&mut tx, job, now).await?;
     let detail = format!("{} refused by Slack ({error}); not posted", job.key);
     audit::record(
@@ -144,7 +144,7 @@ async fn record_posted(
     how: &str,
 ) -> Result<(), WorkflowError> {
     let now = state.clock.now();
-    let mut tx = crate::storage::begin_write(&state.db).await?;
+    let mut tx = state.db.begin().await?;
     jobs::complete(&mut tx, job, Some(&posted.channel), Some(&posted.ts), now).await?;
     checklists::scheduled_post_made(&mut tx, state, &job.key, posted, now).await?;
     rollout::steps::scheduled_post_made(&mut tx, state, &job.key, now).await?;

@@ -35,7 +35,7 @@ pub async fn open_release(
     now: DateTime<Utc>,
 ) -> Result<Opened, WorkflowError> {
     let id = plan.release.id();
-    let mut tx = crate::storage::begin_write(db).await?;
+    let mut tx = db.begin().await?;
     let reading = Reading {
         launch_override,
         previous: None,

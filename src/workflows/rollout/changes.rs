@@ -107,7 +107,7 @@ pub async fn run(state: &AppState, job: Job, id: i64) -> Result<(), WorkflowErro
             "The flag `{}` has {} strategy(ies) besides golive's in {}: Unleash turns the flag on when any of them matches, whatever the rollout percentage. Remove them on the flag server.",
             rollout.flag, reading.others, rollout.environment
         );
-        let mut tx = crate::storage::begin_write(&state.db).await?;
+        let mut tx = state.db.begin().await?;
         notes::queue(
             &mut tx,
             state,
@@ -161,7 +161,7 @@ async fn call_failed(
         let next: DateTime<Utc> = state.clock.now() + backoff(job.attempts);
         tracing::warn!(change = change.id, %error, %next, "flag server call failed; will retry");
         let now = state.clock.now();
-        let mut tx = crate::storage::begin_write(&state.db).await?;
+        let mut tx = state.db.begin().await?;
         let why = error.to_string();
         jobs::retry_later(&mut tx, job, &why, next, false).await?;
         if job.attempts == 0 {
@@ -197,7 +197,7 @@ async fn end(
     let release_id = &state.release.id;
     let now = state.clock.now();
     let plan = state.release.plan();
-    let mut tx = crate::storage::begin_write(&state.db).await?;
+    let mut tx = state.db.begin().await?;
     store::finish_change(&mut tx, release_id, change.id, &outcome, now).await?;
     jobs::finish(&mut tx, job, now).await?;
     let applied = matches!(outcome, ChangeState::Applied { .. });

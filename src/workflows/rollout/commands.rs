@@ -46,7 +46,7 @@ pub async fn run(state: &AppState, user: &str, command: RolloutCommand) -> Answe
     let release_id = &state.release.id;
     let now = state.clock.now();
     let zone = plan.release.timezone;
-    let mut tx = crate::storage::begin_write(&state.db).await?;
+    let mut tx = state.db.begin().await?;
     let record = store::flag(&mut tx, release_id).await?;
     let at = applied_percent(record.applied);
     let (plain, body, done) = match command {

@@ -75,7 +75,7 @@ async fn read_all(
             sample.map(|s| s.value).map_err(|e| e.to_string()),
         );
         let now = state.clock.now();
-        let mut tx = crate::storage::begin_write(&state.db).await?;
+        let mut tx = state.db.begin().await?;
         let before = store::latest_readings(&mut tx, release_id)
             .await?
             .remove(&guard.key);
@@ -136,7 +136,7 @@ pub async fn watch(state: &AppState, job: Job, until: DateTime<Utc>) -> Result<(
     let plan = state.release.plan();
     let now = state.clock.now();
     {
-        let mut tx = crate::storage::begin_write(&state.db).await?;
+        let mut tx = state.db.begin().await?;
         jobs::finish(&mut tx, &job, now).await?;
         if now + EVERY <= until && plan.rollout.is_some() {
             schedule_watch(&mut tx, state, now, until).await?;
@@ -164,7 +164,7 @@ async fn trip(
         "Guard {} out of bounds {} times in a row: {value} (must be {})",
         guard.key, reading.streak, guard.bound
     );
-    let mut tx = crate::storage::begin_write(&state.db).await?;
+    let mut tx = state.db.begin().await?;
     if !pause_in(&mut tx, state, None, Some(&summary), GOLIVE, now).await? {
         // Already paused (by this guard, another, or a person): the rollout holds where it is
         // and the incident already open stands; a trip while paused is recorded only.

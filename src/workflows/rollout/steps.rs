@@ -322,7 +322,7 @@ pub async fn on_apply(state: &AppState, action: &Action, percent: u8) -> Answere
     };
     let release_id = &state.release.id;
     let now = state.clock.now();
-    let mut tx = crate::storage::begin_write(&state.db).await?;
+    let mut tx = state.db.begin().await?;
     let current = store::steps(&mut tx, release_id).await?.remove(&percent);
     match current.as_ref().map(|s| s.state) {
         Some(StepState::Applying) => {
@@ -374,7 +374,7 @@ pub async fn on_hold(state: &AppState, action: &Action, percent: u8) -> Answered
     }
     let release_id = &state.release.id;
     let now = state.clock.now();
-    let mut tx = crate::storage::begin_write(&state.db).await?;
+    let mut tx = state.db.begin().await?;
     let current = store::steps(&mut tx, release_id).await?.remove(&percent);
     if let Some(stored) = current.filter(|s| !s.state.open() && s.state != StepState::Pending) {
         return Ok(Answer::refused(Text::plain(format!(
@@ -412,7 +412,7 @@ pub async fn remind(state: &AppState, job: jobs::Job, percent: u8) -> Result<(),
     let release_id = &state.release.id;
     let now = state.clock.now();
     let plan = state.release.plan();
-    let mut tx = crate::storage::begin_write(&state.db).await?;
+    let mut tx = state.db.begin().await?;
     jobs::finish(&mut tx, &job, now).await?;
     let stored = store::steps(&mut tx, release_id).await?.remove(&percent);
     let waiting = stored.is_some_and(|s| s.state == StepState::Waiting);

@@ -129,7 +129,7 @@ async fn post_vote(
             Ok(())
         }
         Err(error) => {
-            let mut tx = crate::storage::begin_write(&state.db).await?;
+            let mut tx = state.db.begin().await?;
             votes::discard(&mut tx, id).await?;
             let release = &state.release.id;
             jobs::close(&mut tx, release, &close_key(id), now).await?;
