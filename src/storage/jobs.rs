@@ -460,6 +460,26 @@ pub async fn get(
     })
 }
 
+/// When each finished job of a release finished, by key: what a launch's status reads, without
+/// the payloads.
+pub async fn done_times(
+    conn: &mut impl AsConn,
+    release_id: &str,
+) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+    let rows: Vec<(String, i64)> = crate::on!(conn, |conn| {
+        sqlx::query_as(
+            "SELECT key, done_at FROM jobs WHERE release_id = $1 AND done_at IS NOT NULL",
+        )
+        .bind(release_id)
+        .fetch_all(conn)
+        .await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(|(key, at)| (key, from_millis(at)))
+        .collect())
+}
+
 /// Every job of a release, in due order.
 pub async fn list(conn: &mut impl AsConn, release_id: &str) -> Result<Vec<Job>, StoreError> {
     crate::on!(conn, |conn| {

@@ -16,7 +16,9 @@ pub struct StoredRelease {
 }
 
 /// Creates the release row if it does not exist yet; an existing row keeps its launch date,
-/// because `/golive launch-date` overrides what the plan said.
+/// because `/golive launch-date` overrides what the plan said. The row is then held until the
+/// transaction ends (see [`lock`]): two replicas reading a changed plan at once bring the
+/// release in step one after the other, so the second finds nothing left to change.
 pub async fn ensure(
     conn: &mut impl AsConn,
     id: &str,
@@ -40,8 +42,9 @@ pub async fn ensure(
         .bind(to_millis(now))
         .execute(&mut *conn)
         .await?;
-        load(conn, id).await
-    })
+    });
+    lock(conn, id).await?;
+    load(conn, id).await
 }
 
 /// Reads one release.

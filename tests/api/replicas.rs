@@ -2,12 +2,14 @@
 //! manual clock (which the leases run on): what one changes the other shows, their clicks make
 //! one tally, and a holder that is only slow cannot record an outcome once its lease has passed.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::TimeDelta;
 use golive::config::ReplicaConfig;
 use golive::scheduler::heartbeat;
 use golive::storage::jobs::{self, JobState};
+use golive::workflows::launch::plan_sync::{bring_in_step, Reading};
 
 use crate::fake_slack::{self, Message};
 use crate::harness::{date, pacific, spawn_app_on_postgres, Options, TestApp, CHANNEL, MEMBER, RM};
@@ -142,6 +144,66 @@ async fn a_page_queued_on_the_other_replica_goes_out_from_the_holder_at_once() {
         assert!(Instant::now() < deadline, "a never sent the page b queued");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+}
+
+#[tokio::test]
+async fn a_plan_change_two_replicas_read_at_once_is_recorded_and_told_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = crate::plan_files::plan_file(dir.path(), "4.0.0", "#v4-launch", "2026-03-10");
+    let a = spawn_app_on_postgres(Options {
+        plans: vec![path.clone()],
+        ..named("replica-a")
+    })
+    .await;
+    let source = std::fs::read_to_string(&path).unwrap();
+    let status_check = |at: &str| format!("time = \"{at}\"\nactivity = \"Status check\"");
+    let moved = source
+        .replacen(&status_check("12:00"), &status_check("12:30"), 1)
+        .replacen(
+            "role = \"on-call\"",
+            "role = \"on-call\"\nusers = [\"U0ONCALL2\"]",
+            1,
+        );
+    std::fs::write(&path, moved).unwrap();
+    let plan = Arc::new(golive::plans::load(&[path]).unwrap().remove(0).plan);
+    let now = a.state.clock.now();
+    let reading = move || Reading {
+        launch_override: None,
+        previous: None,
+        release_managers: &[],
+        now,
+    };
+    // Replica a reads the change and has not committed yet when replica b reads it too.
+    let mut first = a.state.db.begin().await.unwrap();
+    let one = bring_in_step(&mut first, &plan, reading()).await.unwrap();
+    assert!(one.worth_telling(), "{one:?}");
+    let (db, read) = (a.state.db.clone(), plan.clone());
+    let mut second = tokio::spawn(async move {
+        let mut tx = db.begin().await.unwrap();
+        let two = bring_in_step(&mut tx, &read, reading()).await.unwrap();
+        tx.commit().await.unwrap();
+        two
+    });
+    let waiting = "SELECT count(*) FROM pg_stat_activity
+                    WHERE datname = current_database() AND wait_event_type = 'Lock'";
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Postgres::shared().psql(&database(&a), waiting).trim() == "0" && !second.is_finished() {
+        assert!(
+            Instant::now() < deadline,
+            "b neither waited for a nor finished"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    first.commit().await.unwrap();
+    let two = (&mut second).await.unwrap();
+    assert!(!two.worth_telling(), "b found the change a made: {two:?}");
+    let recorded = a
+        .audit()
+        .await
+        .into_iter()
+        .filter(|e| e.action == "plan")
+        .count();
+    assert_eq!(recorded, 1);
 }
 
 fn database(app: &TestApp) -> String {

@@ -72,10 +72,9 @@ pub(crate) async fn posted(
     conn: &mut impl AsConn,
     release_id: &str,
 ) -> Result<HashMap<String, DateTime<Utc>>, WorkflowError> {
-    Ok(jobs::list(conn, release_id)
+    Ok(jobs::done_times(conn, release_id)
         .await?
         .into_iter()
-        .filter_map(|job| job.done_at.map(|at| (job.key, at)))
         .collect())
 }
 
