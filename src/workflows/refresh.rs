@@ -8,8 +8,8 @@
 //!
 //! That holds only while one process updates a message, so on a shared store a replica that does
 //! not hold the launch asks its holder instead (`storage::refresh_asks`), one ask in flight per
-//! message as for updates: the holder hears, and refreshes as if the change were its own. Asks outlive a holder dying: the replica taking the
-//! launch over renders what was asked.
+//! message as for updates: the holder hears, and refreshes as if the change were its own. Asks
+//! outlive a holder dying: the replica taking the launch over renders what was asked.
 
 use tokio::sync::{broadcast, watch};
 
