@@ -78,7 +78,8 @@ pub struct Store {
     /// Counts commits seen by this process: its own, and (on PostgreSQL) other replicas'.
     pub changes: Arc<AtomicU64>,
     /// The launches another replica changed (on PostgreSQL): a release id, or `""` for "maybe
-    /// any" after the notification connection was lost.
+    /// any" after the notification connection was lost. This store's own changes are counted in
+    /// `changes`, not passed on here.
     pub changed_elsewhere: broadcast::Sender<String>,
     /// The launches whose interactive messages a replica asked their holder to render again
     /// (on PostgreSQL; see `storage::refresh_asks`), or `""` for "maybe any".

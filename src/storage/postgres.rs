@@ -28,7 +28,10 @@ pub fn is_postgres(url: &str) -> bool {
 /// Connects, applies the migrations (PostgreSQL's migrator holds an advisory lock, so replicas
 /// starting together migrate once), and starts the writer and the notification feed.
 pub async fn connect(url: &str) -> Result<Store, StoreError> {
+    // Names this store's connections in the change notifications they cause.
+    let origin = format!("{:016x}", rand::random::<u64>());
     let options: PgConnectOptions = url.parse()?;
+    let options = options.options([(ORIGIN, &origin)]);
     let pool = PgPoolOptions::new()
         .max_connections(POOL_SIZE)
         .acquire_timeout(ACQUIRE_TIMEOUT)
@@ -43,6 +46,7 @@ pub async fn connect(url: &str) -> Result<Store, StoreError> {
         .listen_all([CHANNEL, super::refresh_asks::CHANNEL])
         .await?;
     let feeds = Feeds {
+        origin,
         changes: changes.clone(),
         changed: changed_elsewhere.clone(),
         refresh_asked: refresh_asked.clone(),
@@ -58,15 +62,21 @@ pub async fn connect(url: &str) -> Result<Store, StoreError> {
     })
 }
 
+/// The setting each connection's notifications name it by (see migration 0003).
+const ORIGIN: &str = "golive.origin";
+
 /// Where the notifications go.
 struct Feeds {
+    /// This store's connections' origin: what they changed, memory holds already.
+    origin: String,
     changes: Arc<AtomicU64>,
     changed: broadcast::Sender<String>,
     refresh_asked: broadcast::Sender<String>,
 }
 
-/// Passes every notification on. A lost connection is re-made by the listener; what was
-/// notified meanwhile is unknown, so it says "maybe any" on both feeds.
+/// Passes every notification on: each change is counted, and passed on unless this store made
+/// it. A lost connection is re-made by the listener; what was notified meanwhile is unknown, so
+/// it says "maybe any" on both feeds.
 async fn follow(mut listener: PgListener, feeds: Feeds) {
     loop {
         let notification = match listener.try_recv().await {
@@ -83,12 +93,15 @@ async fn follow(mut listener: PgListener, feeds: Feeds) {
             let _ = feeds.refresh_asked.send(String::new());
             continue;
         };
-        let release = notification.payload().to_string();
+        let payload = notification.payload();
         if notification.channel() == super::refresh_asks::CHANNEL {
-            let _ = feeds.refresh_asked.send(release);
-        } else {
-            feeds.changes.fetch_add(1, Ordering::Release);
-            let _ = feeds.changed.send(release);
+            let _ = feeds.refresh_asked.send(payload.to_string());
+            continue;
+        }
+        feeds.changes.fetch_add(1, Ordering::Release);
+        let (release, origin) = payload.rsplit_once('\t').unwrap_or((payload, ""));
+        if origin != feeds.origin {
+            let _ = feeds.changed.send(release.to_string());
         }
     }
 }

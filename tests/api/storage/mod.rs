@@ -32,6 +32,8 @@ pub const RELEASE: &str = "r";
 /// A fresh store with release [`RELEASE`] in it.
 pub struct Fresh {
     pub store: Store,
+    /// Where it is, for opening it a second time as another replica would.
+    pub url: String,
     // The SQLite file's folder, removed when the test ends.
     _dir: Option<tempfile::TempDir>,
 }
@@ -56,7 +58,11 @@ impl Fresh {
         releases::ensure(&mut conn, RELEASE, "R", "1", "#c", None, Utc::now())
             .await
             .expect("the release is stored");
-        Fresh { store, _dir: dir }
+        Fresh {
+            store,
+            url: url.to_string(),
+            _dir: dir,
+        }
     }
 
     pub fn db(&self) -> &Db {
