@@ -692,8 +692,18 @@ async fn main() -> ExitCode {
             100.0 * server.as_secs_f64() / sizes.idle_window.as_secs_f64()
         );
         idle_row(sqlite);
-        let problems: usize = replicas.iter().map(|i| i.problems).sum::<usize>() + sqlite.problems;
-        println!("WARN/ERROR lines logged by the three processes: {problems}");
+        let problems: Vec<&String> = replicas
+            .iter()
+            .chain([sqlite])
+            .flat_map(|i| i.problems.iter())
+            .collect();
+        println!(
+            "WARN/ERROR lines logged by the three processes: {}",
+            problems.len()
+        );
+        for problem in problems.iter().take(5) {
+            println!("    {problem}");
+        }
     }
 
     println!();

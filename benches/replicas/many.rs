@@ -29,7 +29,7 @@ pub struct Idle {
     pub rss: u64,
     /// Launches whose lease it holds (PostgreSQL), or all of them (SQLite).
     pub held: i64,
-    pub problems: usize,
+    pub problems: Vec<String>,
 }
 
 /// Writes the plan files and tells the fake Slack of their channels.
@@ -163,7 +163,7 @@ pub async fn replicas(
             window,
             rss: replica.rss(),
             held,
-            problems: replica.problems().len(),
+            problems: replica.problems(),
         });
     }
     store.close().await;
@@ -213,7 +213,7 @@ pub async fn sqlite(
         window,
         rss: golive.rss(),
         held: launches as i64,
-        problems: golive.problems().len(),
+        problems: golive.problems(),
     };
     golive.stop();
     idle
