@@ -24,6 +24,8 @@
 
 #[path = "load/client.rs"]
 mod client;
+#[path = "load/machine.rs"]
+mod machine;
 #[path = "load/mixed.rs"]
 mod mixed;
 #[path = "load/reference.rs"]
@@ -654,24 +656,12 @@ async fn votes(
 
 /// CPU count, model and load, for the report.
 fn machine() -> String {
-    let cpus = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(0);
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
-        .lines()
-        .find(|l| l.starts_with("model name"))
-        .and_then(|l| l.split(':').nth(1))
-        .map(str::trim)
-        .unwrap_or("unknown CPU");
-    let load = std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|l| {
-            let parts: Vec<&str> = l.split_whitespace().take(3).collect();
-            (parts.len() == 3).then(|| parts.join(" "))
-        })
-        .unwrap_or_else(|| "?".to_string());
-    format!("Machine: {cpus} CPU(s) available (nproc), {model}; load average before the run: {load}. Load generator runs on the same machine.")
+    format!(
+        "Machine: {} CPU(s) available (nproc), {}; load average before the run: {}. Load generator runs on the same machine.",
+        machine::cpus(),
+        machine::cpu_model(),
+        machine::load_average()
+    )
 }
 
 /// The bare reference server's rates for the status command and for clicks, with the same load

@@ -44,6 +44,8 @@ mod fake_slack;
 mod golive;
 #[path = "replicas/load.rs"]
 mod load;
+#[path = "load/machine.rs"]
+mod machine;
 #[path = "replicas/many.rs"]
 mod many;
 #[path = "replicas/plans.rs"]
@@ -64,7 +66,6 @@ use client::percentile;
 use fake_slack::FakeSlack;
 use golive::{server_cpu, Golive, Spec};
 use servers::postgres::Postgres;
-use servers::Signal;
 use store::Store;
 
 /// How big a run is.
@@ -187,19 +188,7 @@ async fn setup_run(
     };
     let golives: Vec<Golive> = names
         .iter()
-        .map(|name| {
-            Golive::start(
-                &Spec {
-                    name,
-                    database_url: &url,
-                    lease_secs: None,
-                    slack_api: None,
-                    plans: None,
-                    stop: Signal::Term,
-                },
-                dir,
-            )
-        })
+        .map(|name| Golive::start(&Spec::new(name, &url), dir))
         .collect();
     for golive in &golives {
         golive.wait_ready(Duration::from_secs(30)).await;
@@ -369,27 +358,12 @@ fn thousands(value: f64) -> String {
 
 /// CPU count, model and load, for the report.
 fn machine() -> String {
-    let cpus = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(0);
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
-        .lines()
-        .find(|l| l.starts_with("model name"))
-        .and_then(|l| l.split(':').nth(1))
-        .map(str::trim)
-        .unwrap_or("unknown CPU");
     format!(
-        "Machine: {cpus} CPU(s), {model}; load average before the run: {}.",
-        load_average()
+        "Machine: {} CPU(s), {}; load average before the run: {}.",
+        machine::cpus(),
+        machine::cpu_model(),
+        machine::load_average()
     )
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|| "?".to_string())
 }
 
 #[tokio::main]
@@ -710,7 +684,7 @@ async fn main() -> ExitCode {
     println!(
         "reproduce: cargo bench --bench replicas    (this run: {:.0} s; load average after: {})",
         begun.elapsed().as_secs_f64(),
-        load_average()
+        machine::load_average()
     );
     drop(fake);
     postgres.stop();

@@ -35,6 +35,8 @@ mod browser;
 #[allow(dead_code)]
 #[path = "load/client.rs"]
 mod client;
+#[path = "load/machine.rs"]
+mod machine;
 // The tests' fake Slack; the bench uses a few of its verbs.
 #[allow(unused_imports)]
 #[path = "../tests/api/fake_slack/mod.rs"]
@@ -1101,16 +1103,7 @@ async fn metric_commands(addr: SocketAddr, total: u64) -> Result<u64, String> {
 
 /// CPU count, model, memory and load, for the report.
 fn machine() -> String {
-    let cpus = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(0);
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
-        .lines()
-        .find(|l| l.starts_with("model name"))
-        .and_then(|l| l.split(':').nth(1))
-        .map(str::trim)
-        .unwrap_or("unknown CPU");
+    let (cpus, model) = (machine::cpus(), machine::cpu_model());
     let memory = std::fs::read_to_string("/proc/meminfo")
         .ok()
         .and_then(|m| {
@@ -1124,10 +1117,7 @@ fn machine() -> String {
             Some(format!("{:.0} GiB", kib as f64 / (1024.0 * 1024.0)))
         })
         .unwrap_or_else(|| "? GiB".into());
-    let load = std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|| "?".to_string());
+    let load = machine::load_average();
     format!(
         "Machine: {cpus} CPU(s) available (nproc), {model}, {memory} RAM; load average before the run: {load}. The load generator, the fake Slack and Chromium run on the same machine."
     )

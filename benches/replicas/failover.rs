@@ -84,12 +84,11 @@ pub async fn run(
         }
         replicas.push(Golive::start(
             &Spec {
-                name,
-                database_url: &url,
                 lease_secs: Some(lease_secs),
                 slack_api: Some(&api),
                 plans: Some(&plan),
                 stop: Signal::Kill,
+                ..Spec::new(name, &url)
             },
             dir,
         ));

@@ -30,6 +30,21 @@ pub struct Spec<'a> {
     pub stop: Signal,
 }
 
+impl<'a> Spec<'a> {
+    /// Replica `name` on `database_url`: default lease, console transport, the embedded plan,
+    /// stopped cleanly.
+    pub fn new(name: &'a str, database_url: &'a str) -> Self {
+        Self {
+            name,
+            database_url,
+            lease_secs: None,
+            slack_api: None,
+            plans: None,
+            stop: Signal::Term,
+        }
+    }
+}
+
 /// A running `golive serve`; stopped by its pid when dropped.
 pub struct Golive {
     process: ServerProcess,

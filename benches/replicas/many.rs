@@ -13,7 +13,6 @@ use crate::fake_slack::FakeSlack;
 use crate::golive::{cpu_of, server_cpu, Golive, Spec};
 use crate::plans;
 use crate::servers::postgres::Postgres;
-use crate::servers::Signal;
 use crate::store::Store;
 
 /// One process's idle figures.
@@ -99,12 +98,9 @@ pub async fn replicas(
         .map(|name| {
             Golive::start(
                 &Spec {
-                    name,
-                    database_url: &url,
-                    lease_secs: None,
                     slack_api: Some(&api),
                     plans: Some(folder),
-                    stop: Signal::Term,
+                    ..Spec::new(name, &url)
                 },
                 dir,
             )
@@ -186,12 +182,9 @@ pub async fn sqlite(
     let started = Instant::now();
     let golive = Golive::start(
         &Spec {
-            name: "many-sqlite",
-            database_url: &url,
-            lease_secs: None,
             slack_api: Some(&api),
             plans: Some(folder),
-            stop: Signal::Term,
+            ..Spec::new("many-sqlite", &url)
         },
         dir,
     );
