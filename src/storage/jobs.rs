@@ -125,6 +125,20 @@ fn fenced(done: u64, release_id: &str, key: &str) -> Result<(), StoreError> {
     }
 }
 
+/// Runs a [`fenced_update`] of the claimed `job` whose own parameters are bound, binding the
+/// fence after them; [`StoreError::LeaseLost`] when the lease passed to another claim.
+macro_rules! run_fenced {
+    ($conn:expr, $job:expr, $query:expr) => {{
+        let done = $query
+            .bind(&$job.release_id)
+            .bind(&$job.key)
+            .bind($job.lease)
+            .execute($conn)
+            .await?;
+        fenced(done.rows_affected(), &$job.release_id, &$job.key)
+    }};
+}
+
 /// Schedules a job, or re-times it if it has not started; started and finished jobs are kept as
 /// they are, which is what makes re-scheduling idempotent.
 pub async fn schedule(
@@ -233,15 +247,12 @@ pub async fn hold_until(
     until: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     crate::on!(conn, |conn| {
-        let sql = fenced_update("next_attempt_at = $1, lease_until = NULL", 2);
-        let done = sqlx::query(&format!("{sql} AND state IN ('pending', 'sending')"))
-            .bind(to_millis(until))
-            .bind(&job.release_id)
-            .bind(&job.key)
-            .bind(job.lease)
-            .execute(conn)
-            .await?;
-        fenced(done.rows_affected(), &job.release_id, &job.key)
+        let set = "next_attempt_at = $1, lease_until = NULL";
+        let sql = format!(
+            "{} AND state IN ('pending', 'sending')",
+            fenced_update(set, 2)
+        );
+        run_fenced!(conn, job, sqlx::query(&sql).bind(to_millis(until)))
     })
 }
 
@@ -502,17 +513,11 @@ pub async fn begin_attempt(
 ) -> Result<(), StoreError> {
     crate::on!(conn, |conn| {
         let set = "state = 'sending', attempts = attempts + 1, attempt_started_at = $1";
-        let done = sqlx::query(&format!(
+        let sql = format!(
             "{} AND state IN ('pending', 'sending')",
             fenced_update(set, 2)
-        ))
-        .bind(to_millis(now))
-        .bind(&job.release_id)
-        .bind(&job.key)
-        .bind(job.lease)
-        .execute(conn)
-        .await?;
-        fenced(done.rows_affected(), &job.release_id, &job.key)
+        );
+        run_fenced!(conn, job, sqlx::query(&sql).bind(to_millis(now)))
     })
 }
 
@@ -527,16 +532,9 @@ pub async fn complete(
     crate::on!(conn, |conn| {
         let set = "state = 'done', channel = $1, ts = $2, done_at = $3, next_attempt_at = NULL,
                    last_error = NULL, lease_until = NULL";
-        let done = sqlx::query(&fenced_update(set, 4))
-            .bind(channel)
-            .bind(ts)
-            .bind(to_millis(now))
-            .bind(&job.release_id)
-            .bind(&job.key)
-            .bind(job.lease)
-            .execute(conn)
-            .await?;
-        fenced(done.rows_affected(), &job.release_id, &job.key)
+        let sql = fenced_update(set, 4);
+        let query = sqlx::query(&sql).bind(channel).bind(ts);
+        run_fenced!(conn, job, query.bind(to_millis(now)))
     })
 }
 
@@ -585,16 +583,9 @@ pub async fn retry_later(
     crate::on!(conn, |conn| {
         let state = if reached_slack { "sending" } else { "pending" };
         let set = "state = $1, last_error = $2, next_attempt_at = $3, lease_until = NULL";
-        let done = sqlx::query(&fenced_update(set, 4))
-            .bind(state)
-            .bind(error)
-            .bind(to_millis(next_attempt_at))
-            .bind(&job.release_id)
-            .bind(&job.key)
-            .bind(job.lease)
-            .execute(conn)
-            .await?;
-        fenced(done.rows_affected(), &job.release_id, &job.key)
+        let sql = fenced_update(set, 4);
+        let query = sqlx::query(&sql).bind(state).bind(error);
+        run_fenced!(conn, job, query.bind(to_millis(next_attempt_at)))
     })
 }
 
